@@ -1,0 +1,162 @@
+//! Wiring: one poller per platform feeding the snapshots that the HTTP server exposes, and an
+//! orderly stop when asked.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::ApiClient;
+use crate::config::{Config, PlatformConfig};
+use crate::exposition::Exposition;
+use crate::health::HealthMetrics;
+use crate::poller::Poller;
+use crate::server;
+use crate::snapshot::PlatformSlot;
+
+/// How long in-flight scrapes may take to finish once a stop was requested.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("platform {platform}: cannot set up the HTTP client: {source}")]
+    Client {
+        platform: String,
+        source: reqwest::Error,
+    },
+    #[error("HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The pollers and the shared state they publish into, before anything runs.
+struct Pipeline {
+    exposition: Arc<Exposition>,
+    pollers: Vec<Poller>,
+}
+
+fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
+    let health = Arc::new(HealthMetrics::new());
+    let mut slots = Vec::with_capacity(platforms.len());
+    let mut pollers = Vec::with_capacity(platforms.len());
+    for platform in platforms {
+        if platform.base_url.scheme() == "http" && !is_loopback(&platform.base_url) {
+            tracing::warn!(
+                platform = %platform.name,
+                "base_url is plain http://: credentials and customer data travel unencrypted"
+            );
+        }
+        let client = ApiClient::new(platform).map_err(|source| AppError::Client {
+            platform: platform.name.clone(),
+            source,
+        })?;
+        let slot = Arc::new(PlatformSlot::new(&platform.name, platform.stale_after));
+        pollers.push(Poller::new(
+            slot.clone(),
+            client,
+            health.platform(&platform.name),
+            platform.poll_interval,
+        ));
+        slots.push(slot);
+    }
+    Ok(Pipeline {
+        exposition: Arc::new(Exposition::new(slots, health)),
+        pollers,
+    })
+}
+
+/// Plain http to loopback (the demo, a local tunnel) exposes nothing on the wire.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+pub struct App {
+    listener: TcpListener,
+    pipeline: Pipeline,
+}
+
+impl App {
+    /// Sets everything up and binds the listen address, so that a port conflict stops start-up
+    /// before any poll is made.
+    pub async fn bind(config: &Config) -> Result<Self, AppError> {
+        let pipeline = pipeline(&config.platforms)?;
+        let addr = config.server.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        Ok(Self { listener, pipeline })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has an address")
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops polling, lets in-flight responses finish
+    /// (for at most [`SHUTDOWN_GRACE`]) and returns.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
+        let Pipeline {
+            exposition,
+            pollers,
+        } = self.pipeline;
+        let mut tasks = JoinSet::new();
+        for poller in pollers {
+            tasks.spawn(poller.run(shutdown.clone()));
+        }
+        let serve = axum::serve(self.listener, server::router(exposition))
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let mut server = tokio::spawn(serve.into_future());
+        let result = tokio::select! {
+            result = &mut server => result,
+            _ = shutdown.cancelled() => {
+                match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
+                        server.abort();
+                        Ok(Ok(()))
+                    }
+                }
+            }
+        };
+        shutdown.cancel();
+        tasks.shutdown().await;
+        match result {
+            Ok(served) => served.map_err(AppError::Serve),
+            // The server task never panics by design; if it did, say so rather than hide it.
+            Err(join) => Err(AppError::Serve(std::io::Error::other(join))),
+        }
+    }
+}
+
+/// Polls every platform once, concurrently, and returns the exposition and whether every poll
+/// succeeded: `--once`, for checking credentials and output by hand.
+pub async fn poll_once(platforms: &[PlatformConfig]) -> Result<(Vec<u8>, bool), AppError> {
+    let Pipeline {
+        exposition,
+        pollers,
+    } = pipeline(platforms)?;
+    let mut tasks = JoinSet::new();
+    for mut poller in pollers {
+        tasks.spawn(async move { poller.poll_once().await.is_ok() });
+    }
+    let all_ok = tasks.join_all().await.into_iter().all(|ok| ok);
+    Ok((exposition.render(Instant::now()), all_ok))
+}

@@ -1,0 +1,212 @@
+//! Credentials for the Live Platform API: an Entra ID client-credentials token (cached and
+//! renewed ahead of expiry), a static bearer token, or nothing.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::config::{AuthConfig, OAuth2Config};
+use crate::http::{self, BodyError};
+use crate::secret::{SecretError, SecretSource};
+
+/// Token responses are a few kilobytes; anything larger is not one.
+const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
+/// How long before `expires_in` runs out a token is renewed, at most.
+const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot read the credential: {0}")]
+    Secret(#[from] SecretError),
+    #[error("token request failed: {0}")]
+    Request(#[source] BodyError),
+    #[error("token endpoint refused the request: HTTP {status}, error {error:?}{}", code.as_ref().map(|c| format!(", {c}")).unwrap_or_default())]
+    Rejected {
+        status: u16,
+        error: String,
+        /// Entra's `AADSTSnnnnn` code, which says what to fix (unknown app, wrong secret, ...).
+        code: Option<String>,
+    },
+    #[error("token endpoint sent an unusable response: {0}")]
+    InvalidResponse(&'static str),
+}
+
+pub struct Authenticator {
+    kind: Kind,
+}
+
+enum Kind {
+    None,
+    Bearer(SecretSource),
+    OAuth2 {
+        config: OAuth2Config,
+        cached: Mutex<Option<CachedToken>>,
+    },
+}
+
+struct CachedToken {
+    token: SecretString,
+    renew_at: Instant,
+}
+
+impl Authenticator {
+    pub fn new(config: &AuthConfig) -> Self {
+        let kind = match config {
+            AuthConfig::None => Kind::None,
+            AuthConfig::Bearer { token } => Kind::Bearer(token.clone()),
+            AuthConfig::OAuth2(config) => Kind::OAuth2 {
+                config: config.clone(),
+                cached: Mutex::new(None),
+            },
+        };
+        Self { kind }
+    }
+
+    /// The bearer token to send, if this platform uses one.
+    pub async fn token(&self, http: &reqwest::Client) -> Result<Option<SecretString>, AuthError> {
+        match &self.kind {
+            Kind::None => Ok(None),
+            Kind::Bearer(source) => Ok(Some(source.read()?)),
+            Kind::OAuth2 { config, cached } => {
+                // Held across the fetch so that concurrent callers wait for one token request.
+                let mut cached = cached.lock().await;
+                if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
+                    return Ok(Some(token.token.clone()));
+                }
+                let fresh = fetch_token(http, config).await?;
+                let token = fresh.token.clone();
+                *cached = Some(fresh);
+                Ok(Some(token))
+            }
+        }
+    }
+
+    /// The API refused the token. Forgets a cached one and says whether asking again with a
+    /// fresh token can help (only a token this process obtained can be renewed).
+    pub async fn reject(&self) -> bool {
+        match &self.kind {
+            Kind::OAuth2 { cached, .. } => {
+                cached.lock().await.take();
+                true
+            }
+            Kind::None | Kind::Bearer(_) => false,
+        }
+    }
+}
+
+/// Renew shortly before expiry: a tenth of the lifetime ahead, capped at a minute.
+fn renewal_time(now: Instant, expires_in: Duration) -> Instant {
+    now + expires_in - (expires_in / 10).min(MAX_RENEWAL_MARGIN)
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    /// Entra sends a number; older endpoints and some proxies send it as a string.
+    expires_in: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct EntraError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn fetch_token(
+    http: &reqwest::Client,
+    config: &OAuth2Config,
+) -> Result<CachedToken, AuthError> {
+    let secret = config.client_secret.read()?;
+    let requested_at = Instant::now();
+    let response = http
+        .post(config.token_url.clone())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", secret.expose_secret()),
+            ("scope", config.scope.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(|e| AuthError::Request(BodyError::Request(e)))?;
+    let status = response.status();
+    let body = http::read_limited(response, MAX_TOKEN_RESPONSE_BYTES)
+        .await
+        .map_err(AuthError::Request)?;
+    if !status.is_success() {
+        let entra: Option<EntraError> = serde_json::from_slice(&body).ok();
+        let (error, description) = entra
+            .map(|e| (e.error, e.error_description))
+            .unwrap_or_default();
+        return Err(AuthError::Rejected {
+            status: status.as_u16(),
+            error: error
+                .map(|e| http::sanitize(&e, 64))
+                .unwrap_or_else(|| "none given".to_owned()),
+            code: description.as_deref().and_then(aadsts_code),
+        });
+    }
+    // serde_json's error would quote the body, which holds the token: say only what is wrong.
+    let parsed: TokenResponse = serde_json::from_slice(&body)
+        .map_err(|_| AuthError::InvalidResponse("not a JSON object with an access_token"))?;
+    if parsed.access_token.is_empty() {
+        return Err(AuthError::InvalidResponse("empty access_token"));
+    }
+    let expires_in = match parsed.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    // Without a lifetime the token is used once; the next poll asks for a new one.
+    let lifetime = Duration::from_secs(expires_in.unwrap_or(0));
+    Ok(CachedToken {
+        token: SecretString::from(parsed.access_token),
+        renew_at: renewal_time(requested_at, lifetime),
+    })
+}
+
+/// Finds the `AADSTS` code in an Entra error description ("AADSTS700016: Application ...").
+fn aadsts_code(description: &str) -> Option<String> {
+    let start = description.find("AADSTS")?;
+    let digits = description[start + 6..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    (digits > 0).then(|| description[start..start + 6 + digits].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aadsts_code_is_extracted_from_the_description() {
+        assert_eq!(
+            aadsts_code("AADSTS700016: Application with identifier 'x' was not found.").as_deref(),
+            Some("AADSTS700016")
+        );
+        assert_eq!(
+            aadsts_code("Trace: x\r\nAADSTS7000215: Invalid client secret").as_deref(),
+            Some("AADSTS7000215")
+        );
+        assert_eq!(aadsts_code("no code here"), None);
+        assert_eq!(aadsts_code("AADSTS without digits"), None);
+    }
+
+    #[test]
+    fn tokens_are_renewed_shortly_before_they_expire() {
+        let now = Instant::now();
+        assert_eq!(
+            renewal_time(now, Duration::from_secs(3600)),
+            now + Duration::from_secs(3540)
+        );
+        assert_eq!(
+            renewal_time(now, Duration::from_secs(100)),
+            now + Duration::from_secs(90)
+        );
+        assert_eq!(renewal_time(now, Duration::ZERO), now);
+    }
+}

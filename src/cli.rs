@@ -1,0 +1,142 @@
+//! Command line: what to run (serve, `--once`, `--check-config`, `--demo`) and its exit code.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{self, App, AppError};
+use crate::config::{Config, ConfigError};
+use crate::mock::{self, MockPlatform};
+use crate::telemetry;
+
+/// The demo's data never changes, so a short interval only shows the poll loop at work.
+const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Parser)]
+#[command(version, about = "Prometheus exporter for AudioCodes Live Platform customer licenses")]
+pub struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, value_name = "PATH", default_value = "config.toml")]
+    pub config: PathBuf,
+    /// Poll every platform once, print the metrics to stdout and exit (non-zero if a poll failed).
+    #[arg(long)]
+    pub once: bool,
+    /// Validate the configuration and exit.
+    #[arg(long)]
+    pub check_config: bool,
+    /// Run against a built-in mock Live Platform serving sample data; no account or config needed.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on, overriding server.listen.
+    #[arg(long = "web.listen-address", value_name = "ADDR")]
+    pub listen_address: Option<SocketAddr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("cannot start the demo Live Platform: {0}")]
+    Demo(std::io::Error),
+    #[error("cannot write the metrics to stdout: {0}")]
+    Stdout(std::io::Error),
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    match execute(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("liveplatform-exporter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
+    // The mock lives as long as this function: dropping it stops the demo platform.
+    let (mut config, _demo) = if cli.demo {
+        let mock = MockPlatform::start(mock::SEED_CUSTOMERS)
+            .await
+            .map_err(CliError::Demo)?;
+        let mut platform = mock.platform_config("demo");
+        platform.poll_interval = DEMO_POLL_INTERVAL;
+        platform.stale_after = DEMO_POLL_INTERVAL * 3;
+        (Config::with_platforms(vec![platform]), Some(mock))
+    } else {
+        (Config::load(&cli.config, std::env::vars())?, None)
+    };
+    if let Some(addr) = cli.listen_address {
+        config.server.listen = addr;
+    }
+    if cli.check_config {
+        println!(
+            "configuration is valid: {} platform(s), listening on {}",
+            config.platforms.len(),
+            config.server.listen
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    telemetry::init(&config.log);
+
+    if cli.once {
+        let (exposition, all_ok) = app::poll_once(&config.platforms).await?;
+        std::io::stdout()
+            .write_all(&exposition)
+            .map_err(CliError::Stdout)?;
+        return Ok(if all_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+
+    let app = App::bind(&config).await?;
+    tracing::info!(
+        address = %app.local_addr(),
+        platforms = config.platforms.len(),
+        version = env!("CARGO_PKG_VERSION"),
+        "exporter listening"
+    );
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    app.run(shutdown).await?;
+    tracing::info!("exporter stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd, Kubernetes) start a graceful stop.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("stop requested; finishing in-flight requests");
+    shutdown.cancel();
+}

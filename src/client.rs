@@ -1,0 +1,191 @@
+//! The Live Platform API client: `GET {base_url}/api/v3/customer` with authentication, one retry
+//! on a refused token, a deadline over the whole exchange and a cap on the body.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{StatusCode, Url, header};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use crate::auth::{AuthError, Authenticator};
+use crate::config::PlatformConfig;
+use crate::health::ErrorReason;
+use crate::http::{self, BodyError};
+
+/// Error bodies are only read for their problem-details title and trace id.
+const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("no complete response within {0:?}")]
+    Timeout(Duration),
+    #[error("authentication failed: {0}")]
+    Auth(#[from] AuthError),
+    #[error("API refused the credentials: HTTP {status}{problem}")]
+    Unauthorized { status: StatusCode, problem: Problem },
+    #[error("API answered HTTP {status}{problem}")]
+    Status { status: StatusCode, problem: Problem },
+    #[error("request failed: {0}")]
+    Body(#[from] BodyError),
+}
+
+impl FetchError {
+    pub fn reason(&self) -> ErrorReason {
+        match self {
+            FetchError::Timeout(_) => ErrorReason::Timeout,
+            FetchError::Auth(_) | FetchError::Unauthorized { .. } => ErrorReason::Auth,
+            FetchError::Status { .. } => ErrorReason::HttpStatus,
+            FetchError::Body(BodyError::TooLarge { .. }) => ErrorReason::TooLarge,
+            FetchError::Body(BodyError::Request(e)) if e.is_timeout() => ErrorReason::Timeout,
+            FetchError::Body(BodyError::Request(e)) if e.is_connect() => ErrorReason::Connect,
+            FetchError::Body(BodyError::Request(_)) => ErrorReason::Transport,
+        }
+    }
+}
+
+/// What an ASP.NET problem-details error body says that is worth logging: never the body itself.
+#[derive(Debug, Default, Deserialize)]
+pub struct Problem {
+    title: Option<String>,
+    #[serde(rename = "traceId")]
+    trace_id: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if let Some(title) = &self.title {
+            write!(f, ", title {:?}", http::sanitize(title, 200))?;
+        }
+        if let Some(trace_id) = &self.trace_id {
+            write!(f, ", traceId {}", http::sanitize(trace_id, 100))?;
+        }
+        Ok(())
+    }
+}
+
+impl Problem {
+    async fn read(response: reqwest::Response) -> Problem {
+        // Some 404s are a bare string and proxies send HTML: anything but problem details is
+        // simply not described.
+        match http::read_limited(response, MAX_ERROR_BODY_BYTES).await {
+            Ok(body) => serde_json::from_slice(&body).unwrap_or_default(),
+            Err(_) => Problem::default(),
+        }
+    }
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    customers_url: Url,
+    channel_id: Option<i64>,
+    auth: Authenticator,
+    timeout: Duration,
+    max_response_bytes: u64,
+}
+
+/// `{base_url}/api/v3/customer`, whether or not the base URL ends with a slash.
+pub fn customers_url(base_url: &Url) -> Url {
+    let mut url = base_url.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().extend(["api", "v3", "customer"]);
+    }
+    url
+}
+
+fn is_refusal(status: StatusCode) -> bool {
+    matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+}
+
+impl ApiClient {
+    pub fn new(config: &PlatformConfig) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.timeout)
+            .build()?;
+        Ok(Self {
+            http,
+            customers_url: customers_url(&config.base_url),
+            channel_id: config.channel_id,
+            auth: Authenticator::new(&config.auth),
+            timeout: config.timeout,
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    /// The raw customer list. The timeout covers everything, token requests included.
+    pub async fn fetch_customers(&self) -> Result<Bytes, FetchError> {
+        tokio::time::timeout(self.timeout, self.fetch())
+            .await
+            .map_err(|_| FetchError::Timeout(self.timeout))?
+    }
+
+    async fn fetch(&self) -> Result<Bytes, FetchError> {
+        let mut response = self.send().await?;
+        // An expired or revoked token: one fresh token and one more try, never a loop.
+        if is_refusal(response.status()) && self.auth.reject().await {
+            tracing::debug!(status = %response.status(), "API refused the token; renewing it");
+            response = self.send().await?;
+        }
+        let status = response.status();
+        if !status.is_success() {
+            let problem = Problem::read(response).await;
+            return Err(if is_refusal(status) {
+                FetchError::Unauthorized { status, problem }
+            } else {
+                FetchError::Status { status, problem }
+            });
+        }
+        Ok(http::read_limited(response, self.max_response_bytes).await?)
+    }
+
+    async fn send(&self) -> Result<reqwest::Response, FetchError> {
+        let mut request = self
+            .http
+            .get(self.customers_url.clone())
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = self.auth.token(&self.http).await? {
+            // bearer_auth marks the header sensitive, which keeps it out of reqwest's Debug.
+            request = request.bearer_auth(token.expose_secret());
+        }
+        if let Some(channel) = self.channel_id {
+            request = request.header("X-Ovoc-Channel-Id", channel);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| FetchError::Body(BodyError::Request(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customers_url_is_below_the_base_url_with_or_without_a_slash() {
+        for base in [
+            "https://sp.example.com/tenantui",
+            "https://sp.example.com/tenantui/",
+        ] {
+            assert_eq!(
+                customers_url(&Url::parse(base).unwrap()).as_str(),
+                "https://sp.example.com/tenantui/api/v3/customer"
+            );
+        }
+        assert_eq!(
+            customers_url(&Url::parse("http://127.0.0.1:8080").unwrap()).as_str(),
+            "http://127.0.0.1:8080/api/v3/customer"
+        );
+    }
+
+    #[test]
+    fn problem_details_are_described_without_the_body() {
+        let problem: Problem = serde_json::from_str(
+            r#"{"type":"x","title":"Not\nFound","status":404,"traceId":"00-abc-01","errors":{"secret":["hunter2"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(problem.to_string(), ", title \"NotFound\", traceId 00-abc-01");
+    }
+}

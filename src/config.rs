@@ -1,0 +1,670 @@
+//! Configuration: a TOML file layered under `LIVEPLATFORM_EXPORTER__*` environment variables,
+//! checked into typed settings. Every rejection names the offending key, because the operator
+//! reading the message has only the file in front of them.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use crate::secret::SecretSource;
+
+/// Default listen port: marked free on the Prometheus default port allocations list when chosen.
+pub const DEFAULT_PORT: u16 = 9612;
+pub const ENV_PREFIX: &str = "LIVEPLATFORM_EXPORTER";
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(300);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Large enough for about half a million customers; a runaway or hostile body stops here.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub log: LogConfig,
+    pub platforms: Vec<PlatformConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    pub name: String,
+    pub base_url: Url,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    pub stale_after: Duration,
+    pub channel_id: Option<i64>,
+    pub max_response_bytes: u64,
+    pub auth: AuthConfig,
+}
+
+impl PlatformConfig {
+    /// A platform with the documented defaults; the rest of the fields are plain to override.
+    pub fn new(name: impl Into<String>, base_url: Url, auth: AuthConfig) -> Self {
+        Self {
+            name: name.into(),
+            base_url,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            stale_after: DEFAULT_POLL_INTERVAL * 3,
+            channel_id: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            auth,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum AuthConfig {
+    None,
+    Bearer { token: SecretSource },
+    OAuth2(OAuth2Config),
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuth2Config {
+    pub token_url: Url,
+    pub client_id: String,
+    pub client_secret: SecretSource,
+    pub scope: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} not found")]
+    NotFound(PathBuf),
+    #[error("cannot load configuration: {0}")]
+    Load(String),
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Loads `path`, then applies `env` (pass `std::env::vars()`; tests pass their own map so they
+    /// never touch the process environment).
+    pub fn load(
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        if !path.exists() {
+            return Err(ConfigError::NotFound(path.to_path_buf()));
+        }
+        let prefix = format!("{ENV_PREFIX}__");
+        let overrides: HashMap<String, String> = env
+            .into_iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .collect();
+        let raw: RawConfig = config::Config::builder()
+            .add_source(config::File::from(path).format(config::FileFormat::Toml))
+            .add_source(
+                config::Environment::with_prefix(ENV_PREFIX)
+                    .prefix_separator("__")
+                    .separator("__")
+                    .source(Some(overrides)),
+            )
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        raw.validate()
+    }
+
+    /// Settings for running without a file (demo mode): defaults plus the given platforms.
+    pub fn with_platforms(platforms: Vec<PlatformConfig>) -> Self {
+        Self {
+            server: ServerConfig::default(),
+            log: LogConfig::default(),
+            platforms,
+        }
+    }
+}
+
+// The raw layer mirrors the file exactly; unknown keys are refused so a typo is never silently
+// ignored. Durations and URLs stay strings here so that parse errors can name their key.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    log: RawLog,
+    #[serde(default)]
+    platforms: Vec<RawPlatform>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    level: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlatform {
+    name: Option<String>,
+    base_url: Option<String>,
+    poll_interval: Option<String>,
+    timeout: Option<String>,
+    stale_after: Option<String>,
+    channel_id: Option<i64>,
+    max_response_bytes: Option<u64>,
+    auth: Option<RawAuth>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    kind: Option<String>,
+    tenant_id: Option<String>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    client_secret_env: Option<String>,
+    scope: Option<String>,
+    token_file: Option<PathBuf>,
+    token_env: Option<String>,
+}
+
+impl RawConfig {
+    fn validate(self) -> Result<Config, ConfigError> {
+        let server = match self.server.listen {
+            None => ServerConfig::default(),
+            Some(listen) => ServerConfig {
+                listen: listen.parse().map_err(|_| {
+                    invalid(
+                        "server.listen",
+                        format!("{listen:?} is not an address such as \"0.0.0.0:{DEFAULT_PORT}\""),
+                    )
+                })?,
+            },
+        };
+        let log = self.log.validate()?;
+        if self.platforms.is_empty() {
+            return Err(invalid(
+                "platforms",
+                "at least one [[platforms]] entry is required",
+            ));
+        }
+        let mut names = HashSet::new();
+        let platforms = self
+            .platforms
+            .into_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let platform = raw.validate(&format!("platforms[{i}]"))?;
+                if !names.insert(platform.name.clone()) {
+                    return Err(invalid(
+                        format!("platforms[{i}].name"),
+                        format!("{:?} is used by another platform", platform.name),
+                    ));
+                }
+                Ok(platform)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Config {
+            server,
+            log,
+            platforms,
+        })
+    }
+}
+
+impl RawLog {
+    fn validate(self) -> Result<LogConfig, ConfigError> {
+        let defaults = LogConfig::default();
+        let level = self.level.unwrap_or(defaults.level);
+        tracing_subscriber::EnvFilter::try_new(&level)
+            .map_err(|e| invalid("log.level", format!("{level:?} is not a valid filter: {e}")))?;
+        let format = match self.format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "log.format",
+                    format!("{other:?} is not one of \"text\", \"json\""),
+                ));
+            }
+        };
+        Ok(LogConfig { level, format })
+    }
+}
+
+fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
+    value.ok_or_else(|| invalid(key, "is required"))
+}
+
+fn duration(value: Option<String>, key: &str) -> Result<Option<Duration>, ConfigError> {
+    value
+        .map(|text| {
+            humantime::parse_duration(&text).map_err(|e| {
+                invalid(
+                    key,
+                    format!("{text:?} is not a duration such as \"90s\" or \"5m\": {e}"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn url(value: &str, key: &str) -> Result<Url, ConfigError> {
+    let parsed =
+        Url::parse(value).map_err(|e| invalid(key, format!("{value:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(key, "must be an http:// or https:// URL"));
+    }
+    // Credentials in a URL end up in logs and error messages; they belong in [platforms.auth].
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            key,
+            "must not contain credentials; use [platforms.auth]",
+        ));
+    }
+    Ok(parsed)
+}
+
+impl RawPlatform {
+    fn validate(self, at: &str) -> Result<PlatformConfig, ConfigError> {
+        let key = |field: &str| format!("{at}.{field}");
+        let name = required(self.name, &key("name"))?;
+        if name.trim().is_empty() {
+            return Err(invalid(key("name"), "must not be empty"));
+        }
+        let base_url = url(&required(self.base_url, &key("base_url"))?, &key("base_url"))?;
+        let poll_interval =
+            duration(self.poll_interval, &key("poll_interval"))?.unwrap_or(DEFAULT_POLL_INTERVAL);
+        if poll_interval < MIN_POLL_INTERVAL {
+            return Err(invalid(key("poll_interval"), "must be at least 1s"));
+        }
+        let timeout = duration(self.timeout, &key("timeout"))?.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(invalid(key("timeout"), "must be greater than zero"));
+        }
+        let stale_after =
+            duration(self.stale_after, &key("stale_after"))?.unwrap_or(poll_interval * 3);
+        if stale_after < poll_interval {
+            return Err(invalid(
+                key("stale_after"),
+                "must be at least poll_interval, or every series would vanish between two polls",
+            ));
+        }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(invalid(
+                key("max_response_bytes"),
+                "must be greater than zero",
+            ));
+        }
+        let auth = required(self.auth, &key("auth"))?.validate(&key("auth"))?;
+        Ok(PlatformConfig {
+            name,
+            base_url,
+            poll_interval,
+            timeout,
+            stale_after,
+            channel_id: self.channel_id,
+            max_response_bytes,
+            auth,
+        })
+    }
+}
+
+impl RawAuth {
+    fn validate(self, at: &str) -> Result<AuthConfig, ConfigError> {
+        let key = |field: &str| format!("{at}.{field}");
+        let kind = required(self.kind.clone(), &key("kind"))?;
+        let present = self.present_keys();
+        let allowed: &[&str] = match kind.as_str() {
+            "none" => &["kind"],
+            "bearer" => &["kind", "token_file", "token_env"],
+            "oauth2" => &[
+                "kind",
+                "tenant_id",
+                "token_url",
+                "client_id",
+                "client_secret_file",
+                "client_secret_env",
+                "scope",
+            ],
+            other => {
+                return Err(invalid(
+                    key("kind"),
+                    format!("{other:?} is not one of \"oauth2\", \"bearer\", \"none\""),
+                ));
+            }
+        };
+        if let Some(stray) = present.iter().find(|k| !allowed.contains(k)) {
+            return Err(invalid(
+                key(stray),
+                format!("does not apply to kind = {kind:?}"),
+            ));
+        }
+        match kind.as_str() {
+            "none" => Ok(AuthConfig::None),
+            "bearer" => Ok(AuthConfig::Bearer {
+                token: secret_source(
+                    self.token_file,
+                    self.token_env,
+                    &key("token_file"),
+                    &key("token_env"),
+                )?,
+            }),
+            _ => {
+                let token_url = match (self.token_url, self.tenant_id) {
+                    (Some(token_url), _) => url(&token_url, &key("token_url"))?,
+                    (None, Some(tenant)) => {
+                        if tenant.is_empty() || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) {
+                            return Err(invalid(
+                                key("tenant_id"),
+                                "must be a tenant GUID or domain name",
+                            ));
+                        }
+                        url(
+                            &format!(
+                                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+                            ),
+                            &key("tenant_id"),
+                        )?
+                    }
+                    (None, None) => {
+                        return Err(invalid(
+                            key("tenant_id"),
+                            "is required (or set token_url)",
+                        ));
+                    }
+                };
+                Ok(AuthConfig::OAuth2(OAuth2Config {
+                    token_url,
+                    client_id: required(self.client_id, &key("client_id"))?,
+                    client_secret: secret_source(
+                        self.client_secret_file,
+                        self.client_secret_env,
+                        &key("client_secret_file"),
+                        &key("client_secret_env"),
+                    )?,
+                    scope: required(self.scope, &key("scope"))?,
+                }))
+            }
+        }
+    }
+
+    fn present_keys(&self) -> Vec<&'static str> {
+        [
+            ("kind", self.kind.is_some()),
+            ("tenant_id", self.tenant_id.is_some()),
+            ("token_url", self.token_url.is_some()),
+            ("client_id", self.client_id.is_some()),
+            ("client_secret_file", self.client_secret_file.is_some()),
+            ("client_secret_env", self.client_secret_env.is_some()),
+            ("scope", self.scope.is_some()),
+            ("token_file", self.token_file.is_some()),
+            ("token_env", self.token_env.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect()
+    }
+}
+
+/// Exactly one of a file or an environment variable; checked readable now so that a typo in a
+/// path stops start-up instead of failing the first poll minutes later.
+fn secret_source(
+    file: Option<PathBuf>,
+    env: Option<String>,
+    file_key: &str,
+    env_key: &str,
+) -> Result<SecretSource, ConfigError> {
+    let (source, key) = match (file, env) {
+        (Some(path), None) => (SecretSource::File(path), file_key),
+        (None, Some(var)) => (SecretSource::Env(var), env_key),
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                file_key,
+                format!("set either {file_key} or {env_key}, not both"),
+            ));
+        }
+        (None, None) => {
+            return Err(invalid(file_key, format!("is required (or set {env_key})")));
+        }
+    };
+    source.read().map_err(|e| invalid(key, e.to_string()))?;
+    Ok(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn load_str(toml: &str) -> Result<Config, ConfigError> {
+        load_with_env(toml, [])
+    }
+
+    fn load_with_env<const N: usize>(
+        toml: &str,
+        env: [(&str, &str); N],
+    ) -> Result<Config, ConfigError> {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        file.write_all(toml.as_bytes()).unwrap();
+        Config::load(
+            file.path(),
+            env.map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+    }
+
+    fn error_of(toml: &str) -> String {
+        load_str(toml).unwrap_err().to_string()
+    }
+
+    const MINIMAL: &str = r#"
+        [[platforms]]
+        name = "prod"
+        base_url = "https://sp.example.com/tenantui"
+        [platforms.auth]
+        kind = "none"
+    "#;
+
+    #[test]
+    fn minimal_file_gets_documented_defaults() {
+        let config = load_str(MINIMAL).unwrap();
+        assert_eq!(config.server.listen.port(), DEFAULT_PORT);
+        assert_eq!(config.log.level, "info");
+        assert_eq!(config.log.format, LogFormat::Text);
+        let platform = &config.platforms[0];
+        assert_eq!(platform.poll_interval, Duration::from_secs(300));
+        assert_eq!(platform.timeout, Duration::from_secs(30));
+        assert_eq!(platform.stale_after, Duration::from_secs(900));
+        assert_eq!(platform.channel_id, None);
+        assert!(matches!(platform.auth, AuthConfig::None));
+    }
+
+    #[test]
+    fn stale_after_defaults_to_three_poll_intervals() {
+        let config = load_str(&MINIMAL.replace(
+            "[platforms.auth]",
+            "poll_interval = \"90s\"\n[platforms.auth]",
+        ))
+        .unwrap();
+        assert_eq!(config.platforms[0].stale_after, Duration::from_secs(270));
+    }
+
+    #[test]
+    fn environment_overrides_scalar_keys() {
+        let config = load_with_env(
+            MINIMAL,
+            [
+                ("LIVEPLATFORM_EXPORTER__SERVER__LISTEN", "127.0.0.1:9999"),
+                ("LIVEPLATFORM_EXPORTER__LOG__FORMAT", "json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.server.listen, "127.0.0.1:9999".parse().unwrap());
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn oauth2_tenant_id_gives_the_entra_token_url_and_reads_the_secret() {
+        let mut secret = tempfile::NamedTempFile::new().unwrap();
+        writeln!(secret, "s3cret").unwrap();
+        let config = load_str(&format!(
+            r#"
+            [[platforms]]
+            name = "prod"
+            base_url = "https://sp.example.com/tenantui/"
+            channel_id = 12
+            [platforms.auth]
+            kind = "oauth2"
+            tenant_id = "0ad77c8d-c023-4054-ac4e-07d02b4b07a6"
+            client_id = "app"
+            client_secret_file = "{}"
+            scope = "api://app/.default"
+            "#,
+            secret.path().display()
+        ))
+        .unwrap();
+        let platform = &config.platforms[0];
+        assert_eq!(platform.channel_id, Some(12));
+        let AuthConfig::OAuth2(oauth) = &platform.auth else {
+            panic!("expected oauth2, got {:?}", platform.auth);
+        };
+        assert_eq!(
+            oauth.token_url.as_str(),
+            "https://login.microsoftonline.com/0ad77c8d-c023-4054-ac4e-07d02b4b07a6/oauth2/v2.0/token"
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn each_bad_key_is_named_in_the_error() {
+        let cases = [
+            (MINIMAL.replace("name = \"prod\"", ""), "platforms[0].name"),
+            (
+                MINIMAL.replace("https://sp.example.com/tenantui", "ftp://x"),
+                "platforms[0].base_url",
+            ),
+            (
+                MINIMAL.replace("https://sp.example.com", "https://user:pw@sp.example.com"),
+                "platforms[0].base_url",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "poll_interval = \"soon\"\n[platforms.auth]"),
+                "platforms[0].poll_interval",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "poll_interval = \"10ms\"\n[platforms.auth]"),
+                "platforms[0].poll_interval",
+            ),
+            (
+                MINIMAL.replace(
+                    "[platforms.auth]",
+                    "poll_interval = \"5m\"\nstale_after = \"1m\"\n[platforms.auth]",
+                ),
+                "platforms[0].stale_after",
+            ),
+            (MINIMAL.replace("kind = \"none\"", "kind = \"magic\""), "platforms[0].auth.kind"),
+            (
+                MINIMAL.replace("kind = \"none\"", "kind = \"none\"\nclient_id = \"x\""),
+                "platforms[0].auth.client_id",
+            ),
+            (
+                MINIMAL.replace("kind = \"none\"", "kind = \"bearer\""),
+                "platforms[0].auth.token_file",
+            ),
+            (
+                MINIMAL.replace(
+                    "kind = \"none\"",
+                    "kind = \"bearer\"\ntoken_env = \"LIVEPLATFORM_TEST_SURELY_UNSET\"",
+                ),
+                "platforms[0].auth.token_env",
+            ),
+            (
+                MINIMAL.replace(
+                    "kind = \"none\"",
+                    "kind = \"oauth2\"\nclient_id = \"a\"\nscope = \"s\"\ntoken_env = \"X\"",
+                ),
+                "platforms[0].auth.token_env",
+            ),
+            (
+                MINIMAL.replace(
+                    "kind = \"none\"",
+                    "kind = \"oauth2\"\nclient_id = \"a\"\nscope = \"s\"\nclient_secret_env = \"PATH\"",
+                ),
+                "platforms[0].auth.tenant_id",
+            ),
+            (format!("[server]\nlisten = \"nowhere\"\n{MINIMAL}"), "server.listen"),
+            (format!("[log]\nformat = \"xml\"\n{MINIMAL}"), "log.format"),
+            (format!("{MINIMAL}\n{MINIMAL}"), "platforms[1].name"),
+            ("[server]\n".to_owned(), "platforms"),
+        ];
+        for (toml, key) in cases {
+            let message = error_of(&toml);
+            assert!(
+                message.starts_with(key),
+                "expected an error naming {key}, got {message:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let message = error_of(&MINIMAL.replace("name = \"prod\"", "name = \"prod\"\npoll_intervall = \"5m\""));
+        assert!(message.contains("poll_intervall"), "{message}");
+    }
+
+    #[test]
+    fn missing_file_is_reported_with_its_path() {
+        let err = Config::load(Path::new("/nonexistent/config.toml"), []).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/config.toml"));
+    }
+}

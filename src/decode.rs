@@ -1,0 +1,528 @@
+//! Decoding the `GET /api/v3/customer` body, leniently per record.
+//!
+//! The vendor documents the fields in two spellings and the API is known to send numbers as
+//! strings, so one odd record must never cost the whole poll: the response is read in a single
+//! pass in which each record either becomes a [`Customer`] or is skipped with a [`SkipReason`].
+//! Only a body that is not a JSON array at all is an error.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// One customer service as published. Counts are `None` where the API says null, which means
+/// "not applicable" and is exported as an absent series, never as 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: String,
+    pub short_name: String,
+    pub full_name: String,
+    pub license_type: i64,
+    pub ms_tenant_id: Option<String>,
+    pub licensed_users: Option<i64>,
+    pub active_users: Option<i64>,
+    pub livehub_active_users: Option<i64>,
+    pub livehub_simple_users: Option<i64>,
+}
+
+/// Why a record was left out of an otherwise good response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    NotAnObject,
+    MissingId,
+    MissingLicenseType,
+    InvalidField,
+    DuplicateId,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 5] = [
+        SkipReason::NotAnObject,
+        SkipReason::MissingId,
+        SkipReason::MissingLicenseType,
+        SkipReason::InvalidField,
+        SkipReason::DuplicateId,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotAnObject => "not_an_object",
+            SkipReason::MissingId => "missing_id",
+            SkipReason::MissingLicenseType => "missing_license_type",
+            SkipReason::InvalidField => "invalid_field",
+            SkipReason::DuplicateId => "duplicate_id",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// In the order the API sent them, first occurrence of each id only.
+    pub customers: Vec<Customer>,
+    pub skipped: Vec<SkipReason>,
+}
+
+/// The body could not be read as a JSON array. Deliberately carries only a category and a
+/// position: serde_json's own messages quote the offending input, which may be anything.
+#[derive(Debug, thiserror::Error)]
+#[error("response is not a valid JSON array of customers ({category} at line {line}, column {column})")]
+pub struct DecodeError {
+    category: &'static str,
+    line: usize,
+    column: usize,
+}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(e: serde_json::Error) -> Self {
+        let category = match e.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "not an array",
+            serde_json::error::Category::Eof => "truncated",
+        };
+        DecodeError {
+            category,
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
+
+pub fn decode_customers(body: &[u8]) -> Result<Decoded, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let decoded = deserializer.deserialize_seq(ListVisitor)?;
+    deserializer.end()?;
+    Ok(decoded)
+}
+
+struct ListVisitor;
+
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Decoded;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of customers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded, A::Error> {
+        let mut decoded = Decoded::default();
+        let mut seen = HashSet::new();
+        while let Some(record) = seq.next_element_seed(RecordSeed)? {
+            match record {
+                Ok(customer) => {
+                    if seen.insert(customer.id.clone()) {
+                        decoded.customers.push(customer);
+                    } else {
+                        decoded.skipped.push(SkipReason::DuplicateId);
+                    }
+                }
+                Err(reason) => decoded.skipped.push(reason),
+            }
+        }
+        Ok(decoded)
+    }
+}
+
+struct RecordSeed;
+
+impl<'de> DeserializeSeed<'de> for RecordSeed {
+    type Value = Result<Customer, SkipReason>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(RecordVisitor)
+    }
+}
+
+/// Fields recognised in a record, matched without regard to case.
+enum Field {
+    Id,
+    ShortName,
+    FullName,
+    LicenseType,
+    MsTenantId,
+    LicensedUsers,
+    ActiveUsers,
+    LiveHubActiveUsers,
+    LiveHubSimpleUsers,
+    Other,
+}
+
+impl Field {
+    fn from_key(key: &str) -> Field {
+        const FIELDS: [(&str, Field); 9] = [
+            ("UmpCustomerGuid", Field::Id),
+            ("CustomerShortName", Field::ShortName),
+            ("CustomerFullName", Field::FullName),
+            ("LicenseType", Field::LicenseType),
+            ("MsTenantId", Field::MsTenantId),
+            ("LicensedUsersCount", Field::LicensedUsers),
+            ("ActiveUserCount", Field::ActiveUsers),
+            ("LiveHubActiveUsersCount", Field::LiveHubActiveUsers),
+            ("LiveHubSimpleUsersCount", Field::LiveHubSimpleUsers),
+        ];
+        FIELDS
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .map_or(Field::Other, |(_, field)| field)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                Ok(Field::from_key(key))
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// A field value as sent: absent and null are the same thing; a value of the wrong shape is
+/// remembered rather than raised, so the rest of the record is still consumed.
+enum Lenient<T> {
+    Null,
+    Value(T),
+    Invalid,
+}
+
+impl<T> Lenient<T> {
+    fn into_option(self, invalid: &mut bool) -> Option<T> {
+        match self {
+            Lenient::Null => None,
+            Lenient::Value(v) => Some(v),
+            Lenient::Invalid => {
+                *invalid = true;
+                None
+            }
+        }
+    }
+}
+
+/// Drains a nested array or object whose content is of no interest.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Implements every `visit_*` of a lenient value visitor that is not a valid shape for it.
+macro_rules! invalid_shapes {
+    ($($method:ident($ty:ty)),*) => {
+        $(fn $method<E: de::Error>(self, _: $ty) -> Result<Self::Value, E> {
+            Ok(Lenient::Invalid)
+        })*
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Lenient::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Lenient::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok(Lenient::Invalid)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            drain_map(map)?;
+            Ok(Lenient::Invalid)
+        }
+    };
+}
+
+impl<'de> serde::Deserialize<'de> for Lenient<String> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = Lenient<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or null")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient::Value(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient::Value(v))
+            }
+            invalid_shapes!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64));
+        }
+        d.deserialize_any(StrVisitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Lenient<i64> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IntVisitor;
+        impl<'de> Visitor<'de> for IntVisitor {
+            type Value = Lenient<i64>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer, a string holding one, or null")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Lenient::Value(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(i64::try_from(v).map_or(Lenient::Invalid, Lenient::Value))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                // 25.0 is an integer written oddly; 2.5 is not a count. The bound keeps the
+                // cast exact (2^53: the largest range where every integer is an f64).
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                Ok(if v.fract() == 0.0 && v.abs() <= EXACT {
+                    Lenient::Value(v as i64)
+                } else {
+                    Lenient::Invalid
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let v = v.trim();
+                Ok(if v.is_empty() {
+                    Lenient::Null
+                } else {
+                    v.parse().map_or(Lenient::Invalid, Lenient::Value)
+                })
+            }
+            invalid_shapes!(visit_bool(bool));
+        }
+        d.deserialize_any(IntVisitor)
+    }
+}
+
+fn text<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<String>, A::Error> {
+    Ok(map.next_value::<Lenient<String>>()?.into_option(invalid))
+}
+
+fn count<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<i64>, A::Error> {
+    Ok(map.next_value::<Lenient<i64>>()?.into_option(invalid))
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Result<Customer, SkipReason>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a customer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut invalid = false;
+        let mut id = None;
+        let mut short_name = None;
+        let mut full_name = None;
+        let mut license_type = None;
+        let mut ms_tenant_id = None;
+        let mut licensed_users = None;
+        let mut active_users = None;
+        let mut livehub_active_users = None;
+        let mut livehub_simple_users = None;
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Id => id = text(&mut map, &mut invalid)?,
+                Field::ShortName => short_name = text(&mut map, &mut invalid)?,
+                Field::FullName => full_name = text(&mut map, &mut invalid)?,
+                Field::MsTenantId => ms_tenant_id = text(&mut map, &mut invalid)?,
+                Field::LicenseType => license_type = count(&mut map, &mut invalid)?,
+                Field::LicensedUsers => licensed_users = count(&mut map, &mut invalid)?,
+                Field::ActiveUsers => active_users = count(&mut map, &mut invalid)?,
+                Field::LiveHubActiveUsers => livehub_active_users = count(&mut map, &mut invalid)?,
+                Field::LiveHubSimpleUsers => livehub_simple_users = count(&mut map, &mut invalid)?,
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if invalid {
+            return Ok(Err(SkipReason::InvalidField));
+        }
+        let Some(id) = id.filter(|id| !id.trim().is_empty()) else {
+            return Ok(Err(SkipReason::MissingId));
+        };
+        let Some(license_type) = license_type else {
+            return Ok(Err(SkipReason::MissingLicenseType));
+        };
+        Ok(Ok(Customer {
+            id,
+            short_name: short_name.unwrap_or_default(),
+            full_name: full_name.unwrap_or_default(),
+            license_type,
+            ms_tenant_id,
+            licensed_users,
+            active_users,
+            livehub_active_users,
+            livehub_simple_users,
+        }))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Ok(Err(SkipReason::NotAnObject))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(SkipReason::NotAnObject))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> Decoded {
+        decode_customers(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn seed_fixture_decodes_every_customer_with_nulls_kept() {
+        let decoded = decode(include_str!("../fixtures/customers-seed.json"));
+        assert_eq!(decoded.customers.len(), 35);
+        assert!(decoded.skipped.is_empty());
+        let first = &decoded.customers[0];
+        assert_eq!(
+            first,
+            &Customer {
+                id: "0ad77c8d-c023-4054-ac4e-07d02b4b07a6".into(),
+                short_name: "royDY".into(),
+                full_name: "royDR".into(),
+                license_type: 0,
+                ms_tenant_id: None,
+                licensed_users: None,
+                active_users: Some(0),
+                livehub_active_users: None,
+                livehub_simple_users: None,
+            }
+        );
+    }
+
+    #[test]
+    fn camel_case_names_strings_for_numbers_and_unknown_fields_are_accepted() {
+        let decoded = decode(
+            r#"[{"umpCustomerGuid":"g1","customerShortName":"a","customerFullName":"A",
+                "licenseType":"2","licensedUsersCount":" 25 ","msTenantID":"t",
+                "activeUserCount":3.0,"liveHubActiveUsersCount":"","liveHubSimpleUsersCount":7,
+                "SiteLocation":[{"id":1,"nested":{"x":[1,2]}}],"ClientSecret":"zzz"}]"#,
+        );
+        assert!(decoded.skipped.is_empty());
+        assert_eq!(
+            decoded.customers,
+            vec![Customer {
+                id: "g1".into(),
+                short_name: "a".into(),
+                full_name: "A".into(),
+                license_type: 2,
+                ms_tenant_id: Some("t".into()),
+                licensed_users: Some(25),
+                active_users: Some(3),
+                livehub_active_users: None,
+                livehub_simple_users: Some(7),
+            }]
+        );
+    }
+
+    #[test]
+    fn bad_records_are_skipped_with_a_reason_and_the_rest_is_kept() {
+        let decoded = decode(
+            r#"[
+                {"UmpCustomerGuid":"ok1","LicenseType":0},
+                {"CustomerShortName":"no-id","LicenseType":0},
+                {"UmpCustomerGuid":null,"LicenseType":0},
+                {"UmpCustomerGuid":"no-type"},
+                {"UmpCustomerGuid":"bad-count","LicenseType":0,"ActiveUserCount":"lots"},
+                {"UmpCustomerGuid":"bad-count2","LicenseType":0,"ActiveUserCount":2.5},
+                {"UmpCustomerGuid":"bad-count3","LicenseType":0,"ActiveUserCount":true},
+                {"UmpCustomerGuid":42,"LicenseType":0},
+                {"UmpCustomerGuid":"bad-name","LicenseType":0,"CustomerShortName":{"x":1}},
+                {"UmpCustomerGuid":"ok1","LicenseType":1},
+                17, "text", null, [1,2],
+                {"UmpCustomerGuid":"ok2","LicenseType":9}
+            ]"#,
+        );
+        let ids: Vec<_> = decoded.customers.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["ok1", "ok2"]);
+        assert_eq!(decoded.customers[0].license_type, 0, "first occurrence wins");
+        use SkipReason::*;
+        assert_eq!(
+            decoded.skipped,
+            [
+                MissingId,
+                MissingId,
+                MissingLicenseType,
+                InvalidField,
+                InvalidField,
+                InvalidField,
+                InvalidField,
+                InvalidField,
+                DuplicateId,
+                NotAnObject,
+                NotAnObject,
+                NotAnObject,
+                NotAnObject,
+            ]
+        );
+    }
+
+    #[test]
+    fn any_unicode_survives() {
+        let decoded = decode(
+            r#"[{"UmpCustomerGuid":"g","LicenseType":0,
+                 "CustomerFullName":"Tobi's \"Service\" \\ \n caf\u00e9 \ud83d\ude00 名前"}]"#,
+        );
+        assert_eq!(
+            decoded.customers[0].full_name,
+            "Tobi's \"Service\" \\ \n café 😀 名前"
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_errors_that_do_not_quote_the_input() {
+        for body in [
+            "",
+            "[",
+            r#"[{"UmpCustomerGuid":"g","LicenseType":0}"#,
+            r#"{"secret":"hunter2"}"#,
+            r#""hunter2""#,
+            "[] trailing-hunter2",
+            "<html>hunter2</html>",
+        ] {
+            let err = decode_customers(body.as_bytes()).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+            assert!(err.contains("line"), "{err}");
+        }
+    }
+
+    #[test]
+    fn huge_and_negative_numbers_are_handled_without_overflow() {
+        let decoded = decode(
+            r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":18446744073709551615},
+                {"UmpCustomerGuid":"b","LicenseType":-3,"ActiveUserCount":-1},
+                {"UmpCustomerGuid":"c","LicenseType":0,"ActiveUserCount":1e300}]"#,
+        );
+        assert_eq!(decoded.customers.len(), 1);
+        assert_eq!(decoded.customers[0].license_type, -3);
+        assert_eq!(decoded.customers[0].active_users, Some(-1));
+        assert_eq!(decoded.skipped, [SkipReason::InvalidField; 2]);
+    }
+}

@@ -1,0 +1,259 @@
+//! The exporter's own metrics: poll health per platform, build info and process metrics.
+//!
+//! These change between polls (counters, durations) and are few, so unlike the customer series
+//! they live in a `prometheus` registry and are encoded at each scrape.
+
+use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+use crate::decode::SkipReason;
+
+/// Why a poll failed: a small fixed set, so that it is safe as a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorReason {
+    Timeout,
+    Connect,
+    Transport,
+    Auth,
+    HttpStatus,
+    Decode,
+    TooLarge,
+}
+
+impl ErrorReason {
+    pub const ALL: [ErrorReason; 7] = [
+        ErrorReason::Timeout,
+        ErrorReason::Connect,
+        ErrorReason::Transport,
+        ErrorReason::Auth,
+        ErrorReason::HttpStatus,
+        ErrorReason::Decode,
+        ErrorReason::TooLarge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorReason::Timeout => "timeout",
+            ErrorReason::Connect => "connect",
+            ErrorReason::Transport => "transport",
+            ErrorReason::Auth => "auth",
+            ErrorReason::HttpStatus => "http_status",
+            ErrorReason::Decode => "decode",
+            ErrorReason::TooLarge => "too_large",
+        }
+    }
+}
+
+pub struct HealthMetrics {
+    registry: Registry,
+    up: GaugeVec,
+    last_success: GaugeVec,
+    duration: GaugeVec,
+    polls: IntCounterVec,
+    errors: IntCounterVec,
+    skipped: IntCounterVec,
+    added: IntCounterVec,
+    removed: IntCounterVec,
+}
+
+/// The metric names and help texts are fixed here and nowhere else; registration only fails on
+/// a malformed or duplicate descriptor, which is a programming error caught by every test run.
+fn register<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("metric descriptors are static and unique");
+    metric
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> GaugeVec {
+    register(
+        registry,
+        GaugeVec::new(Opts::new(name, help), &["platform"]).expect("valid descriptor"),
+    )
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(
+        registry,
+        IntCounterVec::new(Opts::new(name, help), labels).expect("valid descriptor"),
+    )
+}
+
+impl HealthMetrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let build_info = IntGauge::with_opts(
+            Opts::new(
+                "liveplatform_exporter_build_info",
+                "Build of the exporter; always 1.",
+            )
+            .const_label("version", env!("CARGO_PKG_VERSION"))
+            .const_label("revision", env!("LIVEPLATFORM_EXPORTER_REVISION"))
+            .const_label("rustc_version", env!("LIVEPLATFORM_EXPORTER_RUSTC_VERSION")),
+        )
+        .expect("valid descriptor");
+        build_info.set(1);
+        register(&registry, build_info);
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("process metrics are registered once");
+        Self {
+            up: gauge(
+                &registry,
+                "liveplatform_up",
+                "1 if the last poll of the platform's API succeeded, else 0.",
+            ),
+            last_success: gauge(
+                &registry,
+                "liveplatform_last_poll_success_timestamp_seconds",
+                "Unix time of the last successful poll; 0 before the first.",
+            ),
+            duration: gauge(
+                &registry,
+                "liveplatform_poll_duration_seconds",
+                "Duration of the last poll, successful or not.",
+            ),
+            polls: counter(
+                &registry,
+                "liveplatform_polls_total",
+                "Polls of the platform's API.",
+                &["platform"],
+            ),
+            errors: counter(
+                &registry,
+                "liveplatform_poll_errors_total",
+                "Failed polls by reason.",
+                &["platform", "reason"],
+            ),
+            skipped: counter(
+                &registry,
+                "liveplatform_records_skipped_total",
+                "Records left out of otherwise good responses, by reason.",
+                &["platform", "reason"],
+            ),
+            added: counter(
+                &registry,
+                "liveplatform_customers_added_total",
+                "Customers that appeared between two successful polls.",
+                &["platform"],
+            ),
+            removed: counter(
+                &registry,
+                "liveplatform_customers_removed_total",
+                "Customers that vanished between two successful polls.",
+                &["platform"],
+            ),
+            registry,
+        }
+    }
+
+    /// Handles for one platform, with every series created at zero so that `rate()` and alerts
+    /// see a value from the first scrape on, before anything has gone wrong.
+    pub fn platform(&self, name: &str) -> PlatformHealth {
+        let errors = ErrorReason::ALL.map(|r| self.errors.with_label_values(&[name, r.as_str()]));
+        let skipped = SkipReason::ALL.map(|r| self.skipped.with_label_values(&[name, r.as_str()]));
+        PlatformHealth {
+            up: self.up.with_label_values(&[name]),
+            last_success: self.last_success.with_label_values(&[name]),
+            duration: self.duration.with_label_values(&[name]),
+            polls: self.polls.with_label_values(&[name]),
+            added: self.added.with_label_values(&[name]),
+            removed: self.removed.with_label_values(&[name]),
+            errors,
+            skipped,
+        }
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        // Encoding into a Vec only fails on an invalid metric family, which the registry
+        // refuses at registration.
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), out) {
+            tracing::error!(error = %e, "cannot encode exporter metrics");
+        }
+    }
+}
+
+impl Default for HealthMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub struct PlatformHealth {
+    pub up: prometheus::Gauge,
+    pub last_success: prometheus::Gauge,
+    pub duration: prometheus::Gauge,
+    pub polls: prometheus::IntCounter,
+    pub added: prometheus::IntCounter,
+    pub removed: prometheus::IntCounter,
+    errors: [prometheus::IntCounter; ErrorReason::ALL.len()],
+    skipped: [prometheus::IntCounter; SkipReason::ALL.len()],
+}
+
+impl PlatformHealth {
+    pub fn error(&self, reason: ErrorReason) {
+        self.errors[reason as usize].inc();
+    }
+
+    pub fn skipped(&self, reason: SkipReason) {
+        self.skipped[reason as usize].inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(metrics: &HealthMetrics) -> String {
+        let mut out = Vec::new();
+        metrics.encode(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_platform_series_exists_before_anything_happens() {
+        let metrics = HealthMetrics::new();
+        let _health = metrics.platform("prod");
+        let text = encoded(&metrics);
+        assert!(text.contains("liveplatform_up{platform=\"prod\"} 0\n"));
+        assert!(text.contains("liveplatform_last_poll_success_timestamp_seconds{platform=\"prod\"} 0\n"));
+        for reason in ErrorReason::ALL {
+            assert!(text.contains(&format!(
+                "liveplatform_poll_errors_total{{platform=\"prod\",reason=\"{}\"}} 0\n",
+                reason.as_str()
+            )));
+        }
+        for reason in SkipReason::ALL {
+            assert!(text.contains(&format!(
+                "liveplatform_records_skipped_total{{platform=\"prod\",reason=\"{}\"}} 0\n",
+                reason.as_str()
+            )));
+        }
+        assert!(text.contains("liveplatform_exporter_build_info{"));
+    }
+
+    #[test]
+    fn reasons_increment_their_own_series() {
+        let metrics = HealthMetrics::new();
+        let health = metrics.platform("prod");
+        health.error(ErrorReason::TooLarge);
+        health.skipped(SkipReason::DuplicateId);
+        health.skipped(SkipReason::DuplicateId);
+        let text = encoded(&metrics);
+        assert!(text.contains("liveplatform_poll_errors_total{platform=\"prod\",reason=\"too_large\"} 1\n"));
+        assert!(text.contains("liveplatform_poll_errors_total{platform=\"prod\",reason=\"timeout\"} 0\n"));
+        assert!(text.contains("liveplatform_records_skipped_total{platform=\"prod\",reason=\"duplicate_id\"} 2\n"));
+    }
+
+    #[test]
+    fn enum_discriminants_index_their_all_arrays() {
+        for (i, reason) in ErrorReason::ALL.into_iter().enumerate() {
+            assert_eq!(reason as usize, i);
+        }
+        for (i, reason) in SkipReason::ALL.into_iter().enumerate() {
+            assert_eq!(reason as usize, i);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Prometheus exporter for AudioCodes Live Platform: polls each platform's customer list and
+//! publishes per-customer and per-license-type gauges.
+//!
+//! Data flows one way: [`config`] → [`client`] (with [`auth`]) → [`poller`] → [`decode`] →
+//! [`snapshot`] (rendered by [`render`]) → [`exposition`] → [`server`].
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod decode;
+pub mod exposition;
+pub mod health;
+pub mod http;
+pub mod license;
+pub mod mock;
+pub mod poller;
+pub mod render;
+pub mod secret;
+pub mod server;
+pub mod snapshot;
+pub mod telemetry;

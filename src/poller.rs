@@ -1,0 +1,236 @@
+//! One platform's poll loop: fetch, decode, publish a snapshot, account for it in the health
+//! metrics, and wait, backing off after failures.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{ApiClient, FetchError};
+use crate::decode::{self, DecodeError, Decoded, SkipReason};
+use crate::health::{ErrorReason, PlatformHealth};
+use crate::snapshot::{PlatformSlot, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl PollError {
+    pub fn reason(&self) -> ErrorReason {
+        match self {
+            PollError::Fetch(e) => e.reason(),
+            PollError::Decode(_) => ErrorReason::Decode,
+        }
+    }
+}
+
+/// When to poll next. In steady state exactly one interval apart (plus jitter); after a failure
+/// sooner, doubling from an eighth of the interval back up to it, so a blip recovers quickly and
+/// an outage is not hammered. Jitter only ever lengthens a delay, and spreads the polls of
+/// several exporters (an HA pair) that started together.
+#[derive(Debug)]
+pub struct Schedule {
+    interval: Duration,
+    failures: u32,
+}
+
+const MIN_RETRY: Duration = Duration::from_secs(1);
+const JITTER: f64 = 0.1;
+
+impl Schedule {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            failures: 0,
+        }
+    }
+
+    /// `jitter` is a random number in [0, 1).
+    pub fn next_delay(&mut self, succeeded: bool, jitter: f64) -> Duration {
+        let base = if succeeded {
+            self.failures = 0;
+            self.interval
+        } else {
+            self.failures = self.failures.saturating_add(1);
+            let first = (self.interval / 8).max(MIN_RETRY).min(self.interval);
+            let doublings = (self.failures - 1).min(16);
+            (first * 2u32.pow(doublings)).min(self.interval)
+        };
+        base + base.mul_f64(jitter.clamp(0.0, 1.0) * JITTER)
+    }
+}
+
+pub struct Poller {
+    slot: Arc<PlatformSlot>,
+    client: ApiClient,
+    health: PlatformHealth,
+    interval: Duration,
+    /// Customer ids of the last successful poll; `None` until there was one.
+    known_ids: Option<HashSet<String>>,
+    healthy: bool,
+}
+
+impl Poller {
+    pub fn new(
+        slot: Arc<PlatformSlot>,
+        client: ApiClient,
+        health: PlatformHealth,
+        interval: Duration,
+    ) -> Self {
+        Self {
+            slot,
+            client,
+            health,
+            interval,
+            known_ids: None,
+            healthy: false,
+        }
+    }
+
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut schedule = Schedule::new(self.interval);
+        loop {
+            let outcome = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                outcome = self.poll_once() => outcome,
+            };
+            let delay = schedule.next_delay(outcome.is_ok(), fastrand::f64());
+            tracing::debug!(platform = %self.slot.name, next_in = ?delay, "poll scheduled");
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    pub async fn poll_once(&mut self) -> Result<(), PollError> {
+        let started = Instant::now();
+        self.health.polls.inc();
+        let result = self.fetch().await;
+        let elapsed = started.elapsed();
+        self.health.duration.set(elapsed.as_secs_f64());
+        let slot = self.slot.clone();
+        let platform = slot.name.as_str();
+        match result {
+            Ok(decoded) => {
+                let customers = decoded.customers.len();
+                let skipped = decoded.skipped.len();
+                self.publish(decoded);
+                if self.healthy {
+                    tracing::debug!(platform, customers, skipped, ?elapsed, "poll succeeded");
+                } else {
+                    tracing::info!(platform, customers, skipped, ?elapsed, "poll succeeded");
+                }
+                self.healthy = true;
+                Ok(())
+            }
+            Err(error) => {
+                self.health.up.set(0.0);
+                self.health.error(error.reason());
+                tracing::warn!(
+                    platform,
+                    reason = error.reason().as_str(),
+                    %error,
+                    ?elapsed,
+                    "poll failed; keeping the last good data"
+                );
+                self.healthy = false;
+                Err(error)
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<Decoded, PollError> {
+        let body = self.client.fetch_customers().await?;
+        Ok(decode::decode_customers(&body)?)
+    }
+
+    fn publish(&mut self, decoded: Decoded) {
+        for reason in &decoded.skipped {
+            self.health.skipped(*reason);
+        }
+        if !decoded.skipped.is_empty() {
+            let counts: Vec<String> = SkipReason::ALL
+                .iter()
+                .filter_map(|reason| {
+                    let n = decoded.skipped.iter().filter(|r| *r == reason).count();
+                    (n > 0).then(|| format!("{}={n}", reason.as_str()))
+                })
+                .collect();
+            tracing::warn!(platform = %self.slot.name, skipped = %counts.join(","), "records skipped");
+        }
+
+        let ids: HashSet<String> = decoded.customers.iter().map(|c| c.id.clone()).collect();
+        if let Some(previous) = &self.known_ids {
+            self.health
+                .added
+                .inc_by(ids.difference(previous).count() as u64);
+            self.health
+                .removed
+                .inc_by(previous.difference(&ids).count() as u64);
+        }
+        self.slot.publish(Snapshot::new(
+            &self.slot.name,
+            &decoded.customers,
+            Instant::now(),
+        ));
+        self.known_ids = Some(ids);
+
+        self.health.up.set(1.0);
+        let unix_time = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        self.health.last_success.set(unix_time.as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn steady_state_waits_exactly_one_interval_without_jitter() {
+        let mut schedule = Schedule::new(5 * MINUTE);
+        assert_eq!(schedule.next_delay(true, 0.0), 5 * MINUTE);
+        assert_eq!(schedule.next_delay(true, 0.0), 5 * MINUTE);
+    }
+
+    #[test]
+    fn jitter_lengthens_by_at_most_a_tenth() {
+        let mut schedule = Schedule::new(5 * MINUTE);
+        let longest = schedule.next_delay(true, 0.999_999);
+        assert!(longest > 5 * MINUTE && longest < 5 * MINUTE + 30 * Duration::from_secs(1));
+    }
+
+    #[test]
+    fn failures_back_off_from_an_eighth_up_to_the_interval_and_reset_on_success() {
+        let mut schedule = Schedule::new(8 * MINUTE);
+        let delays: Vec<_> = (0..6).map(|_| schedule.next_delay(false, 0.0)).collect();
+        assert_eq!(
+            delays,
+            [MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 8 * MINUTE, 8 * MINUTE]
+        );
+        assert_eq!(schedule.next_delay(true, 0.0), 8 * MINUTE);
+        assert_eq!(schedule.next_delay(false, 0.0), MINUTE);
+    }
+
+    #[test]
+    fn short_intervals_never_retry_faster_than_a_second_nor_slower_than_the_interval() {
+        let mut schedule = Schedule::new(Duration::from_secs(1));
+        for _ in 0..40 {
+            assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(1));
+        }
+        let mut schedule = Schedule::new(Duration::from_secs(4));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(1));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(2));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(4));
+    }
+}

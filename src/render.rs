@@ -1,0 +1,263 @@
+//! Turning one platform's customers into Prometheus text-format sample lines.
+//!
+//! Rendering happens once per successful poll, not per scrape: the data only changes when a poll
+//! completes, so a scrape just copies these bytes. Lines are grouped by metric family so that
+//! several platforms can be interleaved under one `# HELP`/`# TYPE` header per family.
+
+use std::io::Write;
+
+use crate::decode::Customer;
+use crate::license;
+
+/// A metric family published from poll data. All are gauges.
+pub struct Family {
+    pub name: &'static str,
+    pub help: &'static str,
+}
+
+pub const FAMILY_COUNT: usize = 10;
+
+pub const FAMILIES: [Family; FAMILY_COUNT] = [
+    Family {
+        name: "liveplatform_customer_info",
+        help: "Customer service metadata; always 1.",
+    },
+    Family {
+        name: "liveplatform_customer_licensed_users",
+        help: "Licenses allocated to the customer in onboarding (Acquired Licenses).",
+    },
+    Family {
+        name: "liveplatform_customer_active_users",
+        help: "Active users with used DIDs of the customer.",
+    },
+    Family {
+        name: "liveplatform_customer_livehub_active_users",
+        help: "LiveHub active users of the customer.",
+    },
+    Family {
+        name: "liveplatform_customer_livehub_simple_users",
+        help: "LiveHub simple users of the customer.",
+    },
+    Family {
+        name: "liveplatform_license_type_customers",
+        help: "Number of customers with the license type.",
+    },
+    Family {
+        name: "liveplatform_license_type_licensed_users",
+        help: "Sum of licensed users over customers of the license type that report one.",
+    },
+    Family {
+        name: "liveplatform_license_type_active_users",
+        help: "Sum of active users over customers of the license type that report one.",
+    },
+    Family {
+        name: "liveplatform_license_type_livehub_active_users",
+        help: "Sum of LiveHub active users over customers of the license type that report one.",
+    },
+    Family {
+        name: "liveplatform_license_type_livehub_simple_users",
+        help: "Sum of LiveHub simple users over customers of the license type that report one.",
+    },
+];
+
+const INFO: usize = 0;
+const CUSTOMER_COUNTS: usize = 1;
+const LICENSE_TYPE_CUSTOMERS: usize = 5;
+const LICENSE_TYPE_COUNTS: usize = 6;
+
+/// Sample lines of one platform, indexed like [`FAMILIES`].
+pub type RenderedFamilies = [Vec<u8>; FAMILY_COUNT];
+
+pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
+    let mut out: RenderedFamilies = Default::default();
+    let mut platform_label = Vec::new();
+    push_label(&mut platform_label, "platform", platform);
+
+    let mut labels = Vec::new();
+    for customer in customers {
+        labels.clear();
+        labels.extend_from_slice(&platform_label);
+        labels.push(b',');
+        push_label(&mut labels, "customer_id", &customer.id);
+        labels.push(b',');
+        push_label(&mut labels, "customer_name", &customer.short_name);
+        labels.push(b',');
+        push_label(
+            &mut labels,
+            "license_type",
+            &license::name(customer.license_type),
+        );
+
+        let info = &mut out[INFO];
+        info.extend_from_slice(FAMILIES[INFO].name.as_bytes());
+        info.push(b'{');
+        info.extend_from_slice(&labels);
+        info.push(b',');
+        push_label(info, "customer_full_name", &customer.full_name);
+        info.push(b',');
+        push_label(
+            info,
+            "ms_tenant_id",
+            customer.ms_tenant_id.as_deref().unwrap_or(""),
+        );
+        info.push(b',');
+        push_label(
+            info,
+            "license_type_code",
+            &customer.license_type.to_string(),
+        );
+        info.extend_from_slice(b"} 1\n");
+
+        let counts = [
+            customer.licensed_users,
+            customer.active_users,
+            customer.livehub_active_users,
+            customer.livehub_simple_users,
+        ];
+        for (offset, count) in counts.into_iter().enumerate() {
+            if let Some(value) = count {
+                let family = CUSTOMER_COUNTS + offset;
+                push_sample(&mut out[family], FAMILIES[family].name, &labels, value);
+            }
+        }
+    }
+
+    for (code, totals) in license::totals(customers) {
+        labels.clear();
+        labels.extend_from_slice(&platform_label);
+        labels.push(b',');
+        push_label(&mut labels, "license_type", &license::name(code));
+        push_sample(
+            &mut out[LICENSE_TYPE_CUSTOMERS],
+            FAMILIES[LICENSE_TYPE_CUSTOMERS].name,
+            &labels,
+            totals.customers,
+        );
+        let sums = [
+            totals.licensed_users,
+            totals.active_users,
+            totals.livehub_active_users,
+            totals.livehub_simple_users,
+        ];
+        for (offset, sum) in sums.into_iter().enumerate() {
+            if let Some(value) = sum {
+                let family = LICENSE_TYPE_COUNTS + offset;
+                push_sample(&mut out[family], FAMILIES[family].name, &labels, value);
+            }
+        }
+    }
+    out
+}
+
+fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: i64) {
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'{');
+    out.extend_from_slice(labels);
+    // Writing to a Vec cannot fail.
+    let _ = writeln!(out, "}} {value}");
+}
+
+/// Appends `name="value"` with the value escaped as the text format requires: backslash, double
+/// quote and line feed. Everything else, any Unicode included, is legal as it is.
+pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"=\"");
+    for byte in value.bytes() {
+        match byte {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(byte),
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer() -> Customer {
+        Customer {
+            id: "0d3e4dd6".into(),
+            short_name: "24124".into(),
+            full_name: "24124 walter pro".into(),
+            license_type: 2,
+            ms_tenant_id: Some("c524b5f5".into()),
+            licensed_users: Some(20),
+            active_users: Some(1),
+            livehub_active_users: None,
+            livehub_simple_users: Some(5),
+        }
+    }
+
+    fn text(rendered: &RenderedFamilies, family: usize) -> String {
+        String::from_utf8(rendered[family].clone()).unwrap()
+    }
+
+    #[test]
+    fn customer_series_carry_their_labels_and_nulls_are_absent() {
+        let rendered = render("prod", &[customer()]);
+        let labels =
+            r#"platform="prod",customer_id="0d3e4dd6",customer_name="24124",license_type="hosted_pro""#;
+        assert_eq!(
+            text(&rendered, INFO),
+            format!(
+                "liveplatform_customer_info{{{labels},customer_full_name=\"24124 walter pro\",ms_tenant_id=\"c524b5f5\",license_type_code=\"2\"}} 1\n"
+            )
+        );
+        assert_eq!(
+            text(&rendered, 1),
+            format!("liveplatform_customer_licensed_users{{{labels}}} 20\n")
+        );
+        assert_eq!(
+            text(&rendered, 2),
+            format!("liveplatform_customer_active_users{{{labels}}} 1\n")
+        );
+        assert_eq!(text(&rendered, 3), "", "null LiveHub active count is absent");
+        assert_eq!(
+            text(&rendered, 4),
+            format!("liveplatform_customer_livehub_simple_users{{{labels}}} 5\n")
+        );
+    }
+
+    #[test]
+    fn every_known_license_type_has_a_customer_count_and_sums_only_where_reported() {
+        let rendered = render("prod", &[customer()]);
+        let customers = text(&rendered, LICENSE_TYPE_CUSTOMERS);
+        for (_, name) in license::KNOWN {
+            let expected = if name == "hosted_pro" { 1 } else { 0 };
+            assert!(
+                customers.contains(&format!(
+                    "liveplatform_license_type_customers{{platform=\"prod\",license_type=\"{name}\"}} {expected}\n"
+                )),
+                "{customers}"
+            );
+        }
+        assert_eq!(
+            text(&rendered, LICENSE_TYPE_COUNTS),
+            "liveplatform_license_type_licensed_users{platform=\"prod\",license_type=\"hosted_pro\"} 20\n"
+        );
+        assert_eq!(text(&rendered, LICENSE_TYPE_COUNTS + 2), "");
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut out = Vec::new();
+        push_label(&mut out, "n", "a\\b\"c\nd é😀\t");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "n=\"a\\\\b\\\"c\\nd é😀\t\""
+        );
+    }
+
+    #[test]
+    fn no_customers_still_renders_license_type_counts() {
+        let rendered = render("empty", &[]);
+        assert!(rendered[..LICENSE_TYPE_CUSTOMERS].iter().all(Vec::is_empty));
+        assert_eq!(
+            text(&rendered, LICENSE_TYPE_CUSTOMERS).lines().count(),
+            license::KNOWN.len()
+        );
+    }
+}

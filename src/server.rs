@@ -1,0 +1,165 @@
+//! The HTTP endpoints: `/metrics`, `/-/healthy`, `/-/ready` and a landing page.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use tokio::time::Instant;
+
+use crate::exposition::{CONTENT_TYPE, Exposition};
+
+pub fn router(exposition: Arc<Exposition>) -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .route("/metrics", get(metrics))
+        .route("/-/healthy", get(healthy))
+        .route("/-/ready", get(ready))
+        .with_state(exposition)
+}
+
+async fn metrics(State(exposition): State<Arc<Exposition>>, headers: HeaderMap) -> Response {
+    let body = exposition.render(Instant::now());
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if accepts_gzip(&headers) {
+        let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+        // Writing to a Vec cannot fail.
+        if encoder.write_all(&body).is_ok()
+            && let Ok(compressed) = encoder.finish()
+        {
+            response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            return (response_headers, compressed).into_response();
+        }
+    }
+    (response_headers, body).into_response()
+}
+
+/// True when the client lists gzip (or `*`) in Accept-Encoding without refusing it by `q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+async fn healthy() -> &'static str {
+    "Healthy\n"
+}
+
+/// Ready once every platform has been polled successfully at least once: before that a scrape
+/// would show no customer data at all.
+async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String) {
+    let waiting: Vec<&str> = exposition
+        .slots()
+        .iter()
+        .filter(|s| s.latest().is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    if waiting.is_empty() {
+        (StatusCode::OK, "Ready\n".to_owned())
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Not ready: no successful poll yet of {}\n",
+                waiting.join(", ")
+            ),
+        )
+    }
+}
+
+async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
+    let now = Instant::now();
+    let mut rows = String::new();
+    for slot in exposition.slots() {
+        let status = match slot.latest() {
+            None => "no successful poll yet".to_owned(),
+            Some(snapshot) => {
+                let age = now.saturating_duration_since(snapshot.succeeded_at).as_secs();
+                let stale = if slot.fresh(now).is_some() { "" } else { " (stale: hidden from /metrics)" };
+                format!(
+                    "{} customers, last successful poll {age}s ago{stale}",
+                    snapshot.customers
+                )
+            }
+        };
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>\n",
+            escape_html(&slot.name),
+            escape_html(&status)
+        ));
+    }
+    Html(format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Live Platform exporter</title></head>\n\
+         <body><h1>Live Platform exporter</h1>\n\
+         <p>Version {version}</p>\n\
+         <ul><li><a href=\"metrics\">Metrics</a></li><li><a href=\"-/healthy\">Health</a></li><li><a href=\"-/ready\">Readiness</a></li></ul>\n\
+         <h2>Platforms</h2>\n<table><tr><th>Platform</th><th>Status</th></tr>\n{rows}</table>\n</body></html>\n",
+        version = env!("CARGO_PKG_VERSION"),
+    ))
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(accept_encoding: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept_encoding).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn gzip_is_used_only_when_accepted() {
+        assert!(accepts_gzip(&headers("gzip")));
+        assert!(accepts_gzip(&headers("deflate, GZIP;q=0.5")));
+        assert!(accepts_gzip(&headers("*")));
+        assert!(!accepts_gzip(&headers("gzip;q=0")));
+        assert!(!accepts_gzip(&headers("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! The last good poll of each platform, published as an immutable, already rendered snapshot.
+//!
+//! A poll builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
+//! sees either the previous poll or the new one, never a mix.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::decode::Customer;
+use crate::render::{self, FAMILY_COUNT};
+
+#[derive(Debug)]
+pub struct Snapshot {
+    pub succeeded_at: Instant,
+    pub customers: usize,
+    families: [Bytes; FAMILY_COUNT],
+}
+
+impl Snapshot {
+    pub fn new(platform: &str, customers: &[Customer], succeeded_at: Instant) -> Self {
+        Self {
+            succeeded_at,
+            customers: customers.len(),
+            families: render::render(platform, customers).map(Bytes::from),
+        }
+    }
+
+    /// Sample lines of the family at `index` in [`render::FAMILIES`].
+    pub fn samples(&self, index: usize) -> &Bytes {
+        &self.families[index]
+    }
+}
+
+/// Where a platform's poller publishes and scrapes read.
+#[derive(Debug)]
+pub struct PlatformSlot {
+    pub name: String,
+    pub stale_after: Duration,
+    latest: RwLock<Option<Arc<Snapshot>>>,
+}
+
+impl PlatformSlot {
+    pub fn new(name: impl Into<String>, stale_after: Duration) -> Self {
+        Self {
+            name: name.into(),
+            stale_after,
+            latest: RwLock::new(None),
+        }
+    }
+
+    pub fn publish(&self, snapshot: Snapshot) {
+        // The lock guards one pointer swap; a panic elsewhere cannot leave it half-written.
+        *self.latest.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(snapshot));
+    }
+
+    pub fn latest(&self) -> Option<Arc<Snapshot>> {
+        self.latest
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The snapshot, unless its poll is older than `stale_after`: old data is worse than none,
+    /// because it looks current on a dashboard.
+    pub fn fresh(&self, now: Instant) -> Option<Arc<Snapshot>> {
+        self.latest()
+            .filter(|s| now.saturating_duration_since(s.succeeded_at) <= self.stale_after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_goes_stale_after_the_configured_age() {
+        let slot = PlatformSlot::new("prod", Duration::from_secs(60));
+        let start = Instant::now();
+        assert!(slot.fresh(start).is_none(), "nothing published yet");
+        slot.publish(Snapshot::new("prod", &[], start));
+        assert!(slot.fresh(start + Duration::from_secs(60)).is_some());
+        assert!(slot.fresh(start + Duration::from_secs(61)).is_none());
+        assert!(slot.latest().is_some(), "stale data is hidden, not lost");
+    }
+
+    #[test]
+    fn publishing_replaces_the_whole_snapshot() {
+        let slot = PlatformSlot::new("prod", Duration::from_secs(60));
+        let now = Instant::now();
+        slot.publish(Snapshot::new("prod", &[], now));
+        let before = slot.latest().unwrap();
+        slot.publish(Snapshot::new("prod", &[], now));
+        let after = slot.latest().unwrap();
+        assert!(!Arc::ptr_eq(&before, &after));
+        assert_eq!(before.customers, 0, "a reader keeps the snapshot it took");
+    }
+}
