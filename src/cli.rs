@@ -18,7 +18,10 @@ use crate::telemetry;
 const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Parser)]
-#[command(version, about = "Prometheus exporter for AudioCodes Live Platform customer licenses")]
+#[command(
+    version,
+    about = "Prometheus exporter for AudioCodes Live Platform customer licenses"
+)]
 pub struct Cli {
     /// Configuration file (TOML).
     #[arg(long, value_name = "PATH", default_value = "config.toml")]

@@ -24,9 +24,15 @@ pub enum FetchError {
     #[error("authentication failed: {0}")]
     Auth(#[from] AuthError),
     #[error("API refused the credentials: HTTP {status}{problem}")]
-    Unauthorized { status: StatusCode, problem: Problem },
+    Unauthorized {
+        status: StatusCode,
+        problem: Problem,
+    },
     #[error("API answered HTTP {status}{problem}")]
-    Status { status: StatusCode, problem: Problem },
+    Status {
+        status: StatusCode,
+        problem: Problem,
+    },
     #[error("request failed: {0}")]
     Body(#[from] BodyError),
 }
@@ -186,6 +192,9 @@ mod tests {
             r#"{"type":"x","title":"Not\nFound","status":404,"traceId":"00-abc-01","errors":{"secret":["hunter2"]}}"#,
         )
         .unwrap();
-        assert_eq!(problem.to_string(), ", title \"NotFound\", traceId 00-abc-01");
+        assert_eq!(
+            problem.to_string(),
+            ", title \"NotFound\", traceId 00-abc-01"
+        );
     }
 }

@@ -319,7 +319,10 @@ impl RawPlatform {
         if name.trim().is_empty() {
             return Err(invalid(key("name"), "must not be empty"));
         }
-        let base_url = url(&required(self.base_url, &key("base_url"))?, &key("base_url"))?;
+        let base_url = url(
+            &required(self.base_url, &key("base_url"))?,
+            &key("base_url"),
+        )?;
         let poll_interval =
             duration(self.poll_interval, &key("poll_interval"))?.unwrap_or(DEFAULT_POLL_INTERVAL);
         if poll_interval < MIN_POLL_INTERVAL {
@@ -404,7 +407,11 @@ impl RawAuth {
                 let token_url = match (self.token_url, self.tenant_id) {
                     (Some(token_url), _) => url(&token_url, &key("token_url"))?,
                     (None, Some(tenant)) => {
-                        if tenant.is_empty() || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) {
+                        if tenant.is_empty()
+                            || !tenant
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
+                        {
                             return Err(invalid(
                                 key("tenant_id"),
                                 "must be a tenant GUID or domain name",
@@ -418,10 +425,7 @@ impl RawAuth {
                         )?
                     }
                     (None, None) => {
-                        return Err(invalid(
-                            key("tenant_id"),
-                            "is required (or set token_url)",
-                        ));
+                        return Err(invalid(key("tenant_id"), "is required (or set token_url)"));
                     }
                 };
                 Ok(AuthConfig::OAuth2(OAuth2Config {
@@ -497,10 +501,7 @@ mod tests {
     ) -> Result<Config, ConfigError> {
         let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
         file.write_all(toml.as_bytes()).unwrap();
-        Config::load(
-            file.path(),
-            env.map(|(k, v)| (k.to_owned(), v.to_owned())),
-        )
+        Config::load(file.path(), env.map(|(k, v)| (k.to_owned(), v.to_owned())))
     }
 
     fn error_of(toml: &str) -> String {
@@ -658,7 +659,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_by_name() {
-        let message = error_of(&MINIMAL.replace("name = \"prod\"", "name = \"prod\"\npoll_intervall = \"5m\""));
+        let message = error_of(&MINIMAL.replace(
+            "name = \"prod\"",
+            "name = \"prod\"\npoll_intervall = \"5m\"",
+        ));
         assert!(message.contains("poll_intervall"), "{message}");
     }
 

@@ -65,7 +65,9 @@ pub struct Decoded {
 /// The body could not be read as a JSON array. Deliberately carries only a category and a
 /// position: serde_json's own messages quote the offending input, which may be anything.
 #[derive(Debug, thiserror::Error)]
-#[error("response is not a valid JSON array of customers ({category} at line {line}, column {column})")]
+#[error(
+    "response is not a valid JSON array of customers ({category} at line {line}, column {column})"
+)]
 pub struct DecodeError {
     category: &'static str,
     line: usize,
@@ -252,7 +254,12 @@ impl<'de> serde::Deserialize<'de> for Lenient<String> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
                 Ok(Lenient::Value(v))
             }
-            invalid_shapes!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64));
+            invalid_shapes!(
+                visit_bool(bool),
+                visit_i64(i64),
+                visit_u64(u64),
+                visit_f64(f64)
+            );
         }
         d.deserialize_any(StrVisitor)
     }
@@ -296,7 +303,10 @@ impl<'de> serde::Deserialize<'de> for Lenient<i64> {
     }
 }
 
-fn text<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<String>, A::Error> {
+fn text<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    invalid: &mut bool,
+) -> Result<Option<String>, A::Error> {
     Ok(map.next_value::<Lenient<String>>()?.into_option(invalid))
 }
 
@@ -462,7 +472,10 @@ mod tests {
         );
         let ids: Vec<_> = decoded.customers.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["ok1", "ok2"]);
-        assert_eq!(decoded.customers[0].license_type, 0, "first occurrence wins");
+        assert_eq!(
+            decoded.customers[0].license_type, 0,
+            "first occurrence wins"
+        );
         use SkipReason::*;
         assert_eq!(
             decoded.skipped,

@@ -87,7 +87,8 @@ mod tests {
 
         let text = String::from_utf8(exposition.render(now)).unwrap();
         assert_eq!(
-            text.matches("# TYPE liveplatform_customer_licensed_users gauge").count(),
+            text.matches("# TYPE liveplatform_customer_licensed_users gauge")
+                .count(),
             1
         );
         assert!(text.contains("liveplatform_customer_licensed_users{platform=\"a\","));
@@ -97,10 +98,20 @@ mod tests {
             "no platform has active users, so no empty family header"
         );
 
-        b.publish(Snapshot::new("b", &[customer("b1")], now - Duration::from_secs(61)));
+        b.publish(Snapshot::new(
+            "b",
+            &[customer("b1")],
+            now - Duration::from_secs(61),
+        ));
         let text = String::from_utf8(exposition.render(now)).unwrap();
         assert!(text.contains("platform=\"a\",customer_id=\"a1\""));
-        assert!(!text.contains("customer_id=\"b1\""), "stale platform dropped");
-        assert!(text.contains("liveplatform_up{platform=\"a\"}"), "health stays");
+        assert!(
+            !text.contains("customer_id=\"b1\""),
+            "stale platform dropped"
+        );
+        assert!(
+            text.contains("liveplatform_up{platform=\"a\"}"),
+            "health stays"
+        );
     }
 }

@@ -218,7 +218,11 @@ mod tests {
         let _health = metrics.platform("prod");
         let text = encoded(&metrics);
         assert!(text.contains("liveplatform_up{platform=\"prod\"} 0\n"));
-        assert!(text.contains("liveplatform_last_poll_success_timestamp_seconds{platform=\"prod\"} 0\n"));
+        assert!(
+            text.contains(
+                "liveplatform_last_poll_success_timestamp_seconds{platform=\"prod\"} 0\n"
+            )
+        );
         for reason in ErrorReason::ALL {
             assert!(text.contains(&format!(
                 "liveplatform_poll_errors_total{{platform=\"prod\",reason=\"{}\"}} 0\n",
@@ -242,9 +246,17 @@ mod tests {
         health.skipped(SkipReason::DuplicateId);
         health.skipped(SkipReason::DuplicateId);
         let text = encoded(&metrics);
-        assert!(text.contains("liveplatform_poll_errors_total{platform=\"prod\",reason=\"too_large\"} 1\n"));
-        assert!(text.contains("liveplatform_poll_errors_total{platform=\"prod\",reason=\"timeout\"} 0\n"));
-        assert!(text.contains("liveplatform_records_skipped_total{platform=\"prod\",reason=\"duplicate_id\"} 2\n"));
+        assert!(text.contains(
+            "liveplatform_poll_errors_total{platform=\"prod\",reason=\"too_large\"} 1\n"
+        ));
+        assert!(
+            text.contains(
+                "liveplatform_poll_errors_total{platform=\"prod\",reason=\"timeout\"} 0\n"
+            )
+        );
+        assert!(text.contains(
+            "liveplatform_records_skipped_total{platform=\"prod\",reason=\"duplicate_id\"} 2\n"
+        ));
     }
 
     #[test]

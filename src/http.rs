@@ -43,8 +43,17 @@ pub async fn read_limited(mut response: reqwest::Response, limit: u64) -> Result
 /// Server-sent text for a log line: control characters dropped (no forged log lines), cut to
 /// `max_chars`.
 pub fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut clean: String = text.chars().filter(|c| !c.is_control()).take(max_chars).collect();
-    if text.chars().filter(|c| !c.is_control()).nth(max_chars).is_some() {
+    let mut clean: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect();
+    if text
+        .chars()
+        .filter(|c| !c.is_control())
+        .nth(max_chars)
+        .is_some()
+    {
         clean.push('…');
     }
     clean

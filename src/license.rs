@@ -62,15 +62,23 @@ pub fn totals(customers: &[crate::decode::Customer]) -> std::collections::BTreeM
             *sum = Some(sum.unwrap_or(0).saturating_add(value));
         }
     }
-    let mut by_type: std::collections::BTreeMap<i64, Totals> =
-        KNOWN.iter().map(|(code, _)| (*code, Totals::default())).collect();
+    let mut by_type: std::collections::BTreeMap<i64, Totals> = KNOWN
+        .iter()
+        .map(|(code, _)| (*code, Totals::default()))
+        .collect();
     for customer in customers {
         let totals = by_type.entry(customer.license_type).or_default();
         totals.customers += 1;
         add(&mut totals.licensed_users, customer.licensed_users);
         add(&mut totals.active_users, customer.active_users);
-        add(&mut totals.livehub_active_users, customer.livehub_active_users);
-        add(&mut totals.livehub_simple_users, customer.livehub_simple_users);
+        add(
+            &mut totals.livehub_active_users,
+            customer.livehub_active_users,
+        );
+        add(
+            &mut totals.livehub_simple_users,
+            customer.livehub_simple_users,
+        );
     }
     by_type
 }

@@ -136,13 +136,25 @@ async fn token(
     state.token_requests.fetch_add(1, Ordering::SeqCst);
     let field = |name: &str| form.get(name).map(String::as_str);
     let refusal = if field("grant_type") != Some("client_credentials") {
-        Some(("unsupported_grant_type", "AADSTS70003: grant type not supported."))
+        Some((
+            "unsupported_grant_type",
+            "AADSTS70003: grant type not supported.",
+        ))
     } else if field("client_id") != Some(CLIENT_ID) {
-        Some(("unauthorized_client", "AADSTS700016: Application was not found in the directory."))
+        Some((
+            "unauthorized_client",
+            "AADSTS700016: Application was not found in the directory.",
+        ))
     } else if field("client_secret") != Some(state.client_secret.as_str()) {
-        Some(("invalid_client", "AADSTS7000215: Invalid client secret provided."))
+        Some((
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided.",
+        ))
     } else if field("scope") != Some(SCOPE) {
-        Some(("invalid_scope", "AADSTS70011: The provided scope is not valid."))
+        Some((
+            "invalid_scope",
+            "AADSTS70011: The provided scope is not valid.",
+        ))
     } else {
         None
     };
@@ -177,5 +189,9 @@ async fn customers(State(state): State<Arc<MockState>>, headers: HeaderMap) -> R
         return (StatusCode::UNAUTHORIZED, Json(problem)).into_response();
     }
     let body = lock(&state.customers).clone();
-    ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }

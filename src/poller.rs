@@ -216,7 +216,14 @@ mod tests {
         let delays: Vec<_> = (0..6).map(|_| schedule.next_delay(false, 0.0)).collect();
         assert_eq!(
             delays,
-            [MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 8 * MINUTE, 8 * MINUTE]
+            [
+                MINUTE,
+                2 * MINUTE,
+                4 * MINUTE,
+                8 * MINUTE,
+                8 * MINUTE,
+                8 * MINUTE
+            ]
         );
         assert_eq!(schedule.next_delay(true, 0.0), 8 * MINUTE);
         assert_eq!(schedule.next_delay(false, 0.0), MINUTE);

@@ -198,8 +198,7 @@ mod tests {
     #[test]
     fn customer_series_carry_their_labels_and_nulls_are_absent() {
         let rendered = render("prod", &[customer()]);
-        let labels =
-            r#"platform="prod",customer_id="0d3e4dd6",customer_name="24124",license_type="hosted_pro""#;
+        let labels = r#"platform="prod",customer_id="0d3e4dd6",customer_name="24124",license_type="hosted_pro""#;
         assert_eq!(
             text(&rendered, INFO),
             format!(
@@ -214,7 +213,11 @@ mod tests {
             text(&rendered, 2),
             format!("liveplatform_customer_active_users{{{labels}}} 1\n")
         );
-        assert_eq!(text(&rendered, 3), "", "null LiveHub active count is absent");
+        assert_eq!(
+            text(&rendered, 3),
+            "",
+            "null LiveHub active count is absent"
+        );
         assert_eq!(
             text(&rendered, 4),
             format!("liveplatform_customer_livehub_simple_users{{{labels}}} 5\n")

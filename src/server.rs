@@ -93,8 +93,14 @@ async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
         let status = match slot.latest() {
             None => "no successful poll yet".to_owned(),
             Some(snapshot) => {
-                let age = now.saturating_duration_since(snapshot.succeeded_at).as_secs();
-                let stale = if slot.fresh(now).is_some() { "" } else { " (stale: hidden from /metrics)" };
+                let age = now
+                    .saturating_duration_since(snapshot.succeeded_at)
+                    .as_secs();
+                let stale = if slot.fresh(now).is_some() {
+                    ""
+                } else {
+                    " (stale: hidden from /metrics)"
+                };
                 format!(
                     "{} customers, last successful poll {age}s ago{stale}",
                     snapshot.customers

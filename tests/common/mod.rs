@@ -1,0 +1,221 @@
+//! Shared test harness: an exporter spawned in-process on an ephemeral loopback port, and an
+//! exposition parser written independently of the exporter's renderer.
+#![allow(dead_code)] // each test crate uses its own subset of these helpers
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use liveplatform_exporter::app::{App, AppError};
+use liveplatform_exporter::config::{AuthConfig, Config, PlatformConfig};
+use reqwest::Url;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a test waits for something the exporter does on its own schedule.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    handle: JoinHandle<Result<(), AppError>>,
+}
+
+/// A platform that polls every second, the shortest interval the config accepts.
+pub fn fast(mut platform: PlatformConfig) -> PlatformConfig {
+    platform.poll_interval = Duration::from_secs(1);
+    platform.stale_after = Duration::from_secs(60);
+    platform.timeout = Duration::from_secs(5);
+    platform
+}
+
+/// A platform without authentication at `base_url` (a wiremock server's URI, usually).
+pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
+    fast(PlatformConfig::new(
+        name,
+        Url::parse(base_url).unwrap(),
+        AuthConfig::None,
+    ))
+}
+
+pub async fn spawn_app(platforms: Vec<PlatformConfig>) -> TestApp {
+    let mut config = Config::with_platforms(platforms);
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    let app = App::bind(&config).await.expect("exporter starts");
+    let addr = app.local_addr();
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(app.run(shutdown.clone()));
+    TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        shutdown,
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn scrape(&self) -> Scrape {
+        let response = self.get("/metrics").await;
+        assert_eq!(response.status(), 200);
+        Scrape::parse(&response.text().await.unwrap())
+    }
+
+    /// Scrapes until `done` holds: the exporter polls on its own clock, so tests wait for the
+    /// outcome rather than for a guessed amount of time.
+    pub async fn scrape_until(&self, what: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let scrape = self.scrape().await;
+            if done(&scrape) {
+                return scrape;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}; last scrape:\n{}",
+                scrape.text
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits for the first successful poll of every platform.
+    pub async fn ready(&self) -> Scrape {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while self.get("/-/ready").await.status() != 200 {
+            assert!(tokio::time::Instant::now() < deadline, "never became ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.scrape().await
+    }
+
+    pub async fn stop(self) -> Result<(), AppError> {
+        self.shutdown.cancel();
+        self.handle.await.unwrap()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+}
+
+#[derive(Debug)]
+pub struct Scrape {
+    pub text: String,
+    pub samples: Vec<Sample>,
+}
+
+impl Scrape {
+    pub fn parse(text: &str) -> Scrape {
+        let samples = text
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| parse_sample(line).unwrap_or_else(|e| panic!("{e}: {line:?}")))
+            .collect();
+        Scrape {
+            text: text.to_owned(),
+            samples,
+        }
+    }
+
+    /// Every sample of `name` whose labels include all of `labels`.
+    pub fn find(&self, name: &str, labels: &[(&str, &str)]) -> Vec<&Sample> {
+        self.samples
+            .iter()
+            .filter(|s| s.name == name)
+            .filter(|s| {
+                labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .collect()
+    }
+
+    /// The value of the one sample matching; `None` when absent, a panic when ambiguous.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let found = self.find(name, labels);
+        assert!(found.len() <= 1, "{name}{labels:?} is ambiguous: {found:?}");
+        found.first().map(|s| s.value)
+    }
+}
+
+/// Parses `name{label="value",...} value` following the text format's escaping rules.
+fn parse_sample(line: &str) -> Result<Sample, String> {
+    let name_end = line
+        .find(['{', ' '])
+        .ok_or("no value after the metric name")?;
+    let name = line[..name_end].to_owned();
+    let mut labels = BTreeMap::new();
+    let mut rest = &line[name_end..];
+    if let Some(after_brace) = rest.strip_prefix('{') {
+        let mut chars = after_brace.char_indices().peekable();
+        loop {
+            let (start, c) = chars.next().ok_or("unterminated label set")?;
+            if c == '}' {
+                rest = &after_brace[start + 1..];
+                break;
+            }
+            if c == ',' {
+                continue;
+            }
+            let eq = after_brace[start..].find('=').ok_or("label without '='")? + start;
+            let label = after_brace[start..eq].to_owned();
+            while chars.peek().is_some_and(|(i, _)| *i <= eq) {
+                chars.next();
+            }
+            if chars.next().map(|(_, c)| c) != Some('"') {
+                return Err("label value not quoted".into());
+            }
+            let mut value = String::new();
+            loop {
+                match chars.next().ok_or("unterminated label value")?.1 {
+                    '"' => break,
+                    '\\' => match chars.next().ok_or("dangling escape")?.1 {
+                        'n' => value.push('\n'),
+                        '\\' => value.push('\\'),
+                        '"' => value.push('"'),
+                        other => return Err(format!("unknown escape \\{other}")),
+                    },
+                    '\n' => return Err("raw newline in a label value".into()),
+                    c => value.push(c),
+                }
+            }
+            if labels.insert(label.clone(), value).is_some() {
+                return Err(format!("label {label} repeated"));
+            }
+        }
+    }
+    let value = rest
+        .trim()
+        .split(' ')
+        .next()
+        .ok_or("no value")?
+        .parse::<f64>()
+        .map_err(|e| format!("bad value: {e}"))?;
+    Ok(Sample {
+        name,
+        labels,
+        value,
+    })
+}
+
+#[test]
+fn parser_unescapes_label_values() {
+    let sample = parse_sample(r#"m{a="x\"y\\z\nw",b="é,}"} 42"#).unwrap();
+    assert_eq!(sample.name, "m");
+    assert_eq!(sample.labels["a"], "x\"y\\z\nw");
+    assert_eq!(sample.labels["b"], "é,}");
+    assert_eq!(sample.value, 42.0);
+    assert_eq!(parse_sample("up 1").unwrap().value, 1.0);
+}

@@ -1,0 +1,394 @@
+//! What `/metrics` publishes for a platform, checked against the API's own data.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Scrape, fast, spawn_app};
+use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
+use serde_json::{Value, json};
+
+const COUNTS: [(&str, &str, &str); 4] = [
+    (
+        "LicensedUsersCount",
+        "licensed_users",
+        "liveplatform_customer_licensed_users",
+    ),
+    (
+        "ActiveUserCount",
+        "active_users",
+        "liveplatform_customer_active_users",
+    ),
+    (
+        "LiveHubActiveUsersCount",
+        "livehub_active_users",
+        "liveplatform_customer_livehub_active_users",
+    ),
+    (
+        "LiveHubSimpleUsersCount",
+        "livehub_simple_users",
+        "liveplatform_customer_livehub_simple_users",
+    ),
+];
+
+fn license_name(code: i64) -> String {
+    match code {
+        0 => "hosted_essentials".into(),
+        1 => "hosted_essentials_plus".into(),
+        2 => "hosted_pro".into(),
+        3 => "oc_essentials".into(),
+        4 => "oc_essentials_plus".into(),
+        5 => "oc_pro".into(),
+        other => format!("unknown_{other}"),
+    }
+}
+
+/// Checks every customer and license-type series against the JSON the API served, computing
+/// the expectations from the JSON independently of the exporter's code.
+fn assert_matches_api(scrape: &Scrape, platform: &str, customers: &[Value]) {
+    for customer in customers {
+        let id = customer["UmpCustomerGuid"].as_str().unwrap();
+        let name = customer["CustomerShortName"].as_str().unwrap();
+        let code = customer["LicenseType"].as_i64().unwrap();
+        let license = license_name(code);
+        let labels = [
+            ("platform", platform),
+            ("customer_id", id),
+            ("customer_name", name),
+            ("license_type", license.as_str()),
+        ];
+        let info = scrape.find("liveplatform_customer_info", &labels);
+        assert_eq!(info.len(), 1, "info for {id}");
+        assert_eq!(info[0].value, 1.0);
+        assert_eq!(
+            info[0].labels["customer_full_name"],
+            customer["CustomerFullName"].as_str().unwrap()
+        );
+        assert_eq!(
+            info[0].labels["ms_tenant_id"],
+            customer["MsTenantId"].as_str().unwrap_or("")
+        );
+        assert_eq!(info[0].labels["license_type_code"], code.to_string());
+        for (field, _, metric) in COUNTS {
+            let expected = customer[field].as_i64().map(|v| v as f64);
+            assert_eq!(
+                scrape.value(metric, &labels),
+                expected,
+                "{metric} of {id} (null must be absent)"
+            );
+        }
+    }
+
+    let mut by_type: BTreeMap<String, (usize, [Option<i64>; 4])> = (0..6)
+        .map(|code| (license_name(code), (0, [None; 4])))
+        .collect();
+    for customer in customers {
+        let entry = by_type
+            .entry(license_name(customer["LicenseType"].as_i64().unwrap()))
+            .or_default();
+        entry.0 += 1;
+        for (i, (field, _, _)) in COUNTS.iter().enumerate() {
+            if let Some(v) = customer[*field].as_i64() {
+                entry.1[i] = Some(entry.1[i].unwrap_or(0) + v);
+            }
+        }
+    }
+    for (license, (count, sums)) in &by_type {
+        let labels = [("platform", platform), ("license_type", license.as_str())];
+        assert_eq!(
+            scrape.value("liveplatform_license_type_customers", &labels),
+            Some(*count as f64),
+            "customers of {license}"
+        );
+        for (i, (_, suffix, _)) in COUNTS.iter().enumerate() {
+            assert_eq!(
+                scrape.value(&format!("liveplatform_license_type_{suffix}"), &labels),
+                sums[i].map(|v| v as f64),
+                "{suffix} of {license}"
+            );
+        }
+    }
+    assert_eq!(
+        scrape
+            .find(
+                "liveplatform_license_type_customers",
+                &[("platform", platform)]
+            )
+            .len(),
+        by_type.len(),
+        "no license type beyond those in the data and the known ones"
+    );
+}
+
+#[tokio::test]
+async fn every_seed_customer_and_license_type_is_published_with_the_api_values() {
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let app = spawn_app(vec![mock.platform_config("demo")]).await;
+    let scrape = app.ready().await;
+
+    let customers: Vec<Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap();
+    assert_eq!(customers.len(), 35);
+    assert_matches_api(&scrape, "demo", &customers);
+    assert_eq!(scrape.find("liveplatform_customer_info", &[]).len(), 35);
+    assert_eq!(
+        scrape.value("liveplatform_up", &[("platform", "demo")]),
+        Some(1.0)
+    );
+    assert!(
+        scrape
+            .value(
+                "liveplatform_last_poll_success_timestamp_seconds",
+                &[("platform", "demo")]
+            )
+            .unwrap()
+            > 1.7e9
+    );
+    assert_eq!(
+        mock.token_requests(),
+        1,
+        "one token serves every poll until it expires"
+    );
+}
+
+#[tokio::test]
+async fn unknown_license_codes_and_oddly_typed_values_are_published() {
+    let customers = json!([
+        {"UmpCustomerGuid": "a", "CustomerShortName": "future", "CustomerFullName": "Future",
+         "LicenseType": 9, "LicensedUsersCount": 40, "MsTenantId": null, "ActiveUserCount": 4,
+         "LiveHubActiveUsersCount": null, "LiveHubSimpleUsersCount": null},
+        {"UmpCustomerGuid": "b", "CustomerShortName": "ocpro", "CustomerFullName": "OC Pro",
+         "LicenseType": 5, "LicensedUsersCount": 10, "MsTenantId": "t", "ActiveUserCount": 0,
+         "LiveHubActiveUsersCount": 0, "LiveHubSimpleUsersCount": 19},
+    ]);
+    let mock = MockPlatform::start(customers.to_string()).await.unwrap();
+    let app = spawn_app(vec![mock.platform_config("lab")]).await;
+    let scrape = app.ready().await;
+    assert_matches_api(&scrape, "lab", customers.as_array().unwrap());
+    assert_eq!(
+        scrape.value(
+            "liveplatform_license_type_customers",
+            &[("platform", "lab"), ("license_type", "unknown_9")]
+        ),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn bad_records_are_skipped_counted_and_the_rest_published() {
+    let body = r#"[
+        {"UmpCustomerGuid":"good","CustomerShortName":"good","CustomerFullName":"Good","LicenseType":"2","LicensedUsersCount":"25","ActiveUserCount":3},
+        {"CustomerShortName":"no-guid","LicenseType":0},
+        {"UmpCustomerGuid":"typed","LicenseType":0,"ActiveUserCount":{"n":1}},
+        {"UmpCustomerGuid":"good","LicenseType":1},
+        {"umpcustomerguid":"camel","customershortname":"camel","licensetype":3,"activeusercount":1,"extra":[1,2]},
+        42
+    ]"#;
+    let mock = MockPlatform::start(body).await.unwrap();
+    let app = spawn_app(vec![mock.platform_config("p")]).await;
+    let scrape = app.ready().await;
+
+    assert_eq!(scrape.find("liveplatform_customer_info", &[]).len(), 2);
+    assert_eq!(
+        scrape.value(
+            "liveplatform_customer_licensed_users",
+            &[("customer_id", "good"), ("license_type", "hosted_pro")]
+        ),
+        Some(25.0),
+        "numbers sent as strings are accepted; the first of two duplicates wins"
+    );
+    assert_eq!(
+        scrape.value(
+            "liveplatform_customer_active_users",
+            &[("customer_id", "camel")]
+        ),
+        Some(1.0)
+    );
+    for (reason, count) in [
+        ("missing_id", 1.0),
+        ("invalid_field", 1.0),
+        ("duplicate_id", 1.0),
+        ("not_an_object", 1.0),
+        ("missing_license_type", 0.0),
+    ] {
+        let labels = [("platform", "p"), ("reason", reason)];
+        assert_eq!(
+            scrape.value("liveplatform_records_skipped_total", &labels),
+            Some(count),
+            "{reason}"
+        );
+    }
+    assert_eq!(
+        scrape.value("liveplatform_up", &[("platform", "p")]),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn vanished_customers_disappear_and_changes_are_counted() {
+    let all: Vec<Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap();
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
+    let first = app.ready().await;
+    assert_eq!(
+        first.value(
+            "liveplatform_customers_added_total",
+            &[("platform", "demo")]
+        ),
+        Some(0.0),
+        "the first poll counts no change"
+    );
+
+    let newcomer = json!({"UmpCustomerGuid": "new-guid", "CustomerShortName": "newcomer",
+        "CustomerFullName": "New", "LicenseType": 1, "LicensedUsersCount": 5,
+        "ActiveUserCount": 1});
+    let mut next: Vec<Value> = all[3..].to_vec();
+    next.push(newcomer);
+    mock.set_customers(serde_json::to_vec(&next).unwrap());
+
+    let scrape = app
+        .scrape_until("the changed list to be polled", |s| {
+            s.value("liveplatform_customer_info", &[("customer_id", "new-guid")])
+                .is_some()
+        })
+        .await;
+    for gone in &all[..3] {
+        let id = gone["UmpCustomerGuid"].as_str().unwrap();
+        assert!(
+            scrape
+                .samples
+                .iter()
+                .all(|s| s.labels.get("customer_id").map(String::as_str) != Some(id)),
+            "{id} still has series"
+        );
+    }
+    assert_matches_api(&scrape, "demo", &next);
+    assert_eq!(
+        scrape.value(
+            "liveplatform_customers_added_total",
+            &[("platform", "demo")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        scrape.value(
+            "liveplatform_customers_removed_total",
+            &[("platform", "demo")]
+        ),
+        Some(3.0)
+    );
+}
+
+#[tokio::test]
+async fn label_values_survive_any_characters() {
+    let hostile = [
+        "quote\"d",
+        "back\\slash",
+        "new\nline",
+        "carriage\rreturn",
+        "tab\there",
+        "unicode é 名前 😀",
+        "brace} and, comma=",
+        "\\\"\\n",
+    ];
+    let customers: Vec<Value> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            json!({"UmpCustomerGuid": format!("id-{i}-{name}"), "CustomerShortName": name,
+                   "CustomerFullName": format!("full {name}"), "LicenseType": i64::try_from(i).unwrap(),
+                   "MsTenantId": name, "ActiveUserCount": i})
+        })
+        .collect();
+    let mock = MockPlatform::start(serde_json::to_vec(&customers).unwrap())
+        .await
+        .unwrap();
+    let app = spawn_app(vec![mock.platform_config("plat\"form\\\n")]).await;
+    let scrape = app.ready().await;
+    assert_matches_api(&scrape, "plat\"form\\\n", &customers);
+}
+
+#[tokio::test]
+async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
+    use std::io::Read;
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
+    app.ready().await;
+
+    let plain = app.get("/metrics").await;
+    assert_eq!(
+        plain.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+
+    let gzipped = app
+        .http
+        .get(app.url("/metrics"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let bytes = gzipped.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let customer_lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("liveplatform_customer"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(customer_lines(&text), customer_lines(&plain));
+    assert!(bytes.len() < plain.len() / 3);
+}
+
+#[tokio::test]
+async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
+    let good = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let unreachable = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/tenantui", listener.local_addr().unwrap())
+    };
+    let app = spawn_app(vec![
+        fast(good.platform_config("good<b>")),
+        common::unauthenticated("down", &unreachable),
+    ])
+    .await;
+    assert_eq!(app.get("/-/healthy").await.status(), 200);
+    app.scrape_until("the good platform's first poll", |s| {
+        s.value("liveplatform_up", &[("platform", "good<b>")]) == Some(1.0)
+    })
+    .await;
+    let ready = app.get("/-/ready").await;
+    assert_eq!(ready.status(), 503);
+    let body = ready.text().await.unwrap();
+    assert!(body.contains("down") && !body.contains("good"), "{body}");
+
+    let landing = app.get("/").await.text().await.unwrap();
+    assert!(landing.contains("good&lt;b&gt;"), "{landing}");
+    assert!(landing.contains("35 customers"));
+    assert!(landing.contains("no successful poll yet"));
+    assert!(landing.contains("href=\"metrics\""));
+    assert_eq!(app.get("/nothing-here").await.status(), 404);
+    let post = app.http.post(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[tokio::test]
+async fn stopping_the_app_finishes_cleanly() {
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
+    app.ready().await;
+    let addr = app.addr;
+    tokio::time::timeout(std::time::Duration::from_secs(5), app.stop())
+        .await
+        .expect("stops within the grace period")
+        .expect("stops without error");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+}
