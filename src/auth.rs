@@ -41,10 +41,12 @@ pub struct Authenticator {
 enum Kind {
     None,
     Bearer(SecretSource),
-    OAuth2 {
-        config: OAuth2Config,
-        cached: Mutex<Option<CachedToken>>,
-    },
+    OAuth2(Box<OAuth2>),
+}
+
+struct OAuth2 {
+    config: OAuth2Config,
+    cached: Mutex<Option<CachedToken>>,
 }
 
 struct CachedToken {
@@ -57,10 +59,10 @@ impl Authenticator {
         let kind = match config {
             AuthConfig::None => Kind::None,
             AuthConfig::Bearer { token } => Kind::Bearer(token.clone()),
-            AuthConfig::OAuth2(config) => Kind::OAuth2 {
+            AuthConfig::OAuth2(config) => Kind::OAuth2(Box::new(OAuth2 {
                 config: config.clone(),
                 cached: Mutex::new(None),
-            },
+            })),
         };
         Self { kind }
     }
@@ -70,13 +72,13 @@ impl Authenticator {
         match &self.kind {
             Kind::None => Ok(None),
             Kind::Bearer(source) => Ok(Some(source.read()?)),
-            Kind::OAuth2 { config, cached } => {
+            Kind::OAuth2(oauth) => {
                 // Held across the fetch so that concurrent callers wait for one token request.
-                let mut cached = cached.lock().await;
+                let mut cached = oauth.cached.lock().await;
                 if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
                     return Ok(Some(token.token.clone()));
                 }
-                let fresh = fetch_token(http, config).await?;
+                let fresh = fetch_token(http, &oauth.config).await?;
                 let token = fresh.token.clone();
                 *cached = Some(fresh);
                 Ok(Some(token))
@@ -88,8 +90,8 @@ impl Authenticator {
     /// fresh token can help (only a token this process obtained can be renewed).
     pub async fn reject(&self) -> bool {
         match &self.kind {
-            Kind::OAuth2 { cached, .. } => {
-                cached.lock().await.take();
+            Kind::OAuth2(oauth) => {
+                oauth.cached.lock().await.take();
                 true
             }
             Kind::None | Kind::Bearer(_) => false,

@@ -1,0 +1,270 @@
+//! The built binary as an operator runs it: `--demo`, `--once`, `--check-config`, signals, and
+//! its output checked by Prometheus' own `promtool`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use liveplatform_exporter::app;
+use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
+use serde_json::json;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_liveplatform-exporter");
+
+fn exporter(args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the exporter binary runs")
+}
+
+/// Runs `promtool check metrics` on `exposition` and fails on anything it reports.
+fn assert_promtool_accepts(exposition: &[u8]) {
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (Debian package `prometheus`; scripts/test.sh installs it)");
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(exposition)
+        .unwrap();
+    let output = promtool.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success() && report.trim().is_empty(),
+        "promtool check metrics reported:\n{report}"
+    );
+}
+
+#[test]
+fn demo_once_prints_the_seed_data_and_promtool_finds_no_problem() {
+    let output = exporter(&["--demo", "--once"]);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(text.matches("liveplatform_customer_info{").count(), 35);
+    assert!(text.contains("liveplatform_up{platform=\"demo\"} 1"));
+    assert!(text.contains("liveplatform_exporter_build_info{"));
+    assert!(text.contains("process_resident_memory_bytes"));
+    assert_promtool_accepts(&output.stdout);
+}
+
+#[tokio::test]
+async fn promtool_accepts_the_output_for_hostile_names_and_unknown_types() {
+    let customers = json!([
+        {"UmpCustomerGuid": "q\"uote", "CustomerShortName": "back\\slash", "CustomerFullName": "new\nline\r\t",
+         "LicenseType": 77, "MsTenantId": "名前 😀", "LicensedUsersCount": 10, "ActiveUserCount": 19},
+        {"UmpCustomerGuid": "{}=,", "CustomerShortName": "# HELP x", "CustomerFullName": "\\n\\\"",
+         "LicenseType": -1, "MsTenantId": null, "ActiveUserCount": 0, "LiveHubActiveUsersCount": 0,
+         "LiveHubSimpleUsersCount": 3},
+    ]);
+    let a = MockPlatform::start(customers.to_string()).await.unwrap();
+    let b = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut platform = b.platform_config("down");
+        platform.base_url = format!("http://{}/", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        platform
+    };
+    let platforms = [
+        a.platform_config("hostile \"platform\"\n"),
+        b.platform_config("seed"),
+        down,
+    ];
+    let (exposition, all_ok) = app::poll_once(&platforms).await.unwrap();
+    assert!(!all_ok, "the platform without a server fails");
+    let text = String::from_utf8(exposition.clone()).unwrap();
+    assert!(text.contains("license_type=\"unknown_77\""));
+    assert!(text.contains("customer_name=\"back\\\\slash\""));
+    assert_promtool_accepts(&exposition);
+}
+
+#[test]
+fn check_config_accepts_a_valid_file_and_names_the_bad_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        r#"
+        [[platforms]]
+        name = "prod"
+        base_url = "https://sp.example.com/tenantui"
+        [platforms.auth]
+        kind = "none"
+        "#,
+    )
+    .unwrap();
+    let output = exporter(&["--config", good.to_str().unwrap(), "--check-config"]);
+    assert!(output.status.success(), "{output:?}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&good)
+            .unwrap()
+            .replace("kind = \"none\"", "kind = \"oauth2\"\nclient_id = \"x\""),
+    )
+    .unwrap();
+    let output = exporter(&["--config", bad.to_str().unwrap(), "--check-config"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("platforms[0].auth"), "{stderr}");
+
+    let output = exporter(&["--config", "/nonexistent/config.toml"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));
+}
+
+#[test]
+fn the_example_config_is_valid_once_its_secret_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "example-secret\n").unwrap();
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
+        .unwrap()
+        .replace("/run/secrets/lp_client_secret", secret.to_str().unwrap());
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, example).unwrap();
+    let output = Command::new(BINARY)
+        .args(["--config", config.to_str().unwrap(), "--check-config"])
+        .env("LP_TOKEN", "example-token")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn once_exits_non_zero_when_a_poll_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+            [[platforms]]
+            name = "down"
+            base_url = "http://{}/tenantui"
+            timeout = "2s"
+            [platforms.auth]
+            kind = "none"
+            "#,
+            listener.local_addr().unwrap()
+        ),
+    )
+    .unwrap();
+    drop(listener);
+    let output = exporter(&["--config", config.to_str().unwrap(), "--once"]);
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("liveplatform_up{platform=\"down\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("liveplatform_poll_errors_total{platform=\"down\",reason=\"connect\"} 1")
+    );
+}
+
+type LogLines = std::io::Lines<BufReader<std::process::ChildStderr>>;
+
+/// Starts `--demo` on an ephemeral port and returns the process, its address (read from the
+/// start-up log line) and the rest of its log.
+fn spawn_demo() -> (Child, String, LogLines) {
+    let mut child = Command::new(BINARY)
+        .args(["--demo", "--web.listen-address", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.contains("exporter listening")
+                .then(|| {
+                    line.split_whitespace()
+                        .find_map(|field| field.strip_prefix("address="))
+                        .map(str::to_owned)
+                })
+                .flatten()
+        })
+        .expect("the exporter logs its address");
+    (child, addr, lines)
+}
+
+/// Waits for readiness, checks the demo data is served, sends SIGTERM and returns the exit
+/// status, failing if the process outlives the 5 s a stop may take.
+async fn serve_then_terminate(child: &mut Child, addr: &str) -> std::process::ExitStatus {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let ready = http.get(format!("http://{addr}/-/ready")).send().await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let metrics = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(metrics.matches("liveplatform_customer_info{").count(), 35);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stopped_by = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > stopped_by {
+            child.kill().unwrap();
+            panic!("still running 5 s after SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_exporter_cleanly_and_quickly() {
+    let (mut child, addr, lines) = spawn_demo();
+    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let status = serve_then_terminate(&mut child, &addr).await;
+    assert!(status.success(), "exit status {status:?}");
+    let log = log.join().unwrap().join("\n");
+    assert!(
+        log.contains("stop requested") && log.contains("exporter stopped"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_exporter_even_when_its_log_pipe_is_gone() {
+    let (mut child, addr, lines) = spawn_demo();
+    drop(lines);
+    let status = serve_then_terminate(&mut child, &addr).await;
+    assert!(status.success(), "exit status {status:?}");
+}
