@@ -15,4 +15,8 @@ if ! command -v promtool >/dev/null 2>&1; then
     fi
 fi
 
-cargo test --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --locked "$@" 2>&1 | tee "$log"
+# cargo ends with the (possibly empty) doc-test run; close with the total of every run instead.
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"

@@ -60,6 +60,8 @@ pub struct Decoded {
     /// In the order the API sent them, first occurrence of each id only.
     pub customers: Vec<Customer>,
     pub skipped: Vec<SkipReason>,
+    /// `\uXXXX` escapes of unpaired UTF-16 surrogates, replaced by U+FFFD.
+    pub repaired_escapes: usize,
 }
 
 /// The body could not be read as a JSON array. Deliberately carries only a category and a
@@ -91,10 +93,71 @@ impl From<serde_json::Error> for DecodeError {
 }
 
 pub fn decode_customers(body: &[u8]) -> Result<Decoded, DecodeError> {
+    match decode_list(body) {
+        Ok(decoded) => Ok(decoded),
+        // A .NET string may hold half a surrogate pair, which its serializers escape as a lone
+        // `\ud800`; serde_json rightly refuses it, but one odd name must not cost the poll.
+        // The repair only runs after a failure, so good bodies pay nothing for it.
+        Err(error) => match replace_lone_surrogates(body) {
+            Some((repaired, count)) => {
+                let mut decoded = decode_list(&repaired)?;
+                decoded.repaired_escapes = count;
+                Ok(decoded)
+            }
+            None => Err(error),
+        },
+    }
+}
+
+fn decode_list(body: &[u8]) -> Result<Decoded, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let decoded = deserializer.deserialize_seq(ListVisitor)?;
     deserializer.end()?;
     Ok(decoded)
+}
+
+/// Rewrites every `\uXXXX` escape of an unpaired surrogate as `\ufffd`. Returns `None` when
+/// there is none. Backslashes only occur inside JSON strings, so escapes can be found without
+/// tracking string boundaries; `\\` is stepped over as a whole so that `\\ud800` is not taken
+/// for an escape.
+fn replace_lone_surrogates(body: &[u8]) -> Option<(Vec<u8>, usize)> {
+    fn escape_at(body: &[u8], i: usize) -> Option<u16> {
+        let hex = body.get(i..i + 6)?.strip_prefix(b"\\u")?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    }
+    let is_high = |u: u16| (0xD800..0xDC00).contains(&u);
+    let is_low = |u: u16| (0xDC00..0xE000).contains(&u);
+
+    let mut out = Vec::new();
+    let mut copied = 0;
+    let mut count = 0;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(body, i) else {
+            i += 2; // any other escape, `\\` included
+            continue;
+        };
+        let paired = is_high(unit) && escape_at(body, i + 6).is_some_and(is_low);
+        if paired {
+            i += 12;
+        } else if is_high(unit) || is_low(unit) {
+            out.extend_from_slice(&body[copied..i]);
+            out.extend_from_slice(b"\\ufffd");
+            count += 1;
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    (count > 0).then(|| {
+        out.extend_from_slice(&body[copied..]);
+        (out, count)
+    })
 }
 
 struct ListVisitor;
@@ -506,6 +569,24 @@ mod tests {
         assert_eq!(
             decoded.customers[0].full_name,
             "Tobi's \"Service\" \\ \n café 😀 名前"
+        );
+    }
+
+    #[test]
+    fn unpaired_surrogate_escapes_become_replacement_characters() {
+        let decoded = decode(
+            r#"[{"UmpCustomerGuid":"a","LicenseType":0,"CustomerFullName":"x\ud800y\udc00z"},
+                {"UmpCustomerGuid":"b","LicenseType":0,"CustomerFullName":"\ud83d\ude00 \\ud800 \u00e9"}]"#,
+        );
+        assert_eq!(decoded.repaired_escapes, 2);
+        assert_eq!(decoded.customers[0].full_name, "x\u{fffd}y\u{fffd}z");
+        assert_eq!(
+            decoded.customers[1].full_name, "😀 \\ud800 é",
+            "pairs and an escaped backslash followed by 'u' are left alone"
+        );
+        assert_eq!(
+            decode(r#"[{"UmpCustomerGuid":"c","LicenseType":0}]"#).repaired_escapes,
+            0
         );
     }
 

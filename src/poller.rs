@@ -166,6 +166,14 @@ impl Poller {
             tracing::warn!(platform = %self.slot.name, skipped = %counts.join(","), "records skipped");
         }
 
+        if decoded.repaired_escapes > 0 {
+            tracing::warn!(
+                platform = %self.slot.name,
+                count = decoded.repaired_escapes,
+                "response holds unpaired UTF-16 surrogates; published them as U+FFFD"
+            );
+        }
+
         let ids: HashSet<String> = decoded.customers.iter().map(|c| c.id.clone()).collect();
         if let Some(previous) = &self.known_ids {
             self.health
