@@ -114,12 +114,7 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
             customer.livehub_active_users,
             customer.livehub_simple_users,
         ];
-        for (offset, count) in counts.into_iter().enumerate() {
-            if let Some(value) = count {
-                let family = CUSTOMER_COUNTS + offset;
-                push_sample(&mut out[family], FAMILIES[family].name, &labels, value);
-            }
-        }
+        push_counts(&mut out, CUSTOMER_COUNTS, &labels, counts);
     }
 
     for (code, totals) in license::totals(customers) {
@@ -139,14 +134,20 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
             totals.livehub_active_users,
             totals.livehub_simple_users,
         ];
-        for (offset, sum) in sums.into_iter().enumerate() {
-            if let Some(value) = sum {
-                let family = LICENSE_TYPE_COUNTS + offset;
-                push_sample(&mut out[family], FAMILIES[family].name, &labels, value);
-            }
-        }
+        push_counts(&mut out, LICENSE_TYPE_COUNTS, &labels, sums);
     }
     out
+}
+
+/// Writes the four user counts (licensed, active, LiveHub active, LiveHub simple) into the four
+/// consecutive families starting at `first`; a `None` count gets no sample at all.
+fn push_counts(out: &mut RenderedFamilies, first: usize, labels: &[u8], counts: [Option<i64>; 4]) {
+    for (offset, count) in counts.into_iter().enumerate() {
+        if let Some(value) = count {
+            let family = first + offset;
+            push_sample(&mut out[family], FAMILIES[family].name, labels, value);
+        }
+    }
 }
 
 fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: i64) {
