@@ -1,0 +1,738 @@
+//! How the exporter behaves when the Live Platform API or its token endpoint misbehaves: every
+//! failure is counted under its own reason, the last good data stays published until it is stale,
+//! and OAuth2 tokens are requested, reused, renewed and retried the way Entra ID expects.
+//!
+//! wiremock plays both the API and the token endpoint, on loopback.
+
+mod common;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
+use liveplatform_exporter::config::{AuthConfig, OAuth2Config, PlatformConfig};
+use liveplatform_exporter::secret::SecretSource;
+use reqwest::Url;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const CUSTOMERS_PATH: &str = "/api/v3/customer";
+const TOKEN_PATH: &str = "/token";
+const PLATFORM: &str = "lp";
+
+/// One customer of license type 2 (hosted_pro); well under 200 bytes.
+const GOOD_BODY: &str = r#"[{"UmpCustomerGuid":"g1","CustomerShortName":"one","CustomerFullName":"One","LicenseType":2,"LicensedUsersCount":10,"ActiveUserCount":3}]"#;
+
+const REASONS: [&str; 7] = [
+    "timeout",
+    "connect",
+    "transport",
+    "auth",
+    "http_status",
+    "decode",
+    "too_large",
+];
+
+const CLIENT_ID: &str = "exporter-app";
+/// Characters that must be form-encoded, so that a hand-built body would be caught.
+const CLIENT_SECRET: &str = "s3cret+/=&value with space";
+const SCOPE: &str = "api://liveplatform/.default";
+
+/// How long a test waits for requests the exporter makes on its own schedule.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------------
+// Mocks
+
+fn good_customers() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(GOOD_BODY, "application/json")
+}
+
+fn json_response(status: u16, body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body, "application/json")
+}
+
+fn problem_details_500() -> ResponseTemplate {
+    json_response(
+        500,
+        r#"{"type":"https://tools.ietf.org/html/rfc9110#section-15.6.1","title":"Internal error","status":500,"traceId":"00-abc-00"}"#,
+    )
+}
+
+/// The customer list: [`GOOD_BODY`] for the first request, `fault` for every later one.
+async fn serve_one_good_poll_then(server: &MockServer, fault: impl Respond + 'static) {
+    Mock::given(method("GET"))
+        .and(path(CUSTOMERS_PATH))
+        .respond_with(good_customers())
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CUSTOMERS_PATH))
+        .respond_with(fault)
+        .mount(server)
+        .await;
+}
+
+/// The customer list answering `response` to every request.
+async fn serve_customers(server: &MockServer, response: impl Respond + 'static) {
+    Mock::given(method("GET"))
+        .and(path(CUSTOMERS_PATH))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// A token endpoint issuing `tok-1`, `tok-2`, ... in order, each with `expires_in`.
+async fn issue_tokens(server: &MockServer, expires_in: Value) {
+    let issued = AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(move |_: &Request| {
+            let n = issued.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200).set_body_json(json!({
+                "token_type": "Bearer",
+                "expires_in": expires_in.clone(),
+                "access_token": format!("tok-{n}"),
+            }))
+        })
+        .mount(server)
+        .await;
+}
+
+/// A platform using client credentials against `server`'s token endpoint, with the default
+/// (five-minute) poll interval: only one poll happens within a test unless `fast` is applied.
+fn oauth2_platform(server: &MockServer) -> PlatformConfig {
+    let base_url = Url::parse(&server.uri()).expect("the wiremock URI is a URL");
+    let token_url = base_url
+        .join(TOKEN_PATH)
+        .expect("the token path joins onto the wiremock URI");
+    PlatformConfig::new(
+        PLATFORM,
+        base_url,
+        AuthConfig::OAuth2(OAuth2Config {
+            token_url,
+            client_id: CLIENT_ID.to_owned(),
+            client_secret: SecretSource::Inline(SecretString::from(CLIENT_SECRET)),
+            scope: SCOPE.to_owned(),
+        }),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting and inspecting requests
+
+/// Polls `probe` every 20 ms until it yields a value; panics naming `what` after [`PATIENCE`].
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn requests_to(server: &MockServer, path: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .expect("wiremock records requests by default")
+        .into_iter()
+        .filter(|r| r.url.path() == path)
+        .collect()
+}
+
+/// Waits until `server` has received at least `n` requests for `path`, and returns them all.
+async fn wait_for_requests(server: &MockServer, path: &str, n: usize) -> Vec<Request> {
+    eventually(&format!("{n} requests to {path}"), || async move {
+        let requests = requests_to(server, path).await;
+        (requests.len() >= n).then_some(requests)
+    })
+    .await
+}
+
+/// Every value of header `name`, as text.
+fn header_values<'r>(request: &'r Request, name: &str) -> Vec<&'r str> {
+    request
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().expect("header value is ASCII"))
+        .collect()
+}
+
+/// The `Authorization` header of each request, in order (`"-"` where it is missing).
+fn authorizations(requests: &[Request]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| header_values(r, "authorization").join(", "))
+        .map(|h| if h.is_empty() { "-".to_owned() } else { h })
+        .collect()
+}
+
+/// The fields of a form body, decoded and sorted.
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    let mut url = Url::parse("http://form.invalid/").expect("a static URL parses");
+    url.set_query(Some(
+        std::str::from_utf8(body).expect("a form body is ASCII"),
+    ));
+    let mut fields: Vec<_> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    fields.sort();
+    fields
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading scrapes
+
+/// A health series of [`PLATFORM`].
+fn health(scrape: &Scrape, name: &str) -> Option<f64> {
+    scrape.value(name, &[("platform", PLATFORM)])
+}
+
+fn errors(scrape: &Scrape, reason: &str) -> f64 {
+    scrape
+        .value(
+            "liveplatform_poll_errors_total",
+            &[("platform", PLATFORM), ("reason", reason)],
+        )
+        .unwrap_or_else(|| {
+            panic!(
+                "no poll error series for reason {reason}; scrape:\n{}",
+                scrape.text
+            )
+        })
+}
+
+/// Every reason but `reason` (all of them for `None`) still at zero: a failure is classified
+/// under one reason only.
+fn assert_errors_only_of(scrape: &Scrape, reason: Option<&str>) {
+    for other in REASONS.into_iter().filter(|r| Some(*r) != reason) {
+        assert_eq!(
+            errors(scrape, other),
+            0.0,
+            "no {other} error expected (only {reason:?}); scrape:\n{}",
+            scrape.text
+        );
+    }
+}
+
+/// The customer of [`GOOD_BODY`] and its license-type totals, with the API's values.
+fn assert_good_customer_published(scrape: &Scrape, when: &str) {
+    let labels = [
+        ("platform", PLATFORM),
+        ("customer_id", "g1"),
+        ("customer_name", "one"),
+        ("license_type", "hosted_pro"),
+    ];
+    let info = scrape.find("liveplatform_customer_info", &labels);
+    assert_eq!(
+        info.len(),
+        1,
+        "{when}: one info series for g1; scrape:\n{}",
+        scrape.text
+    );
+    assert_eq!(info[0].value, 1.0, "{when}: info is always 1");
+    assert_eq!(
+        info[0].labels.get("customer_full_name").map(String::as_str),
+        Some("One"),
+        "{when}: full name of g1"
+    );
+    for (metric, expected) in [
+        ("liveplatform_customer_licensed_users", Some(10.0)),
+        ("liveplatform_customer_active_users", Some(3.0)),
+        ("liveplatform_customer_livehub_active_users", None),
+        ("liveplatform_customer_livehub_simple_users", None),
+    ] {
+        assert_eq!(
+            scrape.value(metric, &labels),
+            expected,
+            "{when}: {metric} of g1"
+        );
+    }
+    let license = [("platform", PLATFORM), ("license_type", "hosted_pro")];
+    for (metric, expected) in [
+        ("liveplatform_license_type_customers", 1.0),
+        ("liveplatform_license_type_licensed_users", 10.0),
+        ("liveplatform_license_type_active_users", 3.0),
+    ] {
+        assert_eq!(
+            scrape.value(metric, &license),
+            Some(expected),
+            "{when}: {metric} of hosted_pro"
+        );
+    }
+}
+
+/// No customer or license-type series at all (the health series are another matter).
+fn assert_no_customer_data(scrape: &Scrape, when: &str) {
+    let data: Vec<&str> = scrape
+        .samples
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| {
+            n.starts_with("liveplatform_customer_") || n.starts_with("liveplatform_license_type_")
+        })
+        .collect();
+    assert!(
+        data.is_empty(),
+        "{when}: expected no customer data, found {data:?}"
+    );
+}
+
+/// Waits for the first successful poll to be published and accounted for. Readiness follows
+/// the snapshot; `up` and the success timestamp are set just after it.
+async fn first_successful_poll(app: &TestApp) -> Scrape {
+    app.ready().await;
+    let scrape = app
+        .scrape_until("the first poll to be accounted as a success", |s| {
+            health(s, "liveplatform_up") == Some(1.0)
+        })
+        .await;
+    assert_eq!(
+        health(&scrape, "liveplatform_polls_total"),
+        Some(1.0),
+        "one poll so far"
+    );
+    assert!(
+        health(&scrape, "liveplatform_last_poll_success_timestamp_seconds")
+            .is_some_and(|t| t > 1.7e9),
+        "the success is timestamped; scrape:\n{}",
+        scrape.text
+    );
+    scrape
+}
+
+/// The first poll gets [`GOOD_BODY`], later ones `fault`. Once a `reason` error is counted the
+/// platform must be down, no other reason counted, and the first poll's series still published
+/// with their values and its success timestamp.
+async fn assert_fault_is_counted_and_last_good_data_kept(
+    fault: ResponseTemplate,
+    reason: &str,
+    tune: impl FnOnce(&mut PlatformConfig),
+) {
+    let server = MockServer::start().await;
+    serve_one_good_poll_then(&server, fault).await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    tune(&mut platform);
+    let app = spawn_app(vec![platform]).await;
+
+    let first = first_successful_poll(&app).await;
+    assert_good_customer_published(&first, "after the first poll");
+    assert_errors_only_of(&first, None);
+
+    let failed = app
+        .scrape_until(&format!("a poll error with reason {reason}"), |s| {
+            errors(s, reason) >= 1.0
+        })
+        .await;
+    assert_eq!(
+        health(&failed, "liveplatform_up"),
+        Some(0.0),
+        "up after a {reason} failure"
+    );
+    assert_errors_only_of(&failed, Some(reason));
+    assert_good_customer_published(&failed, &format!("after a {reason} failure"));
+    assert_eq!(
+        health(&failed, "liveplatform_last_poll_success_timestamp_seconds"),
+        health(&first, "liveplatform_last_poll_success_timestamp_seconds"),
+        "the last success is still the first poll"
+    );
+    // Counted before the polls so that a poll starting in between cannot tip the balance.
+    let requests = requests_to(&server, CUSTOMERS_PATH).await.len() as f64;
+    let polls = health(&app.scrape().await, "liveplatform_polls_total");
+    assert!(
+        polls.is_some_and(|polls| requests >= 2.0 && requests <= polls),
+        "one API request per poll, no retry of a {reason} failure: {requests} requests, \
+         {polls:?} polls"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each fault: counted under its reason, last good data kept
+
+#[tokio::test]
+async fn http_500_with_problem_details_counts_http_status_and_keeps_last_good_data() {
+    assert_fault_is_counted_and_last_good_data_kept(problem_details_500(), "http_status", |_| {})
+        .await;
+}
+
+#[tokio::test]
+async fn http_404_with_a_bare_string_body_counts_http_status_and_keeps_last_good_data() {
+    let fault = ResponseTemplate::new(404).set_body_string("Not Found");
+    assert_fault_is_counted_and_last_good_data_kept(fault, "http_status", |_| {}).await;
+}
+
+#[tokio::test]
+async fn malformed_json_counts_decode_and_keeps_last_good_data() {
+    let fault = json_response(200, r#"[{"UmpCustomerGuid":"#);
+    assert_fault_is_counted_and_last_good_data_kept(fault, "decode", |_| {}).await;
+}
+
+#[tokio::test]
+async fn json_object_instead_of_an_array_counts_decode_and_keeps_last_good_data() {
+    let fault = json_response(200, &format!(r#"{{"value":{GOOD_BODY},"Count":1}}"#));
+    assert_fault_is_counted_and_last_good_data_kept(fault, "decode", |_| {}).await;
+}
+
+#[tokio::test]
+async fn response_slower_than_the_timeout_counts_timeout_and_keeps_last_good_data() {
+    // A good body: only its lateness makes the poll fail.
+    let fault = good_customers().set_delay(Duration::from_secs(2));
+    assert_fault_is_counted_and_last_good_data_kept(fault, "timeout", |platform| {
+        platform.timeout = Duration::from_millis(300);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn body_over_max_response_bytes_counts_too_large_and_keeps_last_good_data() {
+    const LIMIT: u64 = 200;
+    let customers: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"UmpCustomerGuid": format!("g{i}"), "CustomerShortName": format!("c{i}"),
+                   "CustomerFullName": "Customer", "LicenseType": 2, "ActiveUserCount": i})
+        })
+        .collect();
+    let big = serde_json::to_string(&customers).expect("JSON values serialize");
+    assert!(
+        (GOOD_BODY.len() as u64) < LIMIT && big.len() as u64 > LIMIT,
+        "the good body ({} bytes) must fit the limit and the big one ({} bytes) exceed it",
+        GOOD_BODY.len(),
+        big.len()
+    );
+    assert_fault_is_counted_and_last_good_data_kept(
+        json_response(200, &big),
+        "too_large",
+        |platform| platform.max_response_bytes = LIMIT,
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing to connect to
+
+#[tokio::test]
+async fn refused_connection_counts_connect_and_the_exporter_is_not_ready() {
+    let closed = {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("can bind a loopback port");
+        listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    };
+    let app = spawn_app(vec![unauthenticated(PLATFORM, &format!("http://{closed}"))]).await;
+
+    let scrape = app
+        .scrape_until("a connect error", |s| errors(s, "connect") >= 1.0)
+        .await;
+    assert_eq!(health(&scrape, "liveplatform_up"), Some(0.0));
+    assert_errors_only_of(&scrape, Some("connect"));
+    assert_no_customer_data(&scrape, "without any successful poll");
+    assert_eq!(
+        health(&scrape, "liveplatform_last_poll_success_timestamp_seconds"),
+        Some(0.0),
+        "no success yet"
+    );
+    let ready = app.get("/-/ready").await;
+    assert_eq!(ready.status(), 503, "not ready without a successful poll");
+    let body = ready.text().await.expect("readiness has a text body");
+    assert!(
+        body.contains(PLATFORM),
+        "readiness names the platform: {body}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// OAuth2 client credentials
+
+#[tokio::test]
+async fn oauth2_token_is_a_client_credentials_form_post_sent_as_bearer_and_reused() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!(3600)).await;
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![fast(oauth2_platform(&server))]).await;
+
+    let api = wait_for_requests(&server, CUSTOMERS_PATH, 3).await;
+    let tokens = requests_to(&server, TOKEN_PATH).await;
+    assert_eq!(
+        tokens.len(),
+        1,
+        "one token serves every poll while it is valid"
+    );
+    let token_request = &tokens[0];
+    assert_eq!(token_request.method.as_str(), "POST");
+    assert_eq!(
+        header_values(token_request, "content-type"),
+        ["application/x-www-form-urlencoded"]
+    );
+    let expected: Vec<(String, String)> = [
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("grant_type", "client_credentials"),
+        ("scope", SCOPE),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into();
+    assert_eq!(
+        form_fields(&token_request.body),
+        expected,
+        "exactly the client-credentials fields, each once"
+    );
+    assert_eq!(
+        authorizations(&api[..3]),
+        ["Bearer tok-1"; 3],
+        "every poll sends the one token"
+    );
+
+    let scrape = app.scrape().await;
+    assert_eq!(health(&scrape, "liveplatform_up"), Some(1.0));
+    assert_errors_only_of(&scrape, None);
+    assert_good_customer_published(&scrape, "with OAuth2");
+}
+
+#[tokio::test]
+async fn oauth2_short_lived_token_is_renewed_for_later_polls() {
+    let server = MockServer::start().await;
+    // Renewed a tenth of its lifetime ahead: at 0.9 s, before the next poll a second later.
+    issue_tokens(&server, json!(1)).await;
+    serve_customers(&server, good_customers()).await;
+    let _app = spawn_app(vec![fast(oauth2_platform(&server))]).await;
+
+    let api = wait_for_requests(&server, CUSTOMERS_PATH, 3).await;
+    let tokens = requests_to(&server, TOKEN_PATH).await;
+    assert!(
+        tokens.len() >= 2,
+        "a token expiring in 1 s is renewed; token requests: {}",
+        tokens.len()
+    );
+    assert_eq!(
+        authorizations(&api[..3]),
+        ["Bearer tok-1", "Bearer tok-2", "Bearer tok-3"],
+        "each poll a second apart uses a freshly issued token"
+    );
+}
+
+#[tokio::test]
+async fn oauth2_refused_token_is_renewed_once_and_the_poll_succeeds() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!(3600)).await;
+    Mock::given(method("GET"))
+        .and(path(CUSTOMERS_PATH))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("www-authenticate", "Bearer error=\"invalid_token\""),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![oauth2_platform(&server)]).await;
+
+    let scrape = first_successful_poll(&app).await;
+    assert_eq!(errors(&scrape, "auth"), 0.0, "the retry succeeded");
+    assert_errors_only_of(&scrape, None);
+    assert_good_customer_published(&scrape, "after a refused token was renewed");
+    assert_eq!(
+        requests_to(&server, TOKEN_PATH).await.len(),
+        2,
+        "the first token, then one fresh token after the 401"
+    );
+    assert_eq!(
+        authorizations(&requests_to(&server, CUSTOMERS_PATH).await),
+        ["Bearer tok-1", "Bearer tok-2"],
+        "the retry carries the fresh token, not the refused one"
+    );
+}
+
+#[tokio::test]
+async fn oauth2_persistent_401_counts_auth_after_exactly_one_retry() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!(3600)).await;
+    serve_customers(&server, ResponseTemplate::new(401)).await;
+    let app = spawn_app(vec![oauth2_platform(&server)]).await;
+
+    let scrape = app
+        .scrape_until("an auth error", |s| errors(s, "auth") >= 1.0)
+        .await;
+    assert_eq!(errors(&scrape, "auth"), 1.0, "one failed poll");
+    assert_eq!(health(&scrape, "liveplatform_polls_total"), Some(1.0));
+    assert_eq!(health(&scrape, "liveplatform_up"), Some(0.0));
+    assert_errors_only_of(&scrape, Some("auth"));
+    assert_no_customer_data(&scrape, "after a refused poll");
+    assert_eq!(
+        requests_to(&server, TOKEN_PATH).await.len(),
+        2,
+        "one token, one renewal after the 401, and no loop"
+    );
+    assert_eq!(
+        authorizations(&requests_to(&server, CUSTOMERS_PATH).await),
+        ["Bearer tok-1", "Bearer tok-2"],
+        "one request and one retry with the fresh token"
+    );
+}
+
+#[tokio::test]
+async fn oauth2_token_endpoint_refusal_counts_auth_and_never_calls_the_api() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(json_response(
+            400,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#,
+        ))
+        .mount(&server)
+        .await;
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![oauth2_platform(&server)]).await;
+
+    let scrape = app
+        .scrape_until("an auth error", |s| errors(s, "auth") >= 1.0)
+        .await;
+    assert_eq!(errors(&scrape, "auth"), 1.0, "one failed poll");
+    assert_eq!(health(&scrape, "liveplatform_up"), Some(0.0));
+    assert_errors_only_of(&scrape, Some("auth"));
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert!(
+        requests_to(&server, CUSTOMERS_PATH).await.is_empty(),
+        "no API request without a token"
+    );
+}
+
+#[tokio::test]
+async fn oauth2_expires_in_sent_as_a_string_is_honoured() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!("3600")).await;
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![fast(oauth2_platform(&server))]).await;
+
+    let scrape = first_successful_poll(&app).await;
+    assert_good_customer_published(&scrape, "with a string expires_in");
+    let api = wait_for_requests(&server, CUSTOMERS_PATH, 2).await;
+    assert_eq!(
+        authorizations(&api[..2]),
+        ["Bearer tok-1"; 2],
+        "the token lives 3600 s, so the second poll reuses it"
+    );
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request headers
+
+#[tokio::test]
+async fn channel_id_is_sent_as_x_ovoc_channel_id_only_when_configured() {
+    let with_channel = MockServer::start().await;
+    let without_channel = MockServer::start().await;
+    serve_customers(&with_channel, good_customers()).await;
+    serve_customers(&without_channel, good_customers()).await;
+    let mut channel_platform = unauthenticated("with-channel", &with_channel.uri());
+    channel_platform.channel_id = Some(12);
+    let app = spawn_app(vec![
+        channel_platform,
+        unauthenticated("without-channel", &without_channel.uri()),
+    ])
+    .await;
+    app.ready().await;
+
+    let sent = requests_to(&with_channel, CUSTOMERS_PATH).await;
+    assert!(!sent.is_empty(), "the channel platform was polled");
+    assert_eq!(header_values(&sent[0], "x-ovoc-channel-id"), ["12"]);
+    let sent = requests_to(&without_channel, CUSTOMERS_PATH).await;
+    assert!(!sent.is_empty(), "the other platform was polled");
+    let header = header_values(&sent[0], "x-ovoc-channel-id");
+    assert!(
+        header.is_empty(),
+        "no channel header unless configured, got {header:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staleness and scheduling
+
+#[tokio::test]
+async fn customer_series_vanish_once_stale_while_up_stays_at_zero() {
+    let server = MockServer::start().await;
+    serve_one_good_poll_then(&server, problem_details_500()).await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    platform.stale_after = Duration::from_secs(1);
+    let app = spawn_app(vec![platform]).await;
+
+    let first = first_successful_poll(&app).await;
+    assert_good_customer_published(&first, "while fresh");
+
+    let stale = app
+        .scrape_until("the customer data to go stale after a failed poll", |s| {
+            s.find("liveplatform_customer_info", &[]).is_empty()
+                && s.find("liveplatform_license_type_customers", &[])
+                    .is_empty()
+                && errors(s, "http_status") >= 1.0
+        })
+        .await;
+    assert_no_customer_data(&stale, "once older than stale_after");
+    assert_eq!(
+        health(&stale, "liveplatform_up"),
+        Some(0.0),
+        "up stays published, at 0"
+    );
+    assert_eq!(
+        health(&stale, "liveplatform_last_poll_success_timestamp_seconds"),
+        health(&first, "liveplatform_last_poll_success_timestamp_seconds"),
+        "the last success is still reported"
+    );
+}
+
+#[tokio::test]
+async fn failed_poll_is_retried_after_the_backoff_and_polls_never_overlap() {
+    // Each failing response takes longer than the 1 s interval: a poller that started polls on
+    // a fixed clock would overlap them.
+    const SLOW: Duration = Duration::from_millis(1200);
+    const MIN_RETRY: Duration = Duration::from_secs(1);
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let recorded = arrivals.clone();
+    let server = MockServer::start().await;
+    serve_customers(&server, move |_: &Request| {
+        recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(std::time::Instant::now());
+        problem_details_500().set_delay(SLOW)
+    })
+    .await;
+    let app = spawn_app(vec![unauthenticated(PLATFORM, &server.uri())]).await;
+
+    // wiremock records a request and calls its responder under one lock.
+    wait_for_requests(&server, CUSTOMERS_PATH, 2).await;
+    let arrivals = arrivals
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let gap = arrivals[1] - arrivals[0];
+    assert!(
+        gap >= SLOW + MIN_RETRY,
+        "the retry starts only after the failed poll ended ({SLOW:?}) plus the backoff \
+         ({MIN_RETRY:?}); it came {gap:?} after the first"
+    );
+    let scrape = app.scrape().await;
+    let failed: f64 = REASONS.iter().map(|r| errors(&scrape, r)).sum();
+    let started = health(&scrape, "liveplatform_polls_total").expect("polls_total is present");
+    assert!(
+        started - failed <= 1.0 && failed >= 1.0,
+        "at most one poll in flight: {started} started, {failed} failed"
+    );
+}
