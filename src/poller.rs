@@ -183,18 +183,19 @@ impl Poller {
                 .removed
                 .inc_by(previous.difference(&ids).count() as u64);
         }
-        self.slot.publish(Snapshot::new(
-            &self.slot.name,
-            &decoded.customers,
-            Instant::now(),
-        ));
         self.known_ids = Some(ids);
 
+        // Health first: once the snapshot is visible (and /-/ready says so), up is already 1.
         self.health.up.set(1.0);
         let unix_time = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         self.health.last_success.set(unix_time.as_secs_f64());
+        self.slot.publish(Snapshot::new(
+            &self.slot.name,
+            &decoded.customers,
+            Instant::now(),
+        ));
     }
 }
 

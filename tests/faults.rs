@@ -424,6 +424,78 @@ async fn body_over_max_response_bytes_counts_too_large_and_keeps_last_good_data(
     .await;
 }
 
+/// A one-request-at-a-time HTTP/1.1 server on loopback that streams `size` bytes of a JSON array
+/// with chunked transfer encoding, so the client cannot see the size up front.
+async fn serve_chunked_body_of(size: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("loopback port");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let mut response =
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                    .to_vec();
+            let mut body = vec![b'['];
+            body.resize(size - 1, b' ');
+            body.push(b']');
+            for chunk in body.chunks(512) {
+                response.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                response.extend_from_slice(chunk);
+                response.extend_from_slice(b"\r\n");
+            }
+            response.extend_from_slice(b"0\r\n\r\n");
+            let _ = stream.write_all(&response).await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn chunked_body_without_a_length_is_cut_off_at_max_response_bytes() {
+    const LIMIT: u64 = 4096;
+    let under = serve_chunked_body_of(LIMIT as usize).await;
+    let over = serve_chunked_body_of(LIMIT as usize + 1).await;
+    let mut fits = unauthenticated("fits", &under);
+    fits.max_response_bytes = LIMIT;
+    let mut too_big = unauthenticated("too-big", &over);
+    too_big.max_response_bytes = LIMIT;
+    let app = spawn_app(vec![fits, too_big]).await;
+
+    let scrape = app
+        .scrape_until("both platforms' first polls", |s| {
+            s.value("liveplatform_polls_total", &[("platform", "too-big")]) >= Some(1.0)
+                && s.value("liveplatform_up", &[("platform", "fits")]) == Some(1.0)
+        })
+        .await;
+    let too_large = |platform: &str| {
+        scrape.value(
+            "liveplatform_poll_errors_total",
+            &[("platform", platform), ("reason", "too_large")],
+        )
+    };
+    assert_eq!(
+        too_large("fits"),
+        Some(0.0),
+        "exactly the limit is accepted"
+    );
+    let over_errors = app
+        .scrape_until("the oversized poll to fail", |s| {
+            s.value(
+                "liveplatform_poll_errors_total",
+                &[("platform", "too-big"), ("reason", "too_large")],
+            ) >= Some(1.0)
+        })
+        .await;
+    assert_eq!(
+        over_errors.value("liveplatform_up", &[("platform", "too-big")]),
+        Some(0.0)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Nothing to connect to
 
