@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::ApiClient;
 use crate::config::{Config, PlatformConfig};
-use crate::exposition::Exposition;
+use crate::exposition::{Encoding, Exposition};
 use crate::health::HealthMetrics;
 use crate::poller::Poller;
 use crate::server;
@@ -158,5 +158,10 @@ pub async fn poll_once(platforms: &[PlatformConfig]) -> Result<(Vec<u8>, bool), 
         tasks.spawn(async move { poller.poll_once().await.is_ok() });
     }
     let all_ok = tasks.join_all().await.into_iter().all(|ok| ok);
-    Ok((exposition.render(Instant::now()), all_ok))
+    Ok((
+        exposition
+            .render(Instant::now(), Encoding::Identity)
+            .to_vec(),
+        all_ok,
+    ))
 }

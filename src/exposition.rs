@@ -1,16 +1,57 @@
 //! Assembling a scrape: the pre-rendered samples of every platform whose data is fresh, grouped
 //! under one header per family, followed by the live health and process metrics.
+//!
+//! Nothing proportional to the number of customers happens here: the body is a list of
+//! reference-counted chunks rendered (and compressed) when the polls completed.
 
-use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use bytes::Bytes;
 use tokio::time::Instant;
 
+use crate::gzip::{Encoded, GzipBuilder, Segment};
 use crate::health::HealthMetrics;
-use crate::render::FAMILIES;
+use crate::render::{FAMILIES, FAMILY_COUNT};
 use crate::snapshot::PlatformSlot;
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `# HELP` and `# TYPE` of each family, in both encodings, built once per process.
+static HEADERS: LazyLock<[Encoded; FAMILY_COUNT]> = LazyLock::new(|| {
+    FAMILIES.each_ref().map(|family| {
+        Encoded::new(format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n",
+            name = family.name,
+            help = family.help
+        ))
+    })
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+}
+
+/// A scrape's body as chunks to send in order.
+#[derive(Debug)]
+pub struct Payload {
+    pub chunks: Vec<Bytes>,
+}
+
+impl Payload {
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Bytes::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.chunks.concat()
+    }
+}
 
 pub struct Exposition {
     slots: Vec<Arc<PlatformSlot>>,
@@ -26,30 +67,42 @@ impl Exposition {
         &self.slots
     }
 
-    pub fn render(&self, now: Instant) -> Vec<u8> {
+    pub fn render(&self, now: Instant, encoding: Encoding) -> Payload {
         let fresh: Vec<_> = self.slots.iter().filter_map(|s| s.fresh(now)).collect();
-        let samples_len: usize = fresh
-            .iter()
-            .flat_map(|s| (0..FAMILIES.len()).map(|i| s.samples(i).len()))
-            .sum();
-        let mut out = Vec::with_capacity(samples_len + 16 * 1024);
-        for (index, family) in FAMILIES.iter().enumerate() {
+        let mut pieces: Vec<&Encoded> = Vec::with_capacity(FAMILY_COUNT * (1 + fresh.len()));
+        for (index, header) in HEADERS.iter().enumerate() {
+            let samples = fresh
+                .iter()
+                .map(|snapshot| snapshot.samples(index))
+                .filter(|samples| !samples.plain.is_empty());
+            let start = pieces.len();
+            pieces.push(header);
+            pieces.extend(samples);
             // A family no platform has samples for gets no header either.
-            if fresh.iter().all(|s| s.samples(index).is_empty()) {
-                continue;
-            }
-            let _ = write!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n",
-                name = family.name,
-                help = family.help
-            );
-            for snapshot in &fresh {
-                out.extend_from_slice(snapshot.samples(index));
+            if pieces.len() == start + 1 {
+                pieces.truncate(start);
             }
         }
-        self.health.encode(&mut out);
-        out
+        let mut health = Vec::with_capacity(16 * 1024);
+        self.health.encode(&mut health);
+
+        let chunks = match encoding {
+            Encoding::Identity => pieces
+                .iter()
+                .map(|piece| piece.plain.clone())
+                .chain([Bytes::from(health)])
+                .collect(),
+            Encoding::Gzip => {
+                let mut gzip = GzipBuilder::with_capacity(pieces.len() + 1);
+                for piece in &pieces {
+                    gzip.push(&piece.gzip);
+                }
+                // Changes at every scrape: framed, not compressed.
+                gzip.push(&Segment::stored(&health));
+                gzip.finish()
+            }
+        };
+        Payload { chunks }
     }
 }
 
@@ -58,6 +111,7 @@ mod tests {
     use super::*;
     use crate::decode::Customer;
     use crate::snapshot::Snapshot;
+    use std::io::Read;
     use std::time::Duration;
 
     fn customer(id: &str) -> Customer {
@@ -74,6 +128,10 @@ mod tests {
         }
     }
 
+    fn text(exposition: &Exposition, now: Instant) -> String {
+        String::from_utf8(exposition.render(now, Encoding::Identity).to_vec()).unwrap()
+    }
+
     #[test]
     fn platforms_share_one_header_per_family_and_stale_ones_drop_out() {
         let health = Arc::new(HealthMetrics::new());
@@ -85,16 +143,17 @@ mod tests {
         let _ = health.platform("a");
         let exposition = Exposition::new(vec![a.clone(), b.clone()], health);
 
-        let text = String::from_utf8(exposition.render(now)).unwrap();
+        let text_now = text(&exposition, now);
         assert_eq!(
-            text.matches("# TYPE liveplatform_customer_licensed_users gauge")
+            text_now
+                .matches("# TYPE liveplatform_customer_licensed_users gauge")
                 .count(),
             1
         );
-        assert!(text.contains("liveplatform_customer_licensed_users{platform=\"a\","));
-        assert!(text.contains("liveplatform_customer_licensed_users{platform=\"b\","));
+        assert!(text_now.contains("liveplatform_customer_licensed_users{platform=\"a\","));
+        assert!(text_now.contains("liveplatform_customer_licensed_users{platform=\"b\","));
         assert!(
-            !text.contains("# TYPE liveplatform_customer_active_users"),
+            !text_now.contains("# TYPE liveplatform_customer_active_users"),
             "no platform has active users, so no empty family header"
         );
 
@@ -103,15 +162,44 @@ mod tests {
             &[customer("b1")],
             now - Duration::from_secs(61),
         ));
-        let text = String::from_utf8(exposition.render(now)).unwrap();
-        assert!(text.contains("platform=\"a\",customer_id=\"a1\""));
+        let text_later = text(&exposition, now);
+        assert!(text_later.contains("platform=\"a\",customer_id=\"a1\""));
         assert!(
-            !text.contains("customer_id=\"b1\""),
+            !text_later.contains("customer_id=\"b1\""),
             "stale platform dropped"
         );
         assert!(
-            text.contains("liveplatform_up{platform=\"a\"}"),
+            text_later.contains("liveplatform_up{platform=\"a\"}"),
             "health stays"
+        );
+    }
+
+    #[test]
+    fn gzip_payload_decompresses_to_the_identity_payload() {
+        let health = Arc::new(HealthMetrics::new());
+        let now = Instant::now();
+        let slot = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
+        let customers: Vec<_> = (0..500).map(|i| customer(&format!("c{i}"))).collect();
+        slot.publish(Snapshot::new("a", &customers, now));
+        let _ = health.platform("a");
+        let exposition = Exposition::new(vec![slot], health);
+
+        let plain = exposition.render(now, Encoding::Identity).to_vec();
+        let gzip = exposition.render(now, Encoding::Gzip);
+        assert!(gzip.len() < plain.len() / 4);
+        let mut unzipped = String::new();
+        flate2::read::GzDecoder::new(&gzip.to_vec()[..])
+            .read_to_string(&mut unzipped)
+            .unwrap();
+        let customer_lines = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter(|l| !l.starts_with("process_"))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(
+            customer_lines(&unzipped),
+            customer_lines(std::str::from_utf8(&plain).unwrap())
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod decode;
 pub mod exposition;
+pub mod gzip;
 pub mod health;
 pub mod http;
 pub mod license;

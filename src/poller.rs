@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{ApiClient, FetchError};
-use crate::decode::{self, DecodeError, Decoded, SkipReason};
+use crate::decode::{self, DecodeError, SkipReason};
 use crate::health::{ErrorReason, PlatformHealth};
 use crate::snapshot::{PlatformSlot, Snapshot};
 
@@ -118,10 +118,10 @@ impl Poller {
         let slot = self.slot.clone();
         let platform = slot.name.as_str();
         match result {
-            Ok(decoded) => {
-                let customers = decoded.customers.len();
-                let skipped = decoded.skipped.len();
-                self.publish(decoded);
+            Ok(prepared) => {
+                let customers = prepared.snapshot.customers;
+                let skipped = prepared.skipped.len();
+                self.publish(prepared);
                 if self.healthy {
                     tracing::debug!(platform, customers, skipped, ?elapsed, "poll succeeded");
                 } else {
@@ -146,35 +146,47 @@ impl Poller {
         }
     }
 
-    async fn fetch(&self) -> Result<Decoded, PollError> {
+    async fn fetch(&self) -> Result<Prepared, PollError> {
         let body = self.client.fetch_customers().await?;
-        Ok(decode::decode_customers(&body)?)
+        let platform = self.slot.name.clone();
+        // Decoding, rendering and compressing take CPU time proportional to the customer count:
+        // on a blocking thread, so that scrapes keep being answered meanwhile.
+        let prepared = tokio::task::spawn_blocking(move || prepare(&platform, &body))
+            .await
+            // A blocking task is only cancelled at runtime shutdown, when this task is dropped
+            // before it could see that; what is left is a panic, passed on as it is.
+            .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
+        Ok(prepared?)
     }
 
-    fn publish(&mut self, decoded: Decoded) {
-        for reason in &decoded.skipped {
+    fn publish(&mut self, prepared: Prepared) {
+        let Prepared {
+            snapshot,
+            ids,
+            skipped,
+            repaired_escapes,
+        } = prepared;
+        for reason in &skipped {
             self.health.skipped(*reason);
         }
-        if !decoded.skipped.is_empty() {
+        if !skipped.is_empty() {
             let counts: Vec<String> = SkipReason::ALL
                 .iter()
                 .filter_map(|reason| {
-                    let n = decoded.skipped.iter().filter(|r| *r == reason).count();
+                    let n = skipped.iter().filter(|r| *r == reason).count();
                     (n > 0).then(|| format!("{}={n}", reason.as_str()))
                 })
                 .collect();
             tracing::warn!(platform = %self.slot.name, skipped = %counts.join(","), "records skipped");
         }
-
-        if decoded.repaired_escapes > 0 {
+        if repaired_escapes > 0 {
             tracing::warn!(
                 platform = %self.slot.name,
-                count = decoded.repaired_escapes,
+                count = repaired_escapes,
                 "response holds unpaired UTF-16 surrogates; published them as U+FFFD"
             );
         }
 
-        let ids: HashSet<String> = decoded.customers.iter().map(|c| c.id.clone()).collect();
         if let Some(previous) = &self.known_ids {
             self.health
                 .added
@@ -191,12 +203,27 @@ impl Poller {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         self.health.last_success.set(unix_time.as_secs_f64());
-        self.slot.publish(Snapshot::new(
-            &self.slot.name,
-            &decoded.customers,
-            Instant::now(),
-        ));
+        self.slot.publish(snapshot);
     }
+}
+
+/// What a successful poll publishes, computed from the response body.
+struct Prepared {
+    snapshot: Snapshot,
+    ids: HashSet<String>,
+    skipped: Vec<SkipReason>,
+    repaired_escapes: usize,
+}
+
+fn prepare(platform: &str, body: &[u8]) -> Result<Prepared, DecodeError> {
+    let decoded = decode::decode_customers(body)?;
+    let ids = decoded.customers.iter().map(|c| c.id.clone()).collect();
+    Ok(Prepared {
+        snapshot: Snapshot::new(platform, &decoded.customers, Instant::now()),
+        ids,
+        skipped: decoded.skipped,
+        repaired_escapes: decoded.repaired_escapes,
+    })
 }
 
 #[cfg(test)]

@@ -1,18 +1,20 @@
 //! The HTTP endpoints: `/metrics`, `/-/healthy`, `/-/ready` and a landing page.
 
-use std::io::Write;
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
-use crate::exposition::{CONTENT_TYPE, Exposition};
+use crate::exposition::{CONTENT_TYPE, Encoding, Exposition, Payload};
 
 pub fn router(exposition: Arc<Exposition>) -> Router {
     Router::new()
@@ -24,21 +26,60 @@ pub fn router(exposition: Arc<Exposition>) -> Router {
 }
 
 async fn metrics(State(exposition): State<Arc<Exposition>>, headers: HeaderMap) -> Response {
-    let body = exposition.render(Instant::now());
-    let mut response_headers = HeaderMap::new();
+    let encoding = if accepts_gzip(&headers) {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    };
+    let payload = exposition.render(Instant::now(), encoding);
+    let mut response = Response::new(Body::new(ChunkedBody::new(payload)));
+    let response_headers = response.headers_mut();
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if accepts_gzip(&headers) {
-        let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
-        // Writing to a Vec cannot fail.
-        if encoder.write_all(&body).is_ok()
-            && let Ok(compressed) = encoder.finish()
-        {
-            response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            return (response_headers, compressed).into_response();
+    if encoding == Encoding::Gzip {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// Sends a payload's chunks as they are (shared with the snapshot, not copied), with an exact
+/// length so the response carries Content-Length.
+struct ChunkedBody {
+    chunks: std::vec::IntoIter<Bytes>,
+    remaining: u64,
+}
+
+impl ChunkedBody {
+    fn new(payload: Payload) -> Self {
+        Self {
+            remaining: payload.len() as u64,
+            chunks: payload.chunks.into_iter(),
         }
     }
-    (response_headers, body).into_response()
+}
+
+impl HttpBody for ChunkedBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let next = self.chunks.next();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        Poll::Ready(next.map(|chunk| Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// True when the client lists gzip (or `*`) in Accept-Encoding without refusing it by `q=0`.

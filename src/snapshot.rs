@@ -6,30 +6,32 @@
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::decode::Customer;
+use crate::gzip::Encoded;
 use crate::render::{self, FAMILY_COUNT};
 
 #[derive(Debug)]
 pub struct Snapshot {
     pub succeeded_at: Instant,
     pub customers: usize,
-    families: [Bytes; FAMILY_COUNT],
+    families: [Encoded; FAMILY_COUNT],
 }
 
 impl Snapshot {
+    /// Renders and compresses: CPU work proportional to the customer count, done once per poll
+    /// (callers keep it off the async threads that answer scrapes).
     pub fn new(platform: &str, customers: &[Customer], succeeded_at: Instant) -> Self {
         Self {
             succeeded_at,
             customers: customers.len(),
-            families: render::render(platform, customers).map(Bytes::from),
+            families: render::render(platform, customers).map(Encoded::new),
         }
     }
 
     /// Sample lines of the family at `index` in [`render::FAMILIES`].
-    pub fn samples(&self, index: usize) -> &Bytes {
+    pub fn samples(&self, index: usize) -> &Encoded {
         &self.families[index]
     }
 }

@@ -342,7 +342,14 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
             .collect()
     };
     assert_eq!(customer_lines(&text), customer_lines(&plain));
-    assert!(bytes.len() < plain.len() / 3);
+    // Customer series are compressed once per poll; the health block, new at every scrape, is
+    // sent stored (uncompressed), so on this small demo the ratio is modest.
+    assert!(
+        bytes.len() < plain.len() / 2,
+        "{} gzip bytes for {} plain",
+        bytes.len(),
+        plain.len()
+    );
 }
 
 #[tokio::test]
