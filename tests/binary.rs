@@ -1,15 +1,18 @@
 //! The built binary as an operator runs it: `--demo`, `--once`, `--check-config`, signals, and
 //! its output checked by Prometheus' own `promtool`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::demo::{BINARY, Demo, Log};
 
 use liveplatform_exporter::app;
 use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::json;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_liveplatform-exporter");
 
 fn exporter(args: &[&str]) -> Output {
     Command::new(BINARY)
@@ -177,51 +180,13 @@ fn once_exits_non_zero_when_a_poll_fails() {
     );
 }
 
-type LogLines = std::io::Lines<BufReader<std::process::ChildStderr>>;
-
-/// Starts `--demo` on an ephemeral port and returns the process, its address (read from the
-/// start-up log line) and the rest of its log.
-fn spawn_demo() -> (Child, String, LogLines) {
-    let mut child = Command::new(BINARY)
-        .args(["--demo", "--web.listen-address", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.contains("exporter listening")
-                .then(|| {
-                    line.split_whitespace()
-                        .find_map(|field| field.strip_prefix("address="))
-                        .map(str::to_owned)
-                })
-                .flatten()
-        })
-        .expect("the exporter logs its address");
-    (child, addr, lines)
-}
-
-/// Waits for readiness, checks the demo data is served, sends SIGTERM and returns the exit
-/// status, failing if the process outlives the 5 s a stop may take.
-async fn serve_then_terminate(child: &mut Child, addr: &str) -> std::process::ExitStatus {
+/// Serves the demo until ready, checks the data, sends SIGTERM and returns the exit status,
+/// failing if the process outlives the 5 s a stop may take.
+async fn serve_then_terminate(demo: &mut Demo) -> std::process::ExitStatus {
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let ready = http.get(format!("http://{addr}/-/ready")).send().await;
-        if ready.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "demo never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    demo.wait_until_ready(&http).await;
     let metrics = http
-        .get(format!("http://{addr}/metrics"))
+        .get(demo.url("/metrics"))
         .send()
         .await
         .unwrap()
@@ -231,30 +196,26 @@ async fn serve_then_terminate(child: &mut Child, addr: &str) -> std::process::Ex
     assert_eq!(metrics.matches("liveplatform_customer_info{").count(), 35);
 
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &demo.pid().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let stopped_by = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > stopped_by {
-            child.kill().unwrap();
-            panic!("still running 5 s after SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    demo.wait_for_exit(Duration::from_secs(5))
+        .await
+        .expect("stopped within 5 s of SIGTERM")
 }
 
 #[tokio::test]
 async fn sigterm_stops_the_exporter_cleanly_and_quickly() {
-    let (mut child, addr, lines) = spawn_demo();
-    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    let status = serve_then_terminate(&mut child, &addr).await;
+    let mut demo = Demo::start(Log::Keep);
+    let status = serve_then_terminate(&mut demo).await;
     assert!(status.success(), "exit status {status:?}");
-    let log = log.join().unwrap().join("\n");
+    // The log reader may still be taking the last lines in.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !demo.log().contains("exporter stopped") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log = demo.log();
     assert!(
         log.contains("stop requested") && log.contains("exporter stopped"),
         "{log}"
@@ -263,8 +224,7 @@ async fn sigterm_stops_the_exporter_cleanly_and_quickly() {
 
 #[tokio::test]
 async fn sigterm_stops_the_exporter_even_when_its_log_pipe_is_gone() {
-    let (mut child, addr, lines) = spawn_demo();
-    drop(lines);
-    let status = serve_then_terminate(&mut child, &addr).await;
+    let mut demo = Demo::start(Log::Close);
+    let status = serve_then_terminate(&mut demo).await;
     assert!(status.success(), "exit status {status:?}");
 }

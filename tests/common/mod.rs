@@ -2,6 +2,8 @@
 //! exposition parser written independently of the exporter's renderer.
 #![allow(dead_code)] // each test crate uses its own subset of these helpers
 
+pub mod demo;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,0 +1,115 @@
+//! The built binary serving its demo data, as an operator starts it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_liveplatform-exporter");
+
+/// What becomes of the exporter's log once its address is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    /// Read to the end, into memory, so that the pipe never fills and tests can inspect it.
+    Keep,
+    /// The read end closed, as when a log pipeline goes away.
+    Close,
+}
+
+/// `--demo` on an ephemeral loopback port; killed when dropped, pass or fail.
+pub struct Demo {
+    child: Child,
+    pub addr: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Demo {
+    pub fn start(log: Log) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["--demo", "--web.listen-address", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the exporter binary runs");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
+        // The port is only known from the start-up line: "exporter listening address=...".
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.contains("exporter listening")
+                    .then(|| {
+                        line.split_whitespace()
+                            .find_map(|field| field.strip_prefix("address="))
+                            .map(str::to_owned)
+                    })
+                    .flatten()
+            })
+            .expect("the exporter logs the address it listens on");
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        if log == Log::Keep {
+            let sink = kept.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    sink.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+                }
+            });
+        }
+        Self {
+            child,
+            addr,
+            log: kept,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The log lines read so far (all of them once the process has exited).
+    pub fn log(&self) -> String {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .join("\n")
+    }
+
+    pub async fn wait_until_ready(&self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let ready = http.get(self.url("/-/ready")).send().await;
+            if ready.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the demo never became ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The exit status once the process ends, or `None` if it still runs after `patience`.
+    pub async fn wait_for_exit(&mut self, patience: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + patience;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
