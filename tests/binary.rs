@@ -13,7 +13,6 @@ use liveplatform_exporter::app;
 use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::json;
 
-
 fn exporter(args: &[&str]) -> Output {
     Command::new(BINARY)
         .args(args)

@@ -53,7 +53,9 @@ impl Demo {
             let sink = kept.clone();
             std::thread::spawn(move || {
                 for line in lines.map_while(Result::ok) {
-                    sink.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+                    sink.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(line);
                 }
             });
         }

@@ -1,0 +1,598 @@
+//! End to end: the built exporter in demo mode, scraped by a real Prometheus server that loads the
+//! project's rules, and every PromQL expression of the Grafana dashboard and of the rules file
+//! evaluated against it. The expressions are read from the files, so a panel or rule added later
+//! is checked too.
+//!
+//! Alert expressions are legitimately empty on the healthy demo data: nothing is down, stale or
+//! over its limit. For them the test evaluates the same expression with every comparison made a
+//! `bool` comparison (`x > 0.9` becomes `x > bool 0.9`): comparisons then return 0 or 1 for every
+//! series instead of filtering series out, so the result holds exactly the series the alert
+//! watches. An empty result then means a selector matched nothing (a misspelt metric, a wrong
+//! label or job), which would leave the alert silent forever; the expression as written is
+//! evaluated too, so that an error in it fails the test whatever its value. (An alert without any
+//! comparison, such as an `absent()` one, is evaluated as it is and must return data: teach this
+//! test about such an alert when one is added.)
+
+mod common;
+mod monitoring;
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::demo::{Demo, Log};
+use monitoring::{
+    PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
+};
+use serde_json::Value;
+use serde_norway::Value as Yaml;
+
+/// How long the test waits for a process to start or for data to arrive: generous for a loaded
+/// 2-core CI machine; a healthy run needs a few seconds.
+const PATIENCE: Duration = Duration::from_secs(40);
+
+/// Values for Grafana's built-in interval variables: windows that hold several 1 s scrapes, as
+/// Grafana's would.
+const GRAFANA_BUILTINS: [(&str, &str); 6] = [
+    ("__rate_interval", "1m"),
+    ("__interval", "15s"),
+    ("__interval_ms", "15000"),
+    ("__range", "5m"),
+    ("__range_s", "300"),
+    ("__range_ms", "300000"),
+];
+
+/// A child process killed when dropped, so that neither a passing nor a failing test leaves one
+/// behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct PrometheusServer {
+    // Declared before the directory: the server stops before its storage is deleted.
+    _process: KillOnDrop,
+    url: String,
+    http: reqwest::Client,
+    dir: tempfile::TempDir,
+}
+
+/// The example configuration with what a fast test needs instead: 1 s scrape and evaluation
+/// intervals, the demo exporter as the only target, and the rule files by absolute path. Job
+/// names and rule files stay as the example has them, so the rules see the job they expect.
+fn test_config(exporter_addr: &str) -> String {
+    let mut config: Yaml = monitoring::yaml(PROMETHEUS_CONFIG);
+    let global = &mut config["global"];
+    for key in ["scrape_interval", "scrape_timeout", "evaluation_interval"] {
+        global[key] = "1s".into();
+    }
+    let example_dir = repo_path(PROMETHEUS_CONFIG).parent().unwrap().to_owned();
+    for rule_file in config["rule_files"].as_sequence_mut().unwrap() {
+        let absolute = example_dir.join(rule_file.as_str().unwrap());
+        *rule_file = absolute.to_str().unwrap().into();
+    }
+    for job in config["scrape_configs"].as_sequence_mut().unwrap() {
+        for key in ["scrape_interval", "scrape_timeout"] {
+            job[key] = "1s".into();
+        }
+        job["static_configs"] =
+            serde_norway::from_str(&format!("[{{targets: ['{exporter_addr}']}}]")).unwrap();
+    }
+    // Alerts are checked through the rules API; no Alertmanager to send them to.
+    config.as_mapping_mut().unwrap().remove("alerting");
+    serde_norway::to_string(&config).unwrap()
+}
+
+fn free_loopback_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// Starts Prometheus on a free loopback port with fresh storage, and waits until it is ready.
+/// The port is chosen before Prometheus binds it, so another process may take it in between: a
+/// start that fails on a taken port is retried on another.
+async fn start_prometheus(exporter_addr: &str) -> PrometheusServer {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, test_config(exporter_addr)).unwrap();
+    let log = dir.path().join("prometheus.log");
+    for _attempt in 0..3 {
+        let port = free_loopback_port();
+        let output = File::create(&log).unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .expect("prometheus is installed (Debian package `prometheus`; .ci/run installs it)");
+        let mut process = KillOnDrop(child);
+        let url = format!("http://127.0.0.1:{port}");
+        // A hung server fails the test instead of hanging it.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = process.0.try_wait().unwrap() {
+                if tail(&log).contains("address already in use") {
+                    break;
+                }
+                panic!("prometheus exited with {status}:\n{}", tail(&log));
+            }
+            let ready = http.get(format!("{url}/-/ready")).send().await;
+            if ready.is_ok_and(|r| r.status() == 200) {
+                return PrometheusServer {
+                    _process: process,
+                    url,
+                    http,
+                    dir,
+                };
+            }
+            assert!(
+                Instant::now() < deadline,
+                "prometheus never became ready:\n{}",
+                tail(&log)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("no free port for prometheus:\n{}", tail(&log));
+}
+
+impl PrometheusServer {
+    fn log(&self) -> String {
+        tail(&self.dir.path().join("prometheus.log"))
+    }
+
+    async fn get_json(&self, request: reqwest::RequestBuilder) -> Result<Value, String> {
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let body: Value = serde_json::from_str(&response.text().await.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        if body["status"] != "success" {
+            return Err(format!("{}: {}", body["errorType"], body["error"]));
+        }
+        Ok(body["data"].clone())
+    }
+
+    /// Evaluates `promql` at the current time; `Ok` holds the result's series (a scalar counts
+    /// as one).
+    async fn query(&self, promql: &str) -> Result<Vec<Value>, String> {
+        let request = self
+            .http
+            .post(format!("{}/api/v1/query", self.url))
+            .form(&[("query", promql)]);
+        let data = self.get_json(request).await?;
+        Ok(match data["resultType"].as_str() {
+            Some("scalar" | "string") => vec![data["result"].clone()],
+            _ => data["result"].as_array().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// The rules Prometheus loaded, as reported by its rules API.
+    async fn loaded_rules(&self) -> Vec<Value> {
+        let request = self.http.get(format!("{}/api/v1/rules", self.url));
+        let data = self.get_json(request).await.unwrap();
+        data["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|group| group["rules"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+}
+
+/// Scrapes of the exporter that Prometheus must have stored before `increase()` and `rate()`
+/// find the two samples they need in the dashboard's shortest window.
+const SCRAPES_NEEDED: f64 = 3.0;
+
+/// Why there are not yet enough scrapes, or `None`.
+async fn too_few_scrapes(prometheus: &PrometheusServer) -> Option<String> {
+    let scrapes = prometheus
+        .query("min(count_over_time(up[1m]))")
+        .await
+        .unwrap_or_default()
+        .first()
+        .and_then(|s| s["value"][1].as_str()?.parse::<f64>().ok())
+        .unwrap_or_default();
+    (scrapes < SCRAPES_NEEDED).then(|| format!("{scrapes} scrapes"))
+}
+
+/// Why not every rule has been evaluated since `since`, or `None`. Waiting for evaluations rather
+/// than for recorded data lets a rule that records nothing be reported with every other problem.
+/// A rule whose evaluation failed (a many-to-many match, say, which only real data reveals)
+/// fails the test.
+async fn rules_not_evaluated_since(
+    prometheus: &PrometheusServer,
+    rules: &RuleFile,
+    since: SystemTime,
+) -> Option<String> {
+    let loaded = prometheus.loaded_rules().await;
+    for rule in &loaded {
+        assert_ne!(
+            rule["health"], "err",
+            "Prometheus cannot evaluate rule {}: {}",
+            rule["name"], rule["lastError"]
+        );
+    }
+    if loaded.len() != rules.rules().count() {
+        return Some(format!("{} rules loaded", loaded.len()));
+    }
+    loaded
+        .iter()
+        .find(|rule| {
+            let evaluated = rule["lastEvaluation"].as_str().unwrap_or_default();
+            humantime::parse_rfc3339_weak(evaluated).map_or(true, |at| at < since)
+        })
+        .map(|rule| format!("rule {} not evaluated since", rule["name"]))
+}
+
+/// Polls `missing` until it returns `None`, failing with both processes' logs after [`PATIENCE`].
+async fn wait_for<F: Future<Output = Option<String>>>(
+    mut missing: impl FnMut() -> F,
+    exporter: &Demo,
+    prometheus: &PrometheusServer,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    while let Some(what) = missing().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out: {what}\nprometheus:\n{}\nexporter:\n{}",
+            prometheus.log(),
+            exporter.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Replaces Grafana's template variables as Grafana would with "All" selected: the dashboard's
+/// own variables by `.*` (their `allValue`), the built-in intervals by [`GRAFANA_BUILTINS`]. Any
+/// other variable is an error: Grafana would send it as it stands.
+fn expand_grafana_variables(expr: &str, dashboard_variables: &[&str]) -> Result<String, String> {
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let (name, consumed) = match after.strip_prefix('{') {
+            Some(braced) => {
+                let end = braced.find('}').ok_or("unterminated ${")?;
+                let name = braced[..end].split(':').next().unwrap_or_default();
+                (name, end + 2)
+            }
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        if name.is_empty() {
+            // A `$` of PromQL itself, e.g. a regex anchor.
+            out.push('$');
+        } else if let Some((_, value)) = GRAFANA_BUILTINS.iter().find(|(n, _)| *n == name) {
+            out.push_str(value);
+        } else if dashboard_variables.contains(&name) {
+            out.push_str(".*");
+        } else {
+            return Err(format!("unknown template variable ${name}"));
+        }
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The expression with every comparison operator turned into a `bool` comparison (see the module
+/// comment). Label matchers inside `{}`, strings and comments are left alone.
+fn comparisons_as_bool(expr: &str) -> String {
+    const OPERATORS: [&str; 6] = ["==", "!=", ">=", "<=", ">", "<"];
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut braces = 0usize;
+    let mut rest = expr;
+    while let Some(c) = rest.chars().next() {
+        let skip = match c {
+            '"' | '\'' | '`' => string_literal_len(rest),
+            '#' => rest.find('\n').unwrap_or(rest.len()),
+            '{' => {
+                braces += 1;
+                1
+            }
+            '}' => {
+                braces = braces.saturating_sub(1);
+                1
+            }
+            _ => 0,
+        };
+        if skip > 0 {
+            out.push_str(&rest[..skip]);
+            rest = &rest[skip..];
+            continue;
+        }
+        let operator = OPERATORS.iter().find(|op| rest.starts_with(*op));
+        match operator {
+            Some(op) if braces == 0 => {
+                out.push_str(op);
+                rest = &rest[op.len()..];
+                let already_bool = rest.trim_start().strip_prefix("bool").is_some_and(|after| {
+                    !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if !already_bool {
+                    out.push_str(" bool");
+                }
+            }
+            _ => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+/// Length in bytes of the string literal `text` starts with, quotes included.
+fn string_literal_len(text: &str) -> usize {
+    let quote = text.chars().next().unwrap();
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            '\\' if quote != '`' && !escaped => escaped = true,
+            c if c == quote && !escaped => return i + c.len_utf8(),
+            _ => escaped = false,
+        }
+    }
+    text.len()
+}
+
+/// A Grafana variable query turned into PromQL that returns one series per value, with the label
+/// whose values it lists, if any. Grafana's `label_values` is no PromQL function.
+fn variable_query_as_promql(query: &str) -> Result<(String, Option<String>), String> {
+    if let Some(args) = query
+        .trim()
+        .strip_prefix("label_values(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        let (selector, label) = match args.rsplit_once(',') {
+            Some((selector, label)) => (selector.trim().to_owned(), label.trim()),
+            None => (format!("{{{}!=\"\"}}", args.trim()), args.trim()),
+        };
+        return Ok((
+            format!("count by ({label}) ({selector})"),
+            Some(label.to_owned()),
+        ));
+    }
+    if let Some(expr) = query
+        .trim()
+        .strip_prefix("query_result(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        return Ok((expr.to_owned(), None));
+    }
+    Err(format!(
+        "unsupported variable query {query:?}: teach this test about it"
+    ))
+}
+
+/// The series `promql` returns, or why there are none: an error, or no data.
+async fn data_of(prometheus: &PrometheusServer, promql: &str) -> Result<Vec<Value>, String> {
+    match prometheus.query(promql).await {
+        Err(e) => Err(format!("error {e}: {promql}")),
+        Ok(series) if series.is_empty() => Err(format!("no data: {promql}")),
+        Ok(series) => Ok(series),
+    }
+}
+
+/// Evaluates `promql` and describes what is wrong with its result, if anything.
+async fn problem_with(prometheus: &PrometheusServer, promql: &str) -> Option<String> {
+    data_of(prometheus, promql).await.err()
+}
+
+/// What the checks found: all problems are listed at the end rather than the first alone.
+#[derive(Default)]
+struct Report {
+    checked: usize,
+    problems: Vec<String>,
+}
+
+impl Report {
+    fn record(&mut self, place: &str, problem: Option<String>) {
+        self.checked += 1;
+        if let Some(problem) = problem {
+            self.problems.push(format!("{place}: {problem}"));
+        }
+    }
+}
+
+async fn check_panel_queries(
+    prometheus: &PrometheusServer,
+    dashboard: &Value,
+    report: &mut Report,
+) {
+    let names = variable_names(dashboard);
+    for query in panel_queries(dashboard) {
+        let problem = match expand_grafana_variables(query.expr, &names) {
+            Err(e) => Some(e),
+            Ok(promql) => problem_with(prometheus, &promql).await,
+        };
+        report.record(&query.place, problem);
+    }
+}
+
+/// A variable's query must list values, each carrying the label the variable takes them from.
+async fn variable_problem(
+    prometheus: &PrometheusServer,
+    query: &str,
+    names: &[&str],
+) -> Option<String> {
+    let (promql, label) =
+        match expand_grafana_variables(query, names).and_then(|q| variable_query_as_promql(&q)) {
+            Ok(expanded) => expanded,
+            Err(e) => return Some(e),
+        };
+    let series = match data_of(prometheus, &promql).await {
+        Ok(series) => series,
+        Err(e) => return Some(e),
+    };
+    let label = label?;
+    series
+        .iter()
+        .any(|s| s["metric"][&label].as_str().is_none_or(str::is_empty))
+        .then(|| format!("a value has no {label}: {promql}"))
+}
+
+async fn check_variable_queries(
+    prometheus: &PrometheusServer,
+    dashboard: &Value,
+    report: &mut Report,
+) {
+    let names = variable_names(dashboard);
+    for variable in variables(dashboard) {
+        if let Some(query) = variable_query(variable) {
+            let problem = variable_problem(prometheus, query, &names).await;
+            report.record(&format!("variable {}", variable["name"]), problem);
+        }
+    }
+}
+
+/// Recording rules must return data as written; alerts must evaluate as written and watch some
+/// series (see the module comment).
+async fn check_rules(prometheus: &PrometheusServer, rules: &RuleFile, report: &mut Report) {
+    for rule in rules.rules() {
+        let place = format!("rule {}", rule.name());
+        if rule.alert.is_none() {
+            report.record(&place, problem_with(prometheus, &rule.expr).await);
+            continue;
+        }
+        let as_written = prometheus
+            .query(&rule.expr)
+            .await
+            .err()
+            .map(|e| format!("error {e}"));
+        report.record(&place, as_written);
+        let watched = problem_with(prometheus, &comparisons_as_bool(&rule.expr)).await;
+        report.record(
+            &place,
+            watched.map(|problem| format!("watches nothing: {problem}")),
+        );
+    }
+}
+
+fn variable_names(dashboard: &Value) -> Vec<&str> {
+    variables(dashboard)
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_dashboard_and_rule_expression_returns_data_from_a_real_prometheus() {
+    let started = Instant::now();
+    let rules = RuleFile::load();
+    let dashboard = monitoring::dashboard();
+    let exporter = Demo::start(Log::Keep);
+    let prometheus = start_prometheus(&exporter.addr).await;
+
+    wait_for(|| too_few_scrapes(&prometheus), &exporter, &prometheus).await;
+    let enough_data = SystemTime::now();
+    wait_for(
+        || rules_not_evaluated_since(&prometheus, &rules, enough_data),
+        &exporter,
+        &prometheus,
+    )
+    .await;
+
+    let mut report = Report::default();
+    check_panel_queries(&prometheus, &dashboard, &mut report).await;
+    check_variable_queries(&prometheus, &dashboard, &mut report).await;
+    check_rules(&prometheus, &rules, &mut report).await;
+    assert!(
+        report.problems.is_empty(),
+        "{} problems in {} checks:\n{}",
+        report.problems.len(),
+        report.checked,
+        report.problems.join("\n")
+    );
+    eprintln!(
+        "{} checks of dashboard and rule expressions passed in {:.1?}",
+        report.checked,
+        started.elapsed()
+    );
+}
+
+#[test]
+fn grafana_variables_expand_like_all_is_selected() {
+    let names = ["platform", "customer_name"];
+    assert_eq!(
+        expand_grafana_variables(
+            r#"rate(x{platform=~"$platform", c=~"${customer_name:regex}", d=~"a$"}[$__rate_interval]) and y[$__range]"#,
+            &names
+        )
+        .unwrap(),
+        r#"rate(x{platform=~".*", c=~".*", d=~"a$"}[1m]) and y[5m]"#
+    );
+    assert_eq!(
+        expand_grafana_variables("x[$__interval] * $__range_s", &names).unwrap(),
+        "x[15s] * 300"
+    );
+    assert!(expand_grafana_variables("x{p=~\"$plaform\"}", &names).is_err());
+}
+
+#[test]
+fn comparisons_become_bool_outside_matchers_strings_and_comments() {
+    assert_eq!(
+        comparisons_as_bool("up{job=\"a\"} == 0"),
+        "up{job=\"a\"} == bool 0"
+    );
+    assert_eq!(
+        comparisons_as_bool("x > 0.9 <= 1 and y{a!=\"<\",b=~\"c>=\"} >= bool 2"),
+        "x > bool 0.9 <= bool 1 and y{a!=\"<\",b=~\"c>=\"} >= bool 2"
+    );
+    assert_eq!(
+        comparisons_as_bool("a > on (p) group_left b # a > b\n"),
+        "a > bool on (p) group_left b # a > b\n"
+    );
+    assert_eq!(
+        comparisons_as_bool("label_replace(x, \"d\", \"$1\", \"s\", \"(a)>\") != boolean"),
+        "label_replace(x, \"d\", \"$1\", \"s\", \"(a)>\") != bool boolean"
+    );
+}
+
+#[test]
+fn variable_queries_become_promql() {
+    assert_eq!(
+        variable_query_as_promql("label_values(m{a=~\".*\", b=\"c\"}, platform)").unwrap(),
+        (
+            "count by (platform) (m{a=~\".*\", b=\"c\"})".to_owned(),
+            Some("platform".to_owned())
+        )
+    );
+    assert_eq!(
+        variable_query_as_promql("label_values(job)").unwrap().0,
+        "count by (job) ({job!=\"\"})"
+    );
+    assert_eq!(
+        variable_query_as_promql("query_result(topk(3, x))").unwrap(),
+        ("topk(3, x)".to_owned(), None)
+    );
+    assert!(variable_query_as_promql("metrics(liveplatform_.*)").is_err());
+}
