@@ -1,4 +1,5 @@
-//! Command line: what to run (serve, `--once`, `--check-config`, `--demo`) and its exit code.
+//! Command line: what to run (serve, `--once`, `--check-config`, `--demo`, `healthcheck`) and its
+//! exit code.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -6,11 +7,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, App, AppError};
 use crate::config::{Config, ConfigError};
+use crate::healthcheck;
 use crate::mock::{self, MockPlatform};
 use crate::telemetry;
 
@@ -20,9 +22,13 @@ const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(15);
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Prometheus exporter for AudioCodes Live Platform customer licenses"
+    about = "Prometheus exporter for AudioCodes Live Platform customer licenses",
+    // The flags configure the server; given with a subcommand they would be silently ignored.
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Configuration file (TOML).
     #[arg(long, value_name = "PATH", default_value = "config.toml")]
     pub config: PathBuf,
@@ -40,6 +46,13 @@ pub struct Cli {
     pub listen_address: Option<SocketAddr>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 if a running exporter answers 200 on /-/healthy, else 1 (for container health
+    /// checks: the image has no curl).
+    Healthcheck(healthcheck::Args),
+}
+
 #[derive(Debug, thiserror::Error)]
 enum CliError {
     #[error(transparent)]
@@ -53,6 +66,9 @@ enum CliError {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
+    if let Some(Command::Healthcheck(args)) = &cli.command {
+        return healthcheck::run(args).await;
+    }
     match execute(cli).await {
         Ok(code) => code,
         Err(e) => {

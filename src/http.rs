@@ -13,7 +13,7 @@ pub enum BodyError {
 
 /// reqwest's own message stops at "error sending request"; the cause (connection refused,
 /// certificate rejected, ...) is further down the source chain, and it is what an operator needs.
-fn describe(error: &reqwest::Error) -> String {
+pub fn describe(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -13,6 +13,7 @@ pub mod decode;
 pub mod exposition;
 pub mod gzip;
 pub mod health;
+pub mod healthcheck;
 pub mod http;
 pub mod license;
 pub mod mock;

@@ -16,12 +16,17 @@ use tokio::time::Instant;
 
 use crate::exposition::{CONTENT_TYPE, Encoding, Exposition, Payload};
 
+/// Liveness: 200 while the process serves (also what the `healthcheck` subcommand asks).
+pub const HEALTHY_PATH: &str = "/-/healthy";
+/// Readiness: 200 once every platform has been polled successfully.
+pub const READY_PATH: &str = "/-/ready";
+
 pub fn router(exposition: Arc<Exposition>) -> Router {
     Router::new()
         .route("/", get(landing))
         .route("/metrics", get(metrics))
-        .route("/-/healthy", get(healthy))
-        .route("/-/ready", get(ready))
+        .route(HEALTHY_PATH, get(healthy))
+        .route(READY_PATH, get(ready))
         .with_state(exposition)
 }
 
