@@ -208,14 +208,15 @@ impl Poller {
 }
 
 /// What a successful poll publishes, computed from the response body.
-struct Prepared {
-    snapshot: Snapshot,
-    ids: HashSet<String>,
-    skipped: Vec<SkipReason>,
-    repaired_escapes: usize,
+pub struct Prepared {
+    pub snapshot: Snapshot,
+    pub ids: HashSet<String>,
+    pub skipped: Vec<SkipReason>,
+    pub repaired_escapes: usize,
 }
 
-fn prepare(platform: &str, body: &[u8]) -> Result<Prepared, DecodeError> {
+/// The CPU-bound part of a poll, from response body to snapshot.
+pub fn prepare(platform: &str, body: &[u8]) -> Result<Prepared, DecodeError> {
     let decoded = decode::decode_customers(body)?;
     let ids = decoded.customers.iter().map(|c| c.id.clone()).collect();
     Ok(Prepared {

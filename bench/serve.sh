@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Serving benchmark: the exporter's /metrics against nginx serving the same bytes as a static
+# file, in one run, on loopback, driven by wrk; plus the exporter's peak RSS at each size and
+# scrape latency while polls of the largest list are running.
+#
+#   bench/serve.sh [N ...]        default: 1000 10000 100000
+#   DURATION=10s CONNECTIONS=16 THREADS=2 bench/serve.sh 10000
+#
+# Needs nginx and wrk (Debian packages; installed when missing and running as root).
+# Prints a Markdown table; docs/performance.md records the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=("${@:-1000 10000 100000}")
+read -r -a SIZES <<<"${SIZES[*]}"
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 && return
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "$1 not found: install the $2 package" >&2
+        exit 1
+    fi
+}
+need nginx nginx
+need wrk wrk
+need curl curl
+
+cargo build --quiet --release --locked --bin liveplatform-exporter --example gen-customers
+EXPORTER=target/release/liveplatform-exporter
+GEN=target/release/examples/gen-customers
+
+WORK=$(mktemp -d)
+# nginx workers run as nobody.
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # URL: until it answers 200
+    for _ in $(seq 1 600); do
+        curl -fs -o /dev/null "$1" && return
+        sleep 0.1
+    done
+    echo "timed out waiting for $1" >&2
+    exit 1
+}
+
+# nginx serves both the API fixture (for the exporter to poll) and the exporter's own output.
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/www/tenantui/api/v3" "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $WORK/www;
+        gzip_static on;
+        client_body_temp_path $WORK/nginx;
+        proxy_temp_path $WORK/nginx;
+        fastcgi_temp_path $WORK/nginx;
+        uwsgi_temp_path $WORK/nginx;
+        scgi_temp_path $WORK/nginx;
+    }
+}
+EOF
+nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
+PIDS+=($!)
+
+start_exporter() { # N POLL_INTERVAL -> sets EXPORTER_PID, EXPORTER_URL
+    local port
+    port=$(free_port)
+    cat >"$WORK/config.toml" <<EOF
+[server]
+listen = "127.0.0.1:$port"
+[log]
+level = "warn"
+[[platforms]]
+name = "bench"
+base_url = "http://127.0.0.1:$NGINX_PORT/tenantui"
+poll_interval = "$2"
+stale_after = "24h"
+timeout = "60s"
+[platforms.auth]
+kind = "none"
+EOF
+    "$EXPORTER" --config "$WORK/config.toml" &
+    EXPORTER_PID=$!
+    PIDS+=("$EXPORTER_PID")
+    EXPORTER_URL="http://127.0.0.1:$port"
+    wait_for "$EXPORTER_URL/-/ready"
+}
+
+stop_exporter() {
+    kill "$EXPORTER_PID"
+    wait "$EXPORTER_PID" 2>/dev/null || true
+}
+
+peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# wrk URL [HEADER] -> "requests/s p50 p99" (latencies in ms)
+measure() {
+    local out
+    if [ $# -gt 1 ]; then
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$2" "$1")
+    else
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
+    fi
+    if grep -q "Non-2xx" <<<"$out"; then
+        echo "wrk saw errors for $1" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+            if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v
+        }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+        END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' <<<"$out"
+}
+
+echo "| customers | body MB | exposition MB | encoding | exporter req/s | nginx req/s | ratio | exporter p50 / p99 ms | nginx p50 / p99 ms | exporter peak RSS MB | RSS budget MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for n in "${SIZES[@]}"; do
+    "$GEN" "$n" >"$WORK/www/tenantui/api/v3/customer"
+    start_exporter "$n" 1h
+    curl -fs "$EXPORTER_URL/metrics" >"$WORK/www/metrics"
+    gzip -1 -k -f "$WORK/www/metrics"
+    body_mb=$(awk -v b="$(stat -c %s "$WORK/www/tenantui/api/v3/customer")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    expo_mb=$(awk -v b="$(stat -c %s "$WORK/www/metrics")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    budget=$(awk -v a="$body_mb" -v b="$expo_mb" 'BEGIN { printf "%.0f", 3 * (a + b) + 20 }')
+    for encoding in identity gzip; do
+        header=()
+        [ "$encoding" = gzip ] && header=("Accept-Encoding: gzip")
+        read -r e_rps e_p50 e_p99 < <(measure "$EXPORTER_URL/metrics" "${header[@]}")
+        read -r n_rps n_p50 n_p99 < <(measure "http://127.0.0.1:$NGINX_PORT/metrics" "${header[@]}")
+        ratio=$(awk -v a="$e_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')
+        echo "| $n | $body_mb | $expo_mb | $encoding | $e_rps | $n_rps | $ratio | $e_p50 / $e_p99 | $n_p50 / $n_p99 | $(peak_rss_mb "$EXPORTER_PID") | $budget |"
+    done
+    stop_exporter
+done
+
+# Scrapes while the largest list is polled back to back (poll_interval 1s, shorter than a poll).
+largest=${SIZES[-1]}
+"$GEN" "$largest" >"$WORK/www/tenantui/api/v3/customer"
+start_exporter "$largest" 1h
+read -r _ _ quiet_p99 < <(measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
+stop_exporter
+start_exporter "$largest" 1s
+read -r _ _ busy_p99 < <(measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
+polls=$(curl -fs "$EXPORTER_URL/metrics" | awk '/^liveplatform_polls_total/ { print $2 }')
+stop_exporter
+echo
+echo "Scrape p99 at $largest customers, gzip: $quiet_p99 ms with no poll running, $busy_p99 ms during back-to-back polls ($polls polls); ratio $(awk -v a="$busy_p99" -v b="$quiet_p99" 'BEGIN { printf "%.2f", a / b }')"
+
+# Idle demo footprint.
+demo_port=$(free_port)
+"$EXPORTER" --demo --web.listen-address "127.0.0.1:$demo_port" 2>/dev/null &
+demo_pid=$!
+PIDS+=("$demo_pid")
+wait_for "http://127.0.0.1:$demo_port/-/ready"
+for _ in $(seq 1 20); do curl -fs -o /dev/null "http://127.0.0.1:$demo_port/metrics"; done
+echo "Idle demo RSS after 20 scrapes: $(rss_mb "$demo_pid") MB (peak $(peak_rss_mb "$demo_pid") MB)"

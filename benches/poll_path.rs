@@ -1,0 +1,80 @@
+//! The poll path at 1k, 10k and 100k customers, stage by stage, against the lower bound of
+//! merely parsing the same body (`serde_json` into `Vec<IgnoredAny>`); and the scrape path,
+//! which must not grow with the customer count.
+//!
+//! `cargo bench --bench poll_path`; results and the machine are in docs/performance.md.
+
+#[path = "support/customers.rs"]
+mod customers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use flate2::Compression;
+use liveplatform_exporter::decode;
+use liveplatform_exporter::exposition::{Encoding, Exposition};
+use liveplatform_exporter::gzip::Segment;
+use liveplatform_exporter::health::HealthMetrics;
+use liveplatform_exporter::poller;
+use liveplatform_exporter::render;
+use liveplatform_exporter::snapshot::PlatformSlot;
+use tokio::time::Instant;
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+fn poll_path(c: &mut Criterion) {
+    for n in SIZES {
+        let body = customers::body(n);
+        let customers = decode::decode_customers(&body).unwrap().customers;
+        let rendered = render::render("bench", &customers);
+
+        let mut group = c.benchmark_group(format!("poll/{n}"));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        if n >= 100_000 {
+            group.sample_size(10);
+            group.measurement_time(Duration::from_secs(20));
+        }
+        group.bench_function("lower_bound_parse_only", |b| {
+            b.iter(|| serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body).unwrap())
+        });
+        group.bench_function("decode", |b| {
+            b.iter(|| decode::decode_customers(&body).unwrap())
+        });
+        group.bench_function("render", |b| b.iter(|| render::render("bench", &customers)));
+        group.bench_function("compress", |b| {
+            b.iter(|| {
+                rendered
+                    .iter()
+                    .map(|family| Segment::deflate(family, Compression::fast()))
+                    .collect::<Vec<_>>()
+            })
+        });
+        group.bench_function("all_stages", |b| {
+            b.iter(|| poller::prepare("bench", &body).unwrap())
+        });
+        group.finish();
+    }
+}
+
+fn scrape_path(c: &mut Criterion) {
+    for n in SIZES {
+        let body = customers::body(n);
+        let health = Arc::new(HealthMetrics::new());
+        let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
+        slot.publish(poller::prepare("bench", &body).unwrap().snapshot);
+        let _health = health.platform("bench");
+        let exposition = Exposition::new(vec![slot], health);
+
+        let mut group = c.benchmark_group(format!("scrape/{n}"));
+        for (name, encoding) in [("identity", Encoding::Identity), ("gzip", Encoding::Gzip)] {
+            group.bench_function(name, |b| {
+                b.iter(|| exposition.render(Instant::now(), encoding))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, poll_path, scrape_path);
+criterion_main!(benches);
