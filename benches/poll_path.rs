@@ -51,7 +51,7 @@ fn poll_path(c: &mut Criterion) {
             })
         });
         group.bench_function("all_stages", |b| {
-            b.iter(|| poller::prepare("bench", &body).unwrap())
+            b.iter(|| poller::prepare("bench", &body, None).unwrap())
         });
         group.finish();
     }
@@ -62,7 +62,7 @@ fn scrape_path(c: &mut Criterion) {
         let body = customers::body(n);
         let health = Arc::new(HealthMetrics::new());
         let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
-        slot.publish(poller::prepare("bench", &body).unwrap().snapshot);
+        slot.publish(poller::prepare("bench", &body, None).unwrap().snapshot);
         let _health = health.platform("bench");
         let exposition = Exposition::new(vec![slot], health);
 

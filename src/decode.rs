@@ -5,24 +5,39 @@
 //! pass in which each record either becomes a [`Customer`] or is skipped with a [`SkipReason`].
 //! Only a body that is not a JSON array at all is an error.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// One customer service as published. Counts are `None` where the API says null, which means
-/// "not applicable" and is exported as an absent series, never as 0.
+/// "not applicable" and is exported as an absent series, never as 0. Strings borrow from the
+/// response body wherever it holds them unescaped, which is almost always: a large list then
+/// costs no allocation per string.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    pub id: String,
-    pub short_name: String,
-    pub full_name: String,
+pub struct Customer<'a> {
+    pub id: Cow<'a, str>,
+    pub short_name: Cow<'a, str>,
+    pub full_name: Cow<'a, str>,
     pub license_type: i64,
-    pub ms_tenant_id: Option<String>,
+    pub ms_tenant_id: Option<Cow<'a, str>>,
     pub licensed_users: Option<i64>,
     pub active_users: Option<i64>,
     pub livehub_active_users: Option<i64>,
     pub livehub_simple_users: Option<i64>,
+}
+
+impl Customer<'_> {
+    pub fn into_owned(self) -> Customer<'static> {
+        Customer {
+            id: Cow::Owned(self.id.into_owned()),
+            short_name: Cow::Owned(self.short_name.into_owned()),
+            full_name: Cow::Owned(self.full_name.into_owned()),
+            ms_tenant_id: self.ms_tenant_id.map(|t| Cow::Owned(t.into_owned())),
+            ..self
+        }
+    }
 }
 
 /// Why a record was left out of an otherwise good response.
@@ -56,9 +71,10 @@ impl SkipReason {
 }
 
 #[derive(Debug, Default)]
-pub struct Decoded {
+pub struct Decoded<'a> {
     /// In the order the API sent them, first occurrence of each id only.
-    pub customers: Vec<Customer>,
+    pub customers: Vec<Customer<'a>>,
+    /// In the order of the body, duplicates last.
     pub skipped: Vec<SkipReason>,
     /// `\uXXXX` escapes of unpaired UTF-16 surrogates, replaced by U+FFFD.
     pub repaired_escapes: usize,
@@ -92,7 +108,7 @@ impl From<serde_json::Error> for DecodeError {
     }
 }
 
-pub fn decode_customers(body: &[u8]) -> Result<Decoded, DecodeError> {
+pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     match decode_list(body) {
         Ok(decoded) => Ok(decoded),
         // A .NET string may hold half a surrogate pair, which its serializers escape as a lone
@@ -100,20 +116,47 @@ pub fn decode_customers(body: &[u8]) -> Result<Decoded, DecodeError> {
         // The repair only runs after a failure, so good bodies pay nothing for it.
         Err(error) => match replace_lone_surrogates(body) {
             Some((repaired, count)) => {
-                let mut decoded = decode_list(&repaired)?;
-                decoded.repaired_escapes = count;
-                Ok(decoded)
+                let decoded = decode_list(&repaired)?;
+                Ok(Decoded {
+                    customers: decoded
+                        .customers
+                        .into_iter()
+                        .map(Customer::into_owned)
+                        .collect(),
+                    skipped: decoded.skipped,
+                    repaired_escapes: count,
+                })
             }
             None => Err(error),
         },
     }
 }
 
-fn decode_list(body: &[u8]) -> Result<Decoded, DecodeError> {
+fn decode_list(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let decoded = deserializer.deserialize_seq(ListVisitor)?;
+    let mut decoded = deserializer.deserialize_seq(ListVisitor)?;
     deserializer.end()?;
+    drop_duplicates(&mut decoded);
     Ok(decoded)
+}
+
+/// Keeps the first record of each id; later ones are skipped as duplicates.
+fn drop_duplicates(decoded: &mut Decoded<'_>) {
+    let mut seen = HashSet::with_capacity(decoded.customers.len());
+    let first: Vec<bool> = decoded
+        .customers
+        .iter()
+        .map(|customer| seen.insert(customer.id.as_ref()))
+        .collect();
+    drop(seen);
+    let duplicates = first.iter().filter(|first| !**first).count();
+    if duplicates > 0 {
+        let mut first = first.into_iter();
+        decoded.customers.retain(|_| first.next().unwrap_or(true));
+        decoded
+            .skipped
+            .extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
+    }
 }
 
 /// Rewrites every `\uXXXX` escape of an unpaired surrogate as `\ufffd`. Returns `None` when
@@ -163,24 +206,17 @@ fn replace_lone_surrogates(body: &[u8]) -> Option<(Vec<u8>, usize)> {
 struct ListVisitor;
 
 impl<'de> Visitor<'de> for ListVisitor {
-    type Value = Decoded;
+    type Value = Decoded<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of customers")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded<'de>, A::Error> {
         let mut decoded = Decoded::default();
-        let mut seen = HashSet::new();
         while let Some(record) = seq.next_element_seed(RecordSeed)? {
             match record {
-                Ok(customer) => {
-                    if seen.insert(customer.id.clone()) {
-                        decoded.customers.push(customer);
-                    } else {
-                        decoded.skipped.push(SkipReason::DuplicateId);
-                    }
-                }
+                Ok(customer) => decoded.customers.push(customer),
                 Err(reason) => decoded.skipped.push(reason),
             }
         }
@@ -191,7 +227,7 @@ impl<'de> Visitor<'de> for ListVisitor {
 struct RecordSeed;
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
-    type Value = Result<Customer, SkipReason>;
+    type Value = Result<Customer<'de>, SkipReason>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(RecordVisitor)
@@ -227,7 +263,7 @@ impl Field {
         ];
         FIELDS
             .into_iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .find(|(name, _)| name.len() == key.len() && name.eq_ignore_ascii_case(key))
             .map_or(Field::Other, |(_, field)| field)
     }
 }
@@ -303,19 +339,22 @@ macro_rules! invalid_shapes {
     };
 }
 
-impl<'de> serde::Deserialize<'de> for Lenient<String> {
+impl<'de> serde::Deserialize<'de> for Lenient<Cow<'de, str>> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct StrVisitor;
         impl<'de> Visitor<'de> for StrVisitor {
-            type Value = Lenient<String>;
+            type Value = Lenient<Cow<'de, str>>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string or null")
             }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient::Value(Cow::Borrowed(v)))
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Lenient::Value(v.to_owned()))
+                Ok(Lenient::Value(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Lenient::Value(v))
+                Ok(Lenient::Value(Cow::Owned(v)))
             }
             invalid_shapes!(
                 visit_bool(bool),
@@ -369,8 +408,10 @@ impl<'de> serde::Deserialize<'de> for Lenient<i64> {
 fn text<'de, A: MapAccess<'de>>(
     map: &mut A,
     invalid: &mut bool,
-) -> Result<Option<String>, A::Error> {
-    Ok(map.next_value::<Lenient<String>>()?.into_option(invalid))
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map
+        .next_value::<Lenient<Cow<'de, str>>>()?
+        .into_option(invalid))
 }
 
 fn count<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<i64>, A::Error> {
@@ -380,7 +421,7 @@ fn count<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Opti
 struct RecordVisitor;
 
 impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = Result<Customer, SkipReason>;
+    type Value = Result<Customer<'de>, SkipReason>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a customer object")
@@ -464,7 +505,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 mod tests {
     use super::*;
 
-    fn decode(json: &str) -> Decoded {
+    fn decode(json: &str) -> Decoded<'_> {
         decode_customers(json.as_bytes()).unwrap()
     }
 
@@ -533,7 +574,7 @@ mod tests {
                 {"UmpCustomerGuid":"ok2","LicenseType":9}
             ]"#,
         );
-        let ids: Vec<_> = decoded.customers.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<_> = decoded.customers.iter().map(|c| c.id.as_ref()).collect();
         assert_eq!(ids, ["ok1", "ok2"]);
         assert_eq!(
             decoded.customers[0].license_type, 0,
@@ -551,12 +592,13 @@ mod tests {
                 InvalidField,
                 InvalidField,
                 InvalidField,
+                NotAnObject,
+                NotAnObject,
+                NotAnObject,
+                NotAnObject,
                 DuplicateId,
-                NotAnObject,
-                NotAnObject,
-                NotAnObject,
-                NotAnObject,
-            ]
+            ],
+            "in the order of the body, duplicates (found once all records are read) last"
         );
     }
 

@@ -114,11 +114,11 @@ mod tests {
     use std::io::Read;
     use std::time::Duration;
 
-    fn customer(id: &str) -> Customer {
+    fn customer(id: &str) -> Customer<'static> {
         Customer {
-            id: id.into(),
-            short_name: id.into(),
-            full_name: id.into(),
+            id: id.to_owned().into(),
+            short_name: id.to_owned().into(),
+            full_name: id.to_owned().into(),
             license_type: 1,
             ms_tenant_id: None,
             licensed_users: Some(10),

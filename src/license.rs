@@ -88,11 +88,15 @@ mod totals_tests {
     use super::*;
     use crate::decode::Customer;
 
-    fn customer(license_type: i64, licensed: Option<i64>, active: Option<i64>) -> Customer {
+    fn customer(
+        license_type: i64,
+        licensed: Option<i64>,
+        active: Option<i64>,
+    ) -> Customer<'static> {
         Customer {
-            id: format!("{license_type}-{licensed:?}-{active:?}"),
-            short_name: String::new(),
-            full_name: String::new(),
+            id: format!("{license_type}-{licensed:?}-{active:?}").into(),
+            short_name: "".into(),
+            full_name: "".into(),
             license_type,
             ms_tenant_id: None,
             licensed_users: licensed,

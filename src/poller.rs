@@ -72,7 +72,7 @@ pub struct Poller {
     health: PlatformHealth,
     interval: Duration,
     /// Customer ids of the last successful poll; `None` until there was one.
-    known_ids: Option<HashSet<String>>,
+    known_ids: Option<CustomerIds>,
     healthy: bool,
 }
 
@@ -151,11 +151,13 @@ impl Poller {
         let platform = self.slot.name.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // on a blocking thread, so that scrapes keep being answered meanwhile.
-        let prepared = tokio::task::spawn_blocking(move || prepare(&platform, &body))
-            .await
-            // A blocking task is only cancelled at runtime shutdown, when this task is dropped
-            // before it could see that; what is left is a panic, passed on as it is.
-            .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
+        let previous = self.known_ids.clone();
+        let prepared =
+            tokio::task::spawn_blocking(move || prepare(&platform, &body, previous.as_deref()))
+                .await
+                // A blocking task is only cancelled at runtime shutdown, when this task is dropped
+                // before it could see that; what is left is a panic, passed on as it is.
+                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
         Ok(prepared?)
     }
 
@@ -163,6 +165,7 @@ impl Poller {
         let Prepared {
             snapshot,
             ids,
+            changes,
             skipped,
             repaired_escapes,
         } = prepared;
@@ -187,13 +190,9 @@ impl Poller {
             );
         }
 
-        if let Some(previous) = &self.known_ids {
-            self.health
-                .added
-                .inc_by(ids.difference(previous).count() as u64);
-            self.health
-                .removed
-                .inc_by(previous.difference(&ids).count() as u64);
+        if let Some(changes) = changes {
+            self.health.added.inc_by(changes.added);
+            self.health.removed.inc_by(changes.removed);
         }
         self.known_ids = Some(ids);
 
@@ -207,21 +206,47 @@ impl Poller {
     }
 }
 
+/// The set of customer ids of one poll, shared with the blocking thread of the next.
+pub type CustomerIds = Arc<HashSet<Box<str>>>;
+
+/// Customers that appeared and vanished since the previous successful poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    pub added: u64,
+    pub removed: u64,
+}
+
 /// What a successful poll publishes, computed from the response body.
 pub struct Prepared {
     pub snapshot: Snapshot,
-    pub ids: HashSet<String>,
+    pub ids: CustomerIds,
+    /// `None` for the first poll, which has nothing to compare with.
+    pub changes: Option<Changes>,
     pub skipped: Vec<SkipReason>,
     pub repaired_escapes: usize,
 }
 
-/// The CPU-bound part of a poll, from response body to snapshot.
-pub fn prepare(platform: &str, body: &[u8]) -> Result<Prepared, DecodeError> {
+/// The CPU-bound part of a poll, from response body to snapshot; `previous` holds the ids of
+/// the last successful poll.
+pub fn prepare(
+    platform: &str,
+    body: &[u8],
+    previous: Option<&HashSet<Box<str>>>,
+) -> Result<Prepared, DecodeError> {
     let decoded = decode::decode_customers(body)?;
-    let ids = decoded.customers.iter().map(|c| c.id.clone()).collect();
+    let ids: HashSet<Box<str>> = decoded
+        .customers
+        .iter()
+        .map(|customer| Box::from(customer.id.as_ref()))
+        .collect();
+    let changes = previous.map(|previous| Changes {
+        added: ids.iter().filter(|id| !previous.contains(*id)).count() as u64,
+        removed: previous.iter().filter(|id| !ids.contains(*id)).count() as u64,
+    });
     Ok(Prepared {
         snapshot: Snapshot::new(platform, &decoded.customers, Instant::now()),
-        ids,
+        ids: Arc::new(ids),
+        changes,
         skipped: decoded.skipped,
         repaired_escapes: decoded.repaired_escapes,
     })

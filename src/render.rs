@@ -4,8 +4,6 @@
 //! completes, so a scrape just copies these bytes. Lines are grouped by metric family so that
 //! several platforms can be interleaved under one `# HELP`/`# TYPE` header per family.
 
-use std::io::Write;
-
 use crate::decode::Customer;
 use crate::license;
 
@@ -68,8 +66,13 @@ const LICENSE_TYPE_COUNTS: usize = 6;
 /// Sample lines of one platform, indexed like [`FAMILIES`].
 pub type RenderedFamilies = [Vec<u8>; FAMILY_COUNT];
 
+/// Bytes a customer's lines take in each family, roughly: reserving them up front saves the
+/// repeated doubling (and copying) of buffers that reach tens of megabytes.
+const LINE_ESTIMATE: [usize; FAMILY_COUNT] = [330, 180, 180, 190, 190, 0, 0, 0, 0, 0];
+
 pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
-    let mut out: RenderedFamilies = Default::default();
+    let mut out: RenderedFamilies =
+        LINE_ESTIMATE.map(|line| Vec::with_capacity(line * customers.len()));
     let mut platform_label = Vec::new();
     push_label(&mut platform_label, "platform", platform);
 
@@ -104,7 +107,7 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
         push_label(
             info,
             "license_type_code",
-            &customer.license_type.to_string(),
+            itoa::Buffer::new().format(customer.license_type),
         );
         info.extend_from_slice(b"} 1\n");
 
@@ -154,8 +157,9 @@ fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: i64) {
     out.extend_from_slice(name.as_bytes());
     out.push(b'{');
     out.extend_from_slice(labels);
-    // Writing to a Vec cannot fail.
-    let _ = writeln!(out, "}} {value}");
+    out.extend_from_slice(b"} ");
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    out.push(b'\n');
 }
 
 /// Appends `name="value"` with the value escaped as the text format requires: backslash, double
@@ -163,14 +167,18 @@ fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: i64) {
 pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"=\"");
-    for byte in value.bytes() {
-        match byte {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            _ => out.push(byte),
-        }
+    let mut rest = value.as_bytes();
+    // Copy runs between the rare bytes that need escaping whole, not byte by byte.
+    while let Some(at) = memchr::memchr3(b'\\', b'"', b'\n', rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(match rest[at] {
+            b'\\' => b"\\\\",
+            b'"' => b"\\\"",
+            _ => b"\\n",
+        });
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
@@ -178,7 +186,7 @@ pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
 mod tests {
     use super::*;
 
-    fn customer() -> Customer {
+    fn customer() -> Customer<'static> {
         Customer {
             id: "0d3e4dd6".into(),
             short_name: "24124".into(),

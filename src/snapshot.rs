@@ -3,7 +3,8 @@
 //! A poll builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
 //! sees either the previous poll or the new one, never a mix.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -26,7 +27,7 @@ impl Snapshot {
         Self {
             succeeded_at,
             customers: customers.len(),
-            families: render::render(platform, customers).map(Encoded::new),
+            families: encode_all(render::render(platform, customers)),
         }
     }
 
@@ -34,6 +35,42 @@ impl Snapshot {
     pub fn samples(&self, index: usize) -> &Encoded {
         &self.families[index]
     }
+}
+
+/// Compresses every family, on as many threads as there are cores: compression is the largest
+/// single cost of a poll, and the families are independent.
+fn encode_all(rendered: render::RenderedFamilies) -> [Encoded; FAMILY_COUNT] {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(FAMILY_COUNT);
+    if workers == 1 {
+        return rendered.map(Encoded::new);
+    }
+    // Largest first, handed out one at a time, so that no thread is left with the big one last.
+    let mut order: Vec<usize> = (0..FAMILY_COUNT).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(rendered[index].len()));
+    let next = AtomicUsize::new(0);
+    let rendered = rendered.map(Mutex::new);
+    let encoded: [Mutex<Option<Encoded>>; FAMILY_COUNT] = Default::default();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let text = std::mem::take(&mut *lock(&rendered[index]));
+                    *lock(&encoded[index]) = Some(Encoded::new(text));
+                }
+            });
+        }
+    });
+    encoded.map(|slot| {
+        slot.into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .expect("every family index is handed out once")
+    })
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Where a platform's poller publishes and scrapes read.
