@@ -22,10 +22,42 @@ pub struct Customer<'a> {
     pub full_name: Cow<'a, str>,
     pub license_type: i64,
     pub ms_tenant_id: Option<Cow<'a, str>>,
-    pub licensed_users: Option<i64>,
-    pub active_users: Option<i64>,
-    pub livehub_active_users: Option<i64>,
-    pub livehub_simple_users: Option<i64>,
+    pub users: UserCounts,
+}
+
+/// The four user counts the API reports per customer; `None` where it says null.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCounts {
+    pub licensed: Option<i64>,
+    pub active: Option<i64>,
+    pub livehub_active: Option<i64>,
+    pub livehub_simple: Option<i64>,
+}
+
+impl UserCounts {
+    /// In the order of the metric families that publish them.
+    pub fn as_array(&self) -> [Option<i64>; 4] {
+        [
+            self.licensed,
+            self.active,
+            self.livehub_active,
+            self.livehub_simple,
+        ]
+    }
+
+    /// Adds `other` count by count; a null adds nothing, and a sum stays `None` until some
+    /// value was added.
+    pub fn add(&mut self, other: &UserCounts) {
+        fn add(sum: &mut Option<i64>, value: Option<i64>) {
+            if let Some(value) = value {
+                *sum = Some(sum.unwrap_or(0).saturating_add(value));
+            }
+        }
+        add(&mut self.licensed, other.licensed);
+        add(&mut self.active, other.active);
+        add(&mut self.livehub_active, other.livehub_active);
+        add(&mut self.livehub_simple, other.livehub_simple);
+    }
 }
 
 impl Customer<'_> {
@@ -414,8 +446,20 @@ fn text<'de, A: MapAccess<'de>>(
         .into_option(invalid))
 }
 
-fn count<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<i64>, A::Error> {
+fn integer<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    invalid: &mut bool,
+) -> Result<Option<i64>, A::Error> {
     Ok(map.next_value::<Lenient<i64>>()?.into_option(invalid))
+}
+
+/// A number of users: negative is as wrong as a word, and would make utilisation negative.
+fn count<'de, A: MapAccess<'de>>(map: &mut A, invalid: &mut bool) -> Result<Option<i64>, A::Error> {
+    let value = integer(map, invalid)?;
+    if value.is_some_and(i64::is_negative) {
+        *invalid = true;
+    }
+    Ok(value)
 }
 
 struct RecordVisitor;
@@ -434,21 +478,18 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut full_name = None;
         let mut license_type = None;
         let mut ms_tenant_id = None;
-        let mut licensed_users = None;
-        let mut active_users = None;
-        let mut livehub_active_users = None;
-        let mut livehub_simple_users = None;
+        let mut users = UserCounts::default();
         while let Some(field) = map.next_key::<Field>()? {
             match field {
                 Field::Id => id = text(&mut map, &mut invalid)?,
                 Field::ShortName => short_name = text(&mut map, &mut invalid)?,
                 Field::FullName => full_name = text(&mut map, &mut invalid)?,
                 Field::MsTenantId => ms_tenant_id = text(&mut map, &mut invalid)?,
-                Field::LicenseType => license_type = count(&mut map, &mut invalid)?,
-                Field::LicensedUsers => licensed_users = count(&mut map, &mut invalid)?,
-                Field::ActiveUsers => active_users = count(&mut map, &mut invalid)?,
-                Field::LiveHubActiveUsers => livehub_active_users = count(&mut map, &mut invalid)?,
-                Field::LiveHubSimpleUsers => livehub_simple_users = count(&mut map, &mut invalid)?,
+                Field::LicenseType => license_type = integer(&mut map, &mut invalid)?,
+                Field::LicensedUsers => users.licensed = count(&mut map, &mut invalid)?,
+                Field::ActiveUsers => users.active = count(&mut map, &mut invalid)?,
+                Field::LiveHubActiveUsers => users.livehub_active = count(&mut map, &mut invalid)?,
+                Field::LiveHubSimpleUsers => users.livehub_simple = count(&mut map, &mut invalid)?,
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -469,10 +510,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
             full_name: full_name.unwrap_or_default(),
             license_type,
             ms_tenant_id,
-            licensed_users,
-            active_users,
-            livehub_active_users,
-            livehub_simple_users,
+            users,
         }))
     }
 
@@ -523,10 +561,10 @@ mod tests {
                 full_name: "royDR".into(),
                 license_type: 0,
                 ms_tenant_id: None,
-                licensed_users: None,
-                active_users: Some(0),
-                livehub_active_users: None,
-                livehub_simple_users: None,
+                users: UserCounts {
+                    active: Some(0),
+                    ..UserCounts::default()
+                },
             }
         );
     }
@@ -548,10 +586,12 @@ mod tests {
                 full_name: "A".into(),
                 license_type: 2,
                 ms_tenant_id: Some("t".into()),
-                licensed_users: Some(25),
-                active_users: Some(3),
-                livehub_active_users: None,
-                livehub_simple_users: Some(7),
+                users: UserCounts {
+                    licensed: Some(25),
+                    active: Some(3),
+                    livehub_active: None,
+                    livehub_simple: Some(7),
+                },
             }]
         );
     }
@@ -653,12 +693,22 @@ mod tests {
     fn huge_and_negative_numbers_are_handled_without_overflow() {
         let decoded = decode(
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":18446744073709551615},
-                {"UmpCustomerGuid":"b","LicenseType":-3,"ActiveUserCount":-1},
-                {"UmpCustomerGuid":"c","LicenseType":0,"ActiveUserCount":1e300}]"#,
+                {"UmpCustomerGuid":"b","LicenseType":-3,"ActiveUserCount":"7"},
+                {"UmpCustomerGuid":"c","LicenseType":0,"ActiveUserCount":1e300},
+                {"UmpCustomerGuid":"d","LicenseType":0,"LicensedUsersCount":-1},
+                {"UmpCustomerGuid":"e","LicenseType":0,"LiveHubSimpleUsersCount":"-2"}]"#,
         );
         assert_eq!(decoded.customers.len(), 1);
-        assert_eq!(decoded.customers[0].license_type, -3);
-        assert_eq!(decoded.customers[0].active_users, Some(-1));
-        assert_eq!(decoded.skipped, [SkipReason::InvalidField; 2]);
+        assert_eq!(decoded.customers[0].id, "b");
+        assert_eq!(
+            decoded.customers[0].license_type, -3,
+            "an odd license code is kept (as unknown_-3)"
+        );
+        assert_eq!(decoded.customers[0].users.active, Some(7));
+        assert_eq!(
+            decoded.skipped,
+            [SkipReason::InvalidField; 4],
+            "overflowing and negative user counts are invalid"
+        );
     }
 }

@@ -109,7 +109,7 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Customer;
+    use crate::decode::{Customer, UserCounts};
     use crate::snapshot::Snapshot;
     use std::io::Read;
     use std::time::Duration;
@@ -121,10 +121,10 @@ mod tests {
             full_name: id.to_owned().into(),
             license_type: 1,
             ms_tenant_id: None,
-            licensed_users: Some(10),
-            active_users: None,
-            livehub_active_users: None,
-            livehub_simple_users: None,
+            users: UserCounts {
+                licensed: Some(10),
+                ..UserCounts::default()
+            },
         }
     }
 

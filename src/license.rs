@@ -1,6 +1,9 @@
 //! Live Platform license type codes and the label values they are published under.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use crate::decode::{Customer, UserCounts};
 
 /// Every documented code with its label value. These are always exported (with zero customers
 /// when unused) so that a dashboard shows an empty type instead of a missing one.
@@ -49,36 +52,19 @@ mod tests {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     pub customers: i64,
-    pub licensed_users: Option<i64>,
-    pub active_users: Option<i64>,
-    pub livehub_active_users: Option<i64>,
-    pub livehub_simple_users: Option<i64>,
+    pub users: UserCounts,
 }
 
 /// Totals per license type code, every known code included.
-pub fn totals(customers: &[crate::decode::Customer]) -> std::collections::BTreeMap<i64, Totals> {
-    fn add(sum: &mut Option<i64>, value: Option<i64>) {
-        if let Some(value) = value {
-            *sum = Some(sum.unwrap_or(0).saturating_add(value));
-        }
-    }
-    let mut by_type: std::collections::BTreeMap<i64, Totals> = KNOWN
+pub fn totals(customers: &[Customer]) -> BTreeMap<i64, Totals> {
+    let mut by_type: BTreeMap<i64, Totals> = KNOWN
         .iter()
         .map(|(code, _)| (*code, Totals::default()))
         .collect();
     for customer in customers {
         let totals = by_type.entry(customer.license_type).or_default();
         totals.customers += 1;
-        add(&mut totals.licensed_users, customer.licensed_users);
-        add(&mut totals.active_users, customer.active_users);
-        add(
-            &mut totals.livehub_active_users,
-            customer.livehub_active_users,
-        );
-        add(
-            &mut totals.livehub_simple_users,
-            customer.livehub_simple_users,
-        );
+        totals.users.add(&customer.users);
     }
     by_type
 }
@@ -86,7 +72,6 @@ pub fn totals(customers: &[crate::decode::Customer]) -> std::collections::BTreeM
 #[cfg(test)]
 mod totals_tests {
     use super::*;
-    use crate::decode::Customer;
 
     fn customer(
         license_type: i64,
@@ -99,10 +84,11 @@ mod totals_tests {
             full_name: "".into(),
             license_type,
             ms_tenant_id: None,
-            licensed_users: licensed,
-            active_users: active,
-            livehub_active_users: None,
-            livehub_simple_users: None,
+            users: UserCounts {
+                licensed,
+                active,
+                ..UserCounts::default()
+            },
         }
     }
 
@@ -119,13 +105,15 @@ mod totals_tests {
             by_type[&2],
             Totals {
                 customers: 2,
-                licensed_users: Some(70),
-                active_users: Some(1),
-                ..Totals::default()
+                users: UserCounts {
+                    licensed: Some(70),
+                    active: Some(1),
+                    ..UserCounts::default()
+                },
             }
         );
-        assert_eq!(by_type[&0].licensed_users, None);
-        assert_eq!(by_type[&0].active_users, Some(1));
+        assert_eq!(by_type[&0].users.licensed, None);
+        assert_eq!(by_type[&0].users.active, Some(1));
         assert_eq!(by_type[&7].customers, 1);
         for (code, _) in KNOWN {
             assert!(by_type.contains_key(&code), "type {code} always present");

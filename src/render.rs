@@ -4,7 +4,7 @@
 //! completes, so a scrape just copies these bytes. Lines are grouped by metric family so that
 //! several platforms can be interleaved under one `# HELP`/`# TYPE` header per family.
 
-use crate::decode::Customer;
+use crate::decode::{Customer, UserCounts};
 use crate::license;
 
 /// A metric family published from poll data. All are gauges.
@@ -111,13 +111,7 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
         );
         info.extend_from_slice(b"} 1\n");
 
-        let counts = [
-            customer.licensed_users,
-            customer.active_users,
-            customer.livehub_active_users,
-            customer.livehub_simple_users,
-        ];
-        push_counts(&mut out, CUSTOMER_COUNTS, &labels, counts);
+        push_counts(&mut out, CUSTOMER_COUNTS, &labels, &customer.users);
     }
 
     for (code, totals) in license::totals(customers) {
@@ -131,21 +125,15 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
             &labels,
             totals.customers,
         );
-        let sums = [
-            totals.licensed_users,
-            totals.active_users,
-            totals.livehub_active_users,
-            totals.livehub_simple_users,
-        ];
-        push_counts(&mut out, LICENSE_TYPE_COUNTS, &labels, sums);
+        push_counts(&mut out, LICENSE_TYPE_COUNTS, &labels, &totals.users);
     }
     out
 }
 
 /// Writes the four user counts (licensed, active, LiveHub active, LiveHub simple) into the four
 /// consecutive families starting at `first`; a `None` count gets no sample at all.
-fn push_counts(out: &mut RenderedFamilies, first: usize, labels: &[u8], counts: [Option<i64>; 4]) {
-    for (offset, count) in counts.into_iter().enumerate() {
+fn push_counts(out: &mut RenderedFamilies, first: usize, labels: &[u8], counts: &UserCounts) {
+    for (offset, count) in counts.as_array().into_iter().enumerate() {
         if let Some(value) = count {
             let family = first + offset;
             push_sample(&mut out[family], FAMILIES[family].name, labels, value);
@@ -193,10 +181,12 @@ mod tests {
             full_name: "24124 walter pro".into(),
             license_type: 2,
             ms_tenant_id: Some("c524b5f5".into()),
-            licensed_users: Some(20),
-            active_users: Some(1),
-            livehub_active_users: None,
-            livehub_simple_users: Some(5),
+            users: UserCounts {
+                licensed: Some(20),
+                active: Some(1),
+                livehub_active: None,
+                livehub_simple: Some(5),
+            },
         }
     }
 
