@@ -1,7 +1,6 @@
 //! Wiring: one poller per platform feeding the snapshots that the HTTP server exposes, and an
 //! orderly stop when asked.
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,13 +10,17 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::ApiClient;
-use crate::config::{Config, PlatformConfig};
+use crate::client::{ApiClient, ClientError};
+use crate::config::{AuthConfig, Config, PlatformConfig};
 use crate::exposition::{Encoding, Exposition};
 use crate::health::HealthMetrics;
+use crate::listener::{self, Limits};
 use crate::poller::Poller;
+use crate::secret::SecretSource;
 use crate::server;
 use crate::snapshot::PlatformSlot;
+use crate::web_auth::WebGuard;
+use crate::web_reload::{WebConfigWatch, WebLoadError};
 
 /// How long in-flight scrapes may take to finish once a stop was requested.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -32,8 +35,10 @@ pub enum AppError {
     #[error("platform {platform}: cannot set up the HTTP client: {source}")]
     Client {
         platform: String,
-        source: reqwest::Error,
+        source: ClientError,
     },
+    #[error(transparent)]
+    WebConfig(#[from] WebLoadError),
     #[error("HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -55,6 +60,7 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
                 "base_url is plain http://: credentials and customer data travel unencrypted"
             );
         }
+        warn_about_exposure(platform);
         let client = ApiClient::new(platform).map_err(|source| AppError::Client {
             platform: platform.name.clone(),
             source,
@@ -74,6 +80,41 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
     })
 }
 
+/// Settings that work but weaken security, logged at every start so that they are not forgotten.
+fn warn_about_exposure(platform: &PlatformConfig) {
+    if platform.tls.insecure_skip_verify {
+        tracing::warn!(
+            platform = %platform.name,
+            "tls.insecure_skip_verify is set: the API's certificate is not checked, so anyone on \
+             the path can read the credentials and the customer data"
+        );
+    }
+    let secret: Option<&SecretSource> = match &platform.auth {
+        AuthConfig::None => None,
+        AuthConfig::Bearer { token } => Some(token),
+        AuthConfig::OAuth2(oauth) => Some(&oauth.client_secret),
+    };
+    if let Some(warning) = secret.and_then(SecretSource::exposure) {
+        tracing::warn!(platform = %platform.name, "{warning}");
+    }
+}
+
+/// The web configuration file, if any, loaded and checked: TLS material included.
+fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
+    match &config.server.web_config_file {
+        Some(path) => WebConfigWatch::load(path),
+        None => Ok(WebConfigWatch::none()),
+    }
+}
+
+/// Everything start-up checks short of binding the port: the HTTP clients (with their TLS
+/// files) and the web configuration. For `--check-config`.
+pub fn check(config: &Config) -> Result<(), AppError> {
+    pipeline(&config.platforms)?;
+    web_config(config)?;
+    Ok(())
+}
+
 /// Plain http to loopback (the demo, a local tunnel) exposes nothing on the wire.
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host_str() {
@@ -89,6 +130,8 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 pub struct App {
     listener: TcpListener,
     pipeline: Pipeline,
+    web: Arc<WebConfigWatch>,
+    server: crate::config::ServerConfig,
 }
 
 impl App {
@@ -96,11 +139,17 @@ impl App {
     /// before any poll is made.
     pub async fn bind(config: &Config) -> Result<Self, AppError> {
         let pipeline = pipeline(&config.platforms)?;
+        let web = Arc::new(web_config(config)?);
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| AppError::Bind { addr, source })?;
-        Ok(Self { listener, pipeline })
+        Ok(Self {
+            listener,
+            pipeline,
+            web,
+            server: config.server.clone(),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -120,29 +169,25 @@ impl App {
         for poller in pollers {
             tasks.spawn(poller.run(shutdown.clone()));
         }
-        let serve = axum::serve(self.listener, server::router(exposition))
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let mut server = tokio::spawn(serve.into_future());
-        let result = tokio::select! {
-            result = &mut server => result,
-            _ = shutdown.cancelled() => {
-                match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; closing them");
-                        server.abort();
-                        Ok(Ok(()))
-                    }
-                }
-            }
+        let guard = Arc::new(WebGuard::new(self.web.clone()));
+        let router = server::router(exposition, guard, self.server.request_timeout);
+        let limits = Limits {
+            header_read_timeout: self.server.header_read_timeout,
+            max_connections: self.server.max_connections,
+            shutdown_grace: SHUTDOWN_GRACE,
         };
+        let result = tokio::spawn(listener::serve(
+            self.listener,
+            router,
+            self.web,
+            limits,
+            shutdown.clone(),
+        ))
+        .await;
         shutdown.cancel();
         tasks.shutdown().await;
-        match result {
-            Ok(served) => served.map_err(AppError::Serve),
-            // The server task never panics by design; if it did, say so rather than hide it.
-            Err(join) => Err(AppError::Serve(std::io::Error::other(join))),
-        }
+        // The server task never panics by design; if it did, say so rather than hide it.
+        result.map_err(|join| AppError::Serve(std::io::Error::other(join)))
     }
 }
 

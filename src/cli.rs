@@ -44,6 +44,10 @@ pub struct Cli {
     /// Address to listen on, overriding server.listen.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<SocketAddr>,
+    /// Web configuration file (exporter-toolkit format: TLS, basic auth, headers), overriding
+    /// server.web_config_file.
+    #[arg(long = "web.config.file", value_name = "PATH")]
+    pub web_config_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +98,11 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     if let Some(addr) = cli.listen_address {
         config.server.listen = addr;
     }
+    if let Some(path) = cli.web_config_file {
+        config.server.web_config_file = Some(path);
+    }
     if cli.check_config {
+        app::check(&config)?;
         println!(
             "configuration is valid: {} platform(s), listening on {}",
             config.platforms.len(),

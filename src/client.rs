@@ -10,9 +10,10 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::auth::{AuthError, Authenticator};
-use crate::config::PlatformConfig;
+use crate::config::{ClientTlsConfig, PlatformConfig};
 use crate::health::ErrorReason;
 use crate::http::{self, BodyError};
+use crate::tls::{self, TlsError};
 
 /// Error bodies are only read for their problem-details title and trace id.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
@@ -82,6 +83,20 @@ impl Problem {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{key}: {source}")]
+    Tls { key: &'static str, source: TlsError },
+    #[error("{key}: cannot read {path}: {source}")]
+    Read {
+        key: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", http::describe(.0))]
+    Build(#[source] reqwest::Error),
+}
+
 pub struct ApiClient {
     http: reqwest::Client,
     customers_url: Url,
@@ -89,6 +104,39 @@ pub struct ApiClient {
     auth: Authenticator,
     timeout: Duration,
     max_response_bytes: u64,
+}
+
+/// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
+fn with_tls(
+    mut builder: reqwest::ClientBuilder,
+    config: &ClientTlsConfig,
+) -> Result<reqwest::ClientBuilder, ClientError> {
+    if let Some(ca_file) = &config.ca_file {
+        let roots = tls::read_certificates(ca_file).map_err(|source| ClientError::Tls {
+            key: "tls.ca_file",
+            source,
+        })?;
+        for root in roots {
+            let root = reqwest::Certificate::from_der(&root).map_err(ClientError::Build)?;
+            builder = builder.add_root_certificate(root);
+        }
+    }
+    if let Some(client) = &config.client_cert {
+        // reqwest takes the chain and the key as one PEM text.
+        let read = |key, path: &std::path::Path| {
+            std::fs::read(path).map_err(|source| ClientError::Read {
+                key,
+                path: path.to_owned(),
+                source,
+            })
+        };
+        let mut pem = read("tls.cert_file", &client.cert_file)?;
+        pem.push(b'\n');
+        pem.extend(read("tls.key_file", &client.key_file)?);
+        let identity = reqwest::Identity::from_pem(&pem).map_err(ClientError::Build)?;
+        builder = builder.identity(identity);
+    }
+    Ok(builder.danger_accept_invalid_certs(config.insecure_skip_verify))
 }
 
 /// `{base_url}/api/v3/customer`, whether or not the base URL ends with a slash.
@@ -105,11 +153,19 @@ fn is_refusal(status: StatusCode) -> bool {
 }
 
 impl ApiClient {
-    pub fn new(config: &PlatformConfig) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    pub fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
+        // The default redirect policy is kept: it follows at most 10 and drops Authorization
+        // (and cookies) whenever a redirect leaves the original host and port.
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.timeout)
-            .build()?;
+            .connect_timeout(config.timeout);
+        builder = with_tls(builder, &config.tls)?;
+        if let Some(proxy) = &config.proxy_url {
+            // An explicit proxy comes before the environment's, which reqwest reads by itself.
+            builder =
+                builder.proxy(reqwest::Proxy::all(proxy.clone()).map_err(ClientError::Build)?);
+        }
+        let http = builder.build().map_err(ClientError::Build)?;
         Ok(Self {
             http,
             customers_url: customers_url(&config.base_url),

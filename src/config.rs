@@ -11,6 +11,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::secret::SecretSource;
+use crate::tls;
 
 /// Default listen port: marked free on the Prometheus default port allocations list when chosen.
 pub const DEFAULT_PORT: u16 = 9612;
@@ -20,6 +21,14 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// A client sends a request's headers in milliseconds; ten seconds covers a slow network and
+/// frees a connection held open by a client trickling bytes (slowloris).
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Handlers answer from memory; only a basic-auth check under load takes measurable time.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A few Prometheus servers, a browser or two and the probes need a handful; the bound keeps a
+/// connection flood from exhausting file descriptors.
+const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,12 +40,21 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// exporter-toolkit web configuration: TLS, basic auth, headers.
+    pub web_config_file: Option<PathBuf>,
+    pub header_read_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
+            web_config_file: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -72,6 +90,26 @@ pub struct PlatformConfig {
     pub channel_id: Option<i64>,
     pub max_response_bytes: u64,
     pub auth: AuthConfig,
+    pub tls: ClientTlsConfig,
+    /// Proxy for every request of this platform, token requests included; without it the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` environment variables apply.
+    pub proxy_url: Option<Url>,
+}
+
+/// `[platforms.tls]`: how the API's (and token endpoint's) certificates are checked, and the
+/// client certificate to present.
+#[derive(Debug, Clone, Default)]
+pub struct ClientTlsConfig {
+    /// Extra trusted roots, on top of the built-in ones.
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<ClientCertificate>,
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientCertificate {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
 }
 
 impl PlatformConfig {
@@ -86,6 +124,8 @@ impl PlatformConfig {
             channel_id: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             auth,
+            tls: ClientTlsConfig::default(),
+            proxy_url: None,
         }
     }
 }
@@ -179,6 +219,10 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawServer {
     listen: Option<String>,
+    web_config_file: Option<PathBuf>,
+    header_read_timeout: Option<String>,
+    request_timeout: Option<String>,
+    max_connections: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,6 +243,17 @@ struct RawPlatform {
     channel_id: Option<i64>,
     max_response_bytes: Option<u64>,
     auth: Option<RawAuth>,
+    tls: Option<RawClientTls>,
+    proxy_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClientTls {
+    ca_file: Option<PathBuf>,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    insecure_skip_verify: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,17 +272,7 @@ struct RawAuth {
 
 impl RawConfig {
     fn validate(self) -> Result<Config, ConfigError> {
-        let server = match self.server.listen {
-            None => ServerConfig::default(),
-            Some(listen) => ServerConfig {
-                listen: listen.parse().map_err(|_| {
-                    invalid(
-                        "server.listen",
-                        format!("{listen:?} is not an address such as \"0.0.0.0:{DEFAULT_PORT}\""),
-                    )
-                })?,
-            },
-        };
+        let server = self.server.validate()?;
         let log = self.log.validate()?;
         if self.platforms.is_empty() {
             return Err(invalid(
@@ -255,6 +300,78 @@ impl RawConfig {
             server,
             log,
             platforms,
+        })
+    }
+}
+
+impl RawServer {
+    fn validate(self) -> Result<ServerConfig, ConfigError> {
+        let defaults = ServerConfig::default();
+        let listen = match self.listen {
+            None => defaults.listen,
+            Some(listen) => listen.parse().map_err(|_| {
+                invalid(
+                    "server.listen",
+                    format!("{listen:?} is not an address such as \"0.0.0.0:{DEFAULT_PORT}\""),
+                )
+            })?,
+        };
+        let positive = |value: Option<String>, key: &str, default: Duration| {
+            let value = duration(value, key)?.unwrap_or(default);
+            if value.is_zero() {
+                return Err(invalid(key, "must be greater than zero"));
+            }
+            Ok(value)
+        };
+        let max_connections = self.max_connections.unwrap_or(defaults.max_connections);
+        if max_connections == 0 {
+            return Err(invalid("server.max_connections", "must be at least 1"));
+        }
+        Ok(ServerConfig {
+            listen,
+            // Read and checked by the server at start-up (and by --check-config).
+            web_config_file: self.web_config_file,
+            header_read_timeout: positive(
+                self.header_read_timeout,
+                "server.header_read_timeout",
+                defaults.header_read_timeout,
+            )?,
+            request_timeout: positive(
+                self.request_timeout,
+                "server.request_timeout",
+                defaults.request_timeout,
+            )?,
+            max_connections,
+        })
+    }
+}
+
+impl RawClientTls {
+    /// Files are read now, so that a wrong path or a file that is not PEM stops start-up.
+    fn validate(self, at: &str) -> Result<ClientTlsConfig, ConfigError> {
+        let key = |field: &str| format!("{at}.{field}");
+        if let Some(ca_file) = &self.ca_file {
+            tls::read_certificates(ca_file).map_err(|e| invalid(key("ca_file"), e.to_string()))?;
+        }
+        let client_cert = match (self.cert_file, self.key_file) {
+            (None, None) => None,
+            (Some(cert_file), Some(key_file)) => {
+                tls::read_certificates(&cert_file)
+                    .map_err(|e| invalid(key("cert_file"), e.to_string()))?;
+                tls::read_private_key(&key_file)
+                    .map_err(|e| invalid(key("key_file"), e.to_string()))?;
+                Some(ClientCertificate {
+                    cert_file,
+                    key_file,
+                })
+            }
+            (Some(_), None) => return Err(invalid(key("key_file"), "is required with cert_file")),
+            (None, Some(_)) => return Err(invalid(key("cert_file"), "is required with key_file")),
+        };
+        Ok(ClientTlsConfig {
+            ca_file: self.ca_file,
+            client_cert,
+            insecure_skip_verify: self.insecure_skip_verify.unwrap_or(false),
         })
     }
 }
@@ -350,6 +467,25 @@ impl RawPlatform {
             ));
         }
         let auth = required(self.auth, &key("auth"))?.validate(&key("auth"))?;
+        let tls = self
+            .tls
+            .map(|tls| tls.validate(&key("tls")))
+            .transpose()?
+            .unwrap_or_default();
+        let proxy_url = self
+            .proxy_url
+            .map(|proxy| {
+                // Checked before url() so that the message fits: proxy credentials would be
+                // printed wherever the URL is (Debug output, error messages).
+                if Url::parse(&proxy).is_ok_and(|u| !u.username().is_empty() || u.password().is_some()) {
+                    return Err(invalid(
+                        key("proxy_url"),
+                        "must not contain credentials: use a proxy that authenticates the exporter's address",
+                    ));
+                }
+                url(&proxy, &key("proxy_url"))
+            })
+            .transpose()?;
         Ok(PlatformConfig {
             name,
             base_url,
@@ -359,6 +495,8 @@ impl RawPlatform {
             channel_id: self.channel_id,
             max_response_bytes,
             auth,
+            tls,
+            proxy_url,
         })
     }
 }
@@ -644,6 +782,31 @@ mod tests {
                 "platforms[0].auth.tenant_id",
             ),
             (format!("[server]\nlisten = \"nowhere\"\n{MINIMAL}"), "server.listen"),
+            (format!("[server]\nmax_connections = 0\n{MINIMAL}"), "server.max_connections"),
+            (
+                format!("[server]\nheader_read_timeout = \"0s\"\n{MINIMAL}"),
+                "server.header_read_timeout",
+            ),
+            (
+                format!("[server]\nrequest_timeout = \"soon\"\n{MINIMAL}"),
+                "server.request_timeout",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "proxy_url = \"socks5://p:1080\"\n[platforms.auth]"),
+                "platforms[0].proxy_url",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "proxy_url = \"http://u:pw@p:3128\"\n[platforms.auth]"),
+                "platforms[0].proxy_url",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\nca_file = \"/nonexistent/ca.pem\"\n"),
+                "platforms[0].tls.ca_file",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\ncert_file = \"/nonexistent/c.pem\"\n"),
+                "platforms[0].tls.key_file",
+            ),
             (format!("[log]\nformat = \"xml\"\n{MINIMAL}"), "log.format"),
             (format!("{MINIMAL}\n{MINIMAL}"), "platforms[1].name"),
             ("[server]\n".to_owned(), "platforms"),
@@ -655,6 +818,37 @@ mod tests {
                 "expected an error naming {key}, got {message:?}"
             );
         }
+    }
+
+    #[test]
+    fn server_limits_web_config_proxy_and_tls_keys_are_read() {
+        let config = load_str(&format!(
+            "[server]\nweb_config_file = \"/etc/x/web.yml\"\nheader_read_timeout = \"5s\"\n\
+             request_timeout = \"1m\"\nmax_connections = 8\n{}\n[platforms.tls]\n\
+             insecure_skip_verify = true\n",
+            MINIMAL.replace(
+                "[platforms.auth]",
+                "proxy_url = \"http://proxy.example:3128\"\n[platforms.auth]"
+            )
+        ))
+        .unwrap();
+        assert_eq!(
+            config.server.web_config_file.as_deref(),
+            Some(Path::new("/etc/x/web.yml"))
+        );
+        assert_eq!(config.server.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(config.server.request_timeout, Duration::from_secs(60));
+        assert_eq!(config.server.max_connections, 8);
+        let platform = &config.platforms[0];
+        assert_eq!(
+            platform.proxy_url.as_ref().map(Url::as_str),
+            Some("http://proxy.example:3128/")
+        );
+        assert!(platform.tls.insecure_skip_verify);
+        let defaults = load_str(MINIMAL).unwrap();
+        assert_eq!(defaults.server.web_config_file, None);
+        assert_eq!(defaults.server.max_connections, 64);
+        assert!(!defaults.platforms[0].tls.insecure_skip_verify);
     }
 
     #[test]

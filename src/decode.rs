@@ -690,6 +690,17 @@ mod tests {
     }
 
     #[test]
+    fn integral_floats_up_to_2_pow_53_are_read_exactly() {
+        // Without serde_json's float_roundtrip, this one reads as ...982.
+        let decoded = decode(
+            r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":7259425262691983.0},
+                {"UmpCustomerGuid":"b","LicenseType":0,"ActiveUserCount":9007199254740992.0}]"#,
+        );
+        assert_eq!(decoded.customers[0].users.active, Some(7_259_425_262_691_983));
+        assert_eq!(decoded.customers[1].users.active, Some(9_007_199_254_740_992));
+    }
+
+    #[test]
     fn huge_and_negative_numbers_are_handled_without_overflow() {
         let decoded = decode(
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":18446744073709551615},

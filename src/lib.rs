@@ -2,7 +2,9 @@
 //! publishes per-customer and per-license-type gauges.
 //!
 //! Data flows one way: [`config`] → [`client`] (with [`auth`]) → [`poller`] → [`decode`] →
-//! [`snapshot`] (rendered by [`render`]) → [`exposition`] → [`server`].
+//! [`snapshot`] (rendered by [`render`]) → [`exposition`] → [`server`], which [`listener`]
+//! serves behind the [`web_config`] file's TLS ([`tls`]) and basic auth ([`web_auth`]),
+//! reloaded by [`web_reload`].
 
 pub mod app;
 pub mod auth;
@@ -16,6 +18,7 @@ pub mod health;
 pub mod healthcheck;
 pub mod http;
 pub mod license;
+pub mod listener;
 pub mod mock;
 pub mod poller;
 pub mod render;
@@ -23,3 +26,7 @@ pub mod secret;
 pub mod server;
 pub mod snapshot;
 pub mod telemetry;
+pub mod tls;
+pub mod web_auth;
+pub mod web_config;
+pub mod web_reload;

@@ -27,6 +27,18 @@ pub enum SecretError {
 }
 
 impl SecretSource {
+    /// Why the file is exposed to other local users, if it is: readable by others, or by a
+    /// group that is not the exporter's own (a Kubernetes `fsGroup` or a systemd credential's
+    /// group is its own). `None` for variables and inline secrets, and for files that are fine
+    /// or cannot be inspected (reading them reports that).
+    pub fn exposure(&self) -> Option<String> {
+        let SecretSource::File(path) = self else {
+            return None;
+        };
+        let metadata = std::fs::metadata(path).ok()?;
+        exposure(path, &metadata)
+    }
+
     /// Reads the secret, trimming the trailing newline that editors and `echo` leave behind.
     pub fn read(&self) -> Result<SecretString, SecretError> {
         match self {
@@ -48,6 +60,31 @@ impl SecretSource {
             SecretSource::Inline(secret) => Ok(secret.clone()),
         }
     }
+}
+
+#[cfg(unix)]
+fn exposure(path: &std::path::Path, metadata: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = metadata.permissions().mode();
+    // SAFETY: getegid has no preconditions and cannot fail.
+    let own_group = metadata.gid() == unsafe { libc::getegid() };
+    let readers = if mode & 0o004 != 0 {
+        "every local user"
+    } else if mode & 0o040 != 0 && !own_group {
+        "its group"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "secret file {} (mode {:o}) is readable by {readers}; chmod 0400 it, owned by the exporter's user",
+        path.display(),
+        mode & 0o777
+    ))
+}
+
+#[cfg(not(unix))]
+fn exposure(_: &std::path::Path, _: &std::fs::Metadata) -> Option<String> {
+    None
 }
 
 #[cfg(test)]
@@ -79,6 +116,31 @@ mod tests {
             .read()
             .unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/secret"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_readable_by_others_is_reported_and_a_private_one_is_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "s3cret").unwrap();
+        let source = SecretSource::File(file.path().to_path_buf());
+        let chmod = |mode| {
+            std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        chmod(0o644);
+        let warning = source.exposure().expect("0644 is readable by everyone");
+        assert!(
+            warning.contains("every local user") && warning.contains("644"),
+            "{warning}"
+        );
+        assert!(!warning.contains("s3cret"));
+        chmod(0o600);
+        assert_eq!(source.exposure(), None);
+        // The file's group is the test's own group: group-readable is the Kubernetes fsGroup case.
+        chmod(0o640);
+        assert_eq!(source.exposure(), None);
+        assert_eq!(SecretSource::Env("X".into()).exposure(), None);
     }
 
     #[test]

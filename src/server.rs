@@ -1,33 +1,54 @@
-//! The HTTP endpoints: `/metrics`, `/-/healthy`, `/-/ready` and a landing page.
+//! The HTTP endpoints: `/metrics`, `/-/healthy`, `/-/ready` and a landing page, behind the web
+//! configuration's authentication and headers and a deadline per request.
+//!
+//! Only these four paths exist, each for GET and HEAD: anything else is 404 (there is no file
+//! serving, so no path can reach the file system) and other methods are 405.
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, Response};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
 use crate::exposition::{CONTENT_TYPE, Encoding, Exposition, Payload};
+use crate::web_auth::{self, WebGuard};
 
 /// Liveness: 200 while the process serves (also what the `healthcheck` subcommand asks).
 pub const HEALTHY_PATH: &str = "/-/healthy";
 /// Readiness: 200 once every platform has been polled successfully.
 pub const READY_PATH: &str = "/-/ready";
 
-pub fn router(exposition: Arc<Exposition>) -> Router {
+/// The endpoints; `request_timeout` bounds each request's handling, authentication included.
+pub fn router(
+    exposition: Arc<Exposition>,
+    guard: Arc<WebGuard>,
+    request_timeout: Duration,
+) -> Router {
     Router::new()
         .route("/", get(landing))
         .route("/metrics", get(metrics))
         .route(HEALTHY_PATH, get(healthy))
         .route(READY_PATH, get(ready))
         .with_state(exposition)
+        .layer(middleware::from_fn_with_state(guard, web_auth::guard))
+        .layer(middleware::from_fn_with_state(request_timeout, deadline))
+}
+
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "Request timed out\n").into_response(),
+    }
 }
 
 async fn metrics(State(exposition): State<Arc<Exposition>>, headers: HeaderMap) -> Response {

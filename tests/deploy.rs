@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::demo::{BINARY, Demo, Log};
+use common::demo::{BINARY, Demo, Log, run_healthcheck};
 use liveplatform_exporter::config::{Config, DEFAULT_PORT};
 use liveplatform_exporter::healthcheck;
 use serde::Deserialize;
@@ -82,19 +82,6 @@ fn rule_job_names() -> BTreeSet<String> {
 // ---------------------------------------------------------------------------------------------
 // Running the exporter and its health check
 
-/// `liveplatform-exporter healthcheck --url URL`, run off the async runtime so that servers in
-/// this process keep answering while it waits.
-async fn healthcheck(url: String) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BINARY)
-            .args(["healthcheck", "--url", &url])
-            .output()
-            .expect("the exporter binary runs")
-    })
-    .await
-    .unwrap()
-}
-
 /// An address where nothing listens: one the system just handed out and took back.
 fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -110,13 +97,13 @@ async fn healthcheck_exits_0_against_a_running_demo_exporter() {
     let mut url = healthcheck::default_url();
     let port = demo.addr.rsplit_once(':').unwrap().1.parse().unwrap();
     url.set_port(Some(port)).unwrap();
-    let output = healthcheck(url.to_string()).await;
+    let output = run_healthcheck(url.to_string()).await;
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
 #[tokio::test]
 async fn healthcheck_exits_1_when_nothing_listens() {
-    let output = healthcheck(closed_port_url()).await;
+    let output = run_healthcheck(closed_port_url()).await;
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("refused"), "the reason is given: {stderr}");
@@ -131,7 +118,7 @@ async fn healthcheck_exits_1_on_any_status_but_200() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let output = healthcheck(format!("{}/-/healthy", server.uri())).await;
+    let output = run_healthcheck(format!("{}/-/healthy", server.uri())).await;
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("503"));
 }
@@ -141,7 +128,7 @@ async fn healthcheck_gives_up_on_an_exporter_that_never_answers() {
     // Connections complete in the kernel's backlog, but nothing ever reads or answers them.
     let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let started = Instant::now();
-    let output = healthcheck(format!("http://{}/-/healthy", hung.local_addr().unwrap())).await;
+    let output = run_healthcheck(format!("http://{}/-/healthy", hung.local_addr().unwrap())).await;
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(
         started.elapsed() < Duration::from_secs(10),

@@ -1,7 +1,7 @@
 //! The built binary serving its demo data, as an operator starts it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -114,4 +114,17 @@ impl Drop for Demo {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `liveplatform-exporter healthcheck --url URL`, run off the async runtime so that servers in
+/// this process keep answering while it waits.
+pub async fn run_healthcheck(url: String) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(BINARY)
+            .args(["healthcheck", "--url", &url])
+            .output()
+            .expect("the exporter binary runs")
+    })
+    .await
+    .unwrap()
 }

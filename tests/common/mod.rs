@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses its own subset of these helpers
 
 pub mod demo;
+pub mod pki;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -42,7 +43,11 @@ pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
 }
 
 pub async fn spawn_app(platforms: Vec<PlatformConfig>) -> TestApp {
-    let mut config = Config::with_platforms(platforms);
+    spawn_with(Config::with_platforms(platforms)).await
+}
+
+/// `config` served on an ephemeral loopback port, whatever its `server.listen`.
+pub async fn spawn_with(mut config: Config) -> TestApp {
     config.server.listen = "127.0.0.1:0".parse().unwrap();
     let app = App::bind(&config).await.expect("exporter starts");
     let addr = app.local_addr();
