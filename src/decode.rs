@@ -696,8 +696,14 @@ mod tests {
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":7259425262691983.0},
                 {"UmpCustomerGuid":"b","LicenseType":0,"ActiveUserCount":9007199254740992.0}]"#,
         );
-        assert_eq!(decoded.customers[0].users.active, Some(7_259_425_262_691_983));
-        assert_eq!(decoded.customers[1].users.active, Some(9_007_199_254_740_992));
+        assert_eq!(
+            decoded.customers[0].users.active,
+            Some(7_259_425_262_691_983)
+        );
+        assert_eq!(
+            decoded.customers[1].users.active,
+            Some(9_007_199_254_740_992)
+        );
     }
 
     #[test]
