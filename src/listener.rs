@@ -65,6 +65,11 @@ pub async fn serve(
             },
             _ = shutdown.cancelled() => break,
         };
+        // A response goes out as several chunks (shared, pre-rendered pieces); without
+        // TCP_NODELAY the last small one can wait for a delayed ACK, 40 ms on Linux.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot disable Nagle's algorithm");
+        }
         let tls = web.current().tls.clone();
         let router = router.clone();
         let watcher = graceful.watcher();

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::background;
 use crate::client::{ApiClient, FetchError};
 use crate::decode::{self, DecodeError, SkipReason};
 use crate::health::{ErrorReason, PlatformHealth};
@@ -150,14 +151,10 @@ impl Poller {
         let body = self.client.fetch_customers().await?;
         let platform = self.slot.name.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
-        // on a blocking thread, so that scrapes keep being answered meanwhile.
+        // off the async threads and below them in priority, so scrapes keep being answered.
         let previous = self.known_ids.clone();
         let prepared =
-            tokio::task::spawn_blocking(move || prepare(&platform, &body, previous.as_deref()))
-                .await
-                // A blocking task is only cancelled at runtime shutdown, when this task is dropped
-                // before it could see that; what is left is a panic, passed on as it is.
-                .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()));
+            background::run(move || prepare(&platform, &body, previous.as_deref())).await;
         Ok(prepared?)
     }
 
