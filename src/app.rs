@@ -66,6 +66,12 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
             source,
         })?;
         let slot = Arc::new(PlatformSlot::new(&platform.name, platform.stale_after));
+        health.settings(
+            &platform.name,
+            platform.poll_interval,
+            platform.timeout,
+            platform.stale_after,
+        );
         pollers.push(Poller::new(
             slot.clone(),
             client,

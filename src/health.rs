@@ -3,6 +3,8 @@
 //! These change between polls (counters, durations) and are few, so unlike the customer series
 //! they live in a `prometheus` registry and are encoded at each scrape.
 
+use std::time::Duration;
+
 use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 use crate::decode::SkipReason;
@@ -48,6 +50,9 @@ pub struct HealthMetrics {
     up: GaugeVec,
     last_success: GaugeVec,
     duration: GaugeVec,
+    poll_interval: GaugeVec,
+    poll_timeout: GaugeVec,
+    stale_after: GaugeVec,
     polls: IntCounterVec,
     errors: IntCounterVec,
     skipped: IntCounterVec,
@@ -115,6 +120,23 @@ impl HealthMetrics {
                 "liveplatform_poll_duration_seconds",
                 "Duration of the last poll, successful or not.",
             ),
+            // The platform's settings, so that alerting rules can compare against them instead
+            // of hard-coding the defaults.
+            poll_interval: gauge(
+                &registry,
+                "liveplatform_poll_interval_seconds",
+                "Configured time between polls (poll_interval).",
+            ),
+            poll_timeout: gauge(
+                &registry,
+                "liveplatform_poll_timeout_seconds",
+                "Configured limit for a whole poll (timeout).",
+            ),
+            stale_after: gauge(
+                &registry,
+                "liveplatform_stale_after_seconds",
+                "Configured age after which the platform's data is withheld (stale_after).",
+            ),
             polls: counter(
                 &registry,
                 "liveplatform_polls_total",
@@ -147,6 +169,25 @@ impl HealthMetrics {
             ),
             registry,
         }
+    }
+
+    /// Publishes a platform's poll settings.
+    pub fn settings(
+        &self,
+        name: &str,
+        interval: Duration,
+        timeout: Duration,
+        stale_after: Duration,
+    ) {
+        self.poll_interval
+            .with_label_values(&[name])
+            .set(interval.as_secs_f64());
+        self.poll_timeout
+            .with_label_values(&[name])
+            .set(timeout.as_secs_f64());
+        self.stale_after
+            .with_label_values(&[name])
+            .set(stale_after.as_secs_f64());
     }
 
     /// Handles for one platform, with every series created at zero so that `rate()` and alerts
@@ -236,6 +277,21 @@ mod tests {
             )));
         }
         assert!(text.contains("liveplatform_exporter_build_info{"));
+    }
+
+    #[test]
+    fn settings_are_published_in_seconds() {
+        let metrics = HealthMetrics::new();
+        metrics.settings(
+            "prod",
+            Duration::from_secs(300),
+            Duration::from_millis(1500),
+            Duration::from_secs(900),
+        );
+        let text = encoded(&metrics);
+        assert!(text.contains("liveplatform_poll_interval_seconds{platform=\"prod\"} 300\n"));
+        assert!(text.contains("liveplatform_poll_timeout_seconds{platform=\"prod\"} 1.5\n"));
+        assert!(text.contains("liveplatform_stale_after_seconds{platform=\"prod\"} 900\n"));
     }
 
     #[test]
