@@ -50,8 +50,14 @@ fn poll_path(c: &mut Criterion) {
                     .collect::<Vec<_>>()
             })
         });
+        let shared = bytes::Bytes::from(body.clone());
         group.bench_function("all_stages", |b| {
-            b.iter(|| poller::prepare("bench", &body, None).unwrap())
+            b.iter(|| poller::prepare("bench", shared.clone(), None).unwrap())
+        });
+        // Steady state when nothing changed: the API sent the same bytes as the last poll.
+        let (last, _) = poller::prepare("bench", shared.clone(), None).unwrap();
+        group.bench_function("unchanged_response", |b| {
+            b.iter(|| poller::prepare("bench", shared.clone(), Some(&last)).unwrap())
         });
         group.finish();
     }
@@ -62,7 +68,8 @@ fn scrape_path(c: &mut Criterion) {
         let body = customers::body(n);
         let health = Arc::new(HealthMetrics::new());
         let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
-        slot.publish(poller::prepare("bench", &body, None).unwrap().snapshot);
+        let (prepared, _) = poller::prepare("bench", body.into(), None).unwrap();
+        slot.publish(prepared.snapshot);
         let _health = health.platform("bench");
         let exposition = Exposition::new(vec![slot], health);
 

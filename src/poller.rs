@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -72,8 +73,8 @@ pub struct Poller {
     client: ApiClient,
     health: PlatformHealth,
     interval: Duration,
-    /// Customer ids of the last successful poll; `None` until there was one.
-    known_ids: Option<CustomerIds>,
+    /// The last successful poll, for the next one to compare with; `None` until there was one.
+    last: Option<Prepared>,
     healthy: bool,
 }
 
@@ -89,7 +90,7 @@ impl Poller {
             client,
             health,
             interval,
-            known_ids: None,
+            last: None,
             healthy: false,
         }
     }
@@ -119,10 +120,10 @@ impl Poller {
         let slot = self.slot.clone();
         let platform = slot.name.as_str();
         match result {
-            Ok(prepared) => {
+            Ok((prepared, changes)) => {
                 let customers = prepared.snapshot.customers;
                 let skipped = prepared.skipped.len();
-                self.publish(prepared);
+                self.publish(prepared, changes);
                 if self.healthy {
                     tracing::debug!(platform, customers, skipped, ?elapsed, "poll succeeded");
                 } else {
@@ -147,26 +148,20 @@ impl Poller {
         }
     }
 
-    async fn fetch(&self) -> Result<Prepared, PollError> {
+    async fn fetch(&self) -> Result<(Prepared, Option<Changes>), PollError> {
         let body = self.client.fetch_customers().await?;
         let platform = self.slot.name.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // off the async threads and below them in priority, so scrapes keep being answered.
-        let previous = self.known_ids.clone();
-        let prepared =
-            background::run(move || prepare(&platform, &body, previous.as_deref())).await;
+        let last = self.last.clone();
+        let prepared = background::run(move || prepare(&platform, body, last.as_ref())).await;
         Ok(prepared?)
     }
 
-    fn publish(&mut self, prepared: Prepared) {
-        let Prepared {
-            snapshot,
-            ids,
-            changes,
-            skipped,
-            repaired_escapes,
-        } = prepared;
-        for reason in &skipped {
+    fn publish(&mut self, prepared: Prepared, changes: Option<Changes>) {
+        let skipped = &prepared.skipped;
+        let repaired_escapes = prepared.repaired_escapes;
+        for reason in skipped {
             self.health.skipped(*reason);
         }
         if !skipped.is_empty() {
@@ -191,7 +186,6 @@ impl Poller {
             self.health.added.inc_by(changes.added);
             self.health.removed.inc_by(changes.removed);
         }
-        self.known_ids = Some(ids);
 
         // Health first: once the snapshot is visible (and /-/ready says so), up is already 1.
         self.health.up.set(1.0);
@@ -199,54 +193,67 @@ impl Poller {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         self.health.last_success.set(unix_time.as_secs_f64());
-        self.slot.publish(snapshot);
+        self.slot.publish(prepared.snapshot.clone());
+        self.last = Some(prepared);
     }
 }
 
-/// The set of customer ids of one poll, shared with the blocking thread of the next.
+/// The set of customer ids of one poll.
 pub type CustomerIds = Arc<HashSet<Box<str>>>;
 
 /// Customers that appeared and vanished since the previous successful poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Changes {
     pub added: u64,
     pub removed: u64,
 }
 
-/// What a successful poll publishes, computed from the response body.
+/// A successful poll: what it publishes, and what the next poll compares itself with. Cheap
+/// to clone (shared pointers and a short list).
+#[derive(Debug, Clone)]
 pub struct Prepared {
-    pub snapshot: Snapshot,
+    pub snapshot: Arc<Snapshot>,
     pub ids: CustomerIds,
-    /// `None` for the first poll, which has nothing to compare with.
-    pub changes: Option<Changes>,
     pub skipped: Vec<SkipReason>,
     pub repaired_escapes: usize,
+    /// The response it was made from.
+    body: Bytes,
 }
 
-/// The CPU-bound part of a poll, from response body to snapshot; `previous` holds the ids of
-/// the last successful poll.
+/// The CPU-bound part of a poll, from response body to snapshot. `last` is the previous
+/// successful poll: customers are compared with its, and when the API sent exactly the same
+/// bytes (customer lists change slowly) its rendered and compressed data is published again
+/// instead of being made anew. `Changes` is `None` for a first poll.
 pub fn prepare(
     platform: &str,
-    body: &[u8],
-    previous: Option<&HashSet<Box<str>>>,
-) -> Result<Prepared, DecodeError> {
-    let decoded = decode::decode_customers(body)?;
+    body: Bytes,
+    last: Option<&Prepared>,
+) -> Result<(Prepared, Option<Changes>), DecodeError> {
+    if let Some(last) = last.filter(|last| last.body == body) {
+        let unchanged = Prepared {
+            snapshot: Arc::new(last.snapshot.renewed(Instant::now())),
+            ..last.clone()
+        };
+        return Ok((unchanged, Some(Changes::default())));
+    }
+    let decoded = decode::decode_customers(&body)?;
     let ids: HashSet<Box<str>> = decoded
         .customers
         .iter()
         .map(|customer| Box::from(customer.id.as_ref()))
         .collect();
-    let changes = previous.map(|previous| Changes {
-        added: ids.iter().filter(|id| !previous.contains(*id)).count() as u64,
-        removed: previous.iter().filter(|id| !ids.contains(*id)).count() as u64,
+    let changes = last.map(|last| Changes {
+        added: ids.iter().filter(|id| !last.ids.contains(*id)).count() as u64,
+        removed: last.ids.iter().filter(|id| !ids.contains(*id)).count() as u64,
     });
-    Ok(Prepared {
-        snapshot: Snapshot::new(platform, &decoded.customers, Instant::now()),
+    let prepared = Prepared {
+        snapshot: Arc::new(Snapshot::new(platform, &decoded.customers, Instant::now())),
         ids: Arc::new(ids),
-        changes,
         skipped: decoded.skipped,
         repaired_escapes: decoded.repaired_escapes,
-    })
+        body: body.clone(),
+    };
+    Ok((prepared, changes))
 }
 
 #[cfg(test)]
@@ -254,6 +261,55 @@ mod tests {
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
+
+    fn body(ids: &[&str]) -> Bytes {
+        let records: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(r#"{{"UmpCustomerGuid":"{id}","LicenseType":2,"ActiveUserCount":1}}"#)
+            })
+            .chain(["42".to_owned()])
+            .collect();
+        Bytes::from(format!("[{}]", records.join(",")))
+    }
+
+    #[test]
+    fn an_identical_response_republishes_the_previous_data_with_a_new_time() {
+        let (first, changes) = prepare("p", body(&["a", "b"]), None).unwrap();
+        assert_eq!(changes, None, "a first poll has nothing to compare with");
+        let (again, changes) = prepare("p", body(&["a", "b"]), Some(&first)).unwrap();
+        assert_eq!(changes, Some(Changes::default()));
+        assert_eq!(
+            first.snapshot.samples(0).plain.as_ptr(),
+            again.snapshot.samples(0).plain.as_ptr(),
+            "the rendered bytes are shared, not made anew"
+        );
+        assert!(again.snapshot.succeeded_at >= first.snapshot.succeeded_at);
+        assert!(!Arc::ptr_eq(&first.snapshot, &again.snapshot));
+        assert_eq!(
+            again.skipped, first.skipped,
+            "skips are counted at every poll"
+        );
+        assert_eq!(again.skipped, [SkipReason::NotAnObject]);
+    }
+
+    #[test]
+    fn a_changed_response_is_decoded_and_compared_with_the_last() {
+        let (first, _) = prepare("p", body(&["a", "b"]), None).unwrap();
+        let (next, changes) = prepare("p", body(&["b", "c", "d"]), Some(&first)).unwrap();
+        assert_eq!(
+            changes,
+            Some(Changes {
+                added: 2,
+                removed: 1
+            })
+        );
+        assert_eq!(next.snapshot.customers, 3);
+        assert_ne!(
+            first.snapshot.samples(0).plain.as_ptr(),
+            next.snapshot.samples(0).plain.as_ptr()
+        );
+    }
 
     #[test]
     fn steady_state_waits_exactly_one_interval_without_jitter() {

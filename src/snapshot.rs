@@ -31,6 +31,15 @@ impl Snapshot {
         }
     }
 
+    /// The same data, as of a later successful poll that returned the very same response.
+    pub fn renewed(&self, succeeded_at: Instant) -> Self {
+        Self {
+            succeeded_at,
+            customers: self.customers,
+            families: self.families.clone(),
+        }
+    }
+
     /// Sample lines of the family at `index` in [`render::FAMILIES`].
     pub fn samples(&self, index: usize) -> &Encoded {
         &self.families[index]
@@ -90,9 +99,9 @@ impl PlatformSlot {
         }
     }
 
-    pub fn publish(&self, snapshot: Snapshot) {
+    pub fn publish(&self, snapshot: impl Into<Arc<Snapshot>>) {
         // The lock guards one pointer swap; a panic elsewhere cannot leave it half-written.
-        *self.latest.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(snapshot));
+        *self.latest.write().unwrap_or_else(PoisonError::into_inner) = Some(snapshot.into());
     }
 
     pub fn latest(&self) -> Option<Arc<Snapshot>> {

@@ -8,6 +8,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::Scrape;
 use liveplatform_exporter::exposition::{Encoding, Exposition};
 use liveplatform_exporter::health::HealthMetrics;
@@ -166,7 +167,8 @@ fn license_type_label(code: i64) -> String {
 
 /// The real path: body → prepared snapshot → exposition → text.
 fn scrape(body: &[u8]) -> (Scrape, usize) {
-    let prepared = poller::prepare(PLATFORM, body, None).expect("an array always decodes");
+    let (prepared, _) = poller::prepare(PLATFORM, Bytes::copy_from_slice(body), None)
+        .expect("an array always decodes");
     let skipped = prepared.skipped.len();
     let health = Arc::new(HealthMetrics::new());
     let _platform_health = health.platform(PLATFORM);
@@ -242,7 +244,7 @@ proptest! {
 
     #[test]
     fn any_bytes_either_fail_to_decode_or_render_parseable_text(body in any::<Vec<u8>>()) {
-        if poller::prepare(PLATFORM, &body, None).is_ok() {
+        if poller::prepare(PLATFORM, Bytes::copy_from_slice(&body), None).is_ok() {
             let (scrape, _) = scrape(&body);
             prop_assert!(!scrape.find("liveplatform_up", &[]).is_empty());
         }

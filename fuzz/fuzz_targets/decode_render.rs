@@ -15,7 +15,7 @@ use liveplatform_exporter::snapshot::PlatformSlot;
 use tokio::time::Instant;
 
 fuzz_target!(|body: &[u8]| {
-    let Ok(prepared) = poller::prepare("fuzz", body, None) else {
+    let Ok((prepared, _)) = poller::prepare("fuzz", body.to_vec().into(), None) else {
         return;
     };
     let health = Arc::new(HealthMetrics::new());
