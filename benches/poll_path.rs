@@ -25,7 +25,7 @@ const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 fn poll_path(c: &mut Criterion) {
     for n in SIZES {
-        let body = customers::body(n);
+        let body = customers::body(n, customers::SEED);
         let customers = decode::decode_customers(&body).unwrap().customers;
         let rendered = render::render("bench", &customers);
 
@@ -65,7 +65,7 @@ fn poll_path(c: &mut Criterion) {
 
 fn scrape_path(c: &mut Criterion) {
     for n in SIZES {
-        let body = customers::body(n);
+        let body = customers::body(n, customers::SEED);
         let health = Arc::new(HealthMetrics::new());
         let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
         let (prepared, _) = poller::prepare("bench", body.into(), None).unwrap();
