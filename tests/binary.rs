@@ -71,14 +71,10 @@ async fn promtool_accepts_the_output_for_hostile_names_and_unknown_types() {
     ]);
     let a = MockPlatform::start(customers.to_string()).await.unwrap();
     let b = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut platform = b.platform_config("down");
-        platform.base_url = format!("http://{}/", listener.local_addr().unwrap())
-            .parse()
-            .unwrap();
-        platform
-    };
+    let mut down = b.platform_config("down");
+    down.base_url = format!("http://{}/", common::closed_loopback_addr())
+        .parse()
+        .unwrap();
     let platforms = [
         a.platform_config("hostile \"platform\"\n"),
         b.platform_config("seed"),
@@ -149,7 +145,6 @@ fn the_example_config_is_valid_once_its_secret_exists() {
 #[test]
 fn once_exits_non_zero_when_a_poll_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -162,11 +157,10 @@ fn once_exits_non_zero_when_a_poll_fails() {
             [platforms.auth]
             kind = "none"
             "#,
-            listener.local_addr().unwrap()
+            common::closed_loopback_addr()
         ),
     )
     .unwrap();
-    drop(listener);
     let output = exporter(&["--config", config.to_str().unwrap(), "--once"]);
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);

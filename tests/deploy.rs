@@ -82,12 +82,9 @@ fn rule_job_names() -> BTreeSet<String> {
 // ---------------------------------------------------------------------------------------------
 // Running the exporter and its health check
 
-/// An address where nothing listens: one the system just handed out and took back.
+/// The health endpoint of an address where nothing listens.
 fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/-/healthy")
+    format!("http://{}/-/healthy", common::closed_loopback_addr())
 }
 
 #[tokio::test]

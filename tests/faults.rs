@@ -501,13 +501,7 @@ async fn chunked_body_without_a_length_is_cut_off_at_max_response_bytes() {
 
 #[tokio::test]
 async fn refused_connection_counts_connect_and_the_exporter_is_not_ready() {
-    let closed = {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("can bind a loopback port");
-        listener
-            .local_addr()
-            .expect("a bound listener has an address")
-    };
+    let closed = common::closed_loopback_addr();
     let app = spawn_app(vec![unauthenticated(PLATFORM, &format!("http://{closed}"))]).await;
 
     let scrape = app

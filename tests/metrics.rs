@@ -355,10 +355,7 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
 #[tokio::test]
 async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
     let good = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
-    let unreachable = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/tenantui", listener.local_addr().unwrap())
-    };
+    let unreachable = format!("http://{}/tenantui", common::closed_loopback_addr());
     let app = spawn_app(vec![
         fast(good.platform_config("good<b>")),
         common::unauthenticated("down", &unreachable),

@@ -17,7 +17,6 @@ mod common;
 mod monitoring;
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
@@ -89,14 +88,6 @@ fn test_config(exporter_addr: &str) -> String {
     serde_norway::to_string(&config).unwrap()
 }
 
-fn free_loopback_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
@@ -112,7 +103,7 @@ async fn start_prometheus(exporter_addr: &str) -> PrometheusServer {
     std::fs::write(&config, test_config(exporter_addr)).unwrap();
     let log = dir.path().join("prometheus.log");
     for _attempt in 0..3 {
-        let port = free_loopback_port();
+        let port = common::closed_loopback_addr().port();
         let output = File::create(&log).unwrap();
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))

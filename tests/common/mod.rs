@@ -42,6 +42,13 @@ pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
     ))
 }
 
+/// A loopback address where nothing listens: a port the system just handed out and took back.
+pub fn closed_loopback_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("can bind a loopback port")
+}
+
 pub async fn spawn_app(platforms: Vec<PlatformConfig>) -> TestApp {
     spawn_with(Config::with_platforms(platforms)).await
 }
