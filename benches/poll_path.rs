@@ -25,9 +25,11 @@ const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 fn poll_path(c: &mut Criterion) {
     for n in SIZES {
-        let body = customers::body(n, customers::SEED);
+        let list = customers::customers(n, customers::SEED);
+        let body = serde_json::to_vec(&list).unwrap();
         let customers = decode::decode_customers(&body).unwrap().customers;
-        let rendered = render::render("bench", &customers);
+        let label = render::platform_label("bench");
+        let rendered = render::render_customers(&label, customers.iter());
 
         let mut group = c.benchmark_group(format!("poll/{n}"));
         group.throughput(Throughput::Bytes(body.len() as u64));
@@ -41,7 +43,9 @@ fn poll_path(c: &mut Criterion) {
         group.bench_function("decode", |b| {
             b.iter(|| decode::decode_customers(&body).unwrap())
         });
-        group.bench_function("render", |b| b.iter(|| render::render("bench", &customers)));
+        group.bench_function("render", |b| {
+            b.iter(|| render::render_customers(&label, customers.iter()))
+        });
         group.bench_function("compress", |b| {
             b.iter(|| {
                 rendered
@@ -51,14 +55,22 @@ fn poll_path(c: &mut Criterion) {
             })
         });
         let shared = bytes::Bytes::from(body.clone());
+        // A first poll: every block decoded, rendered and compressed.
         group.bench_function("all_stages", |b| {
             b.iter(|| poller::prepare("bench", shared.clone(), None).unwrap())
         });
-        // Steady state when nothing changed: the API sent the same bytes as the last poll.
+        // Later polls: the API sent the same bytes as the last poll, or changed a few customers.
         let (last, _) = poller::prepare("bench", shared.clone(), None).unwrap();
         group.bench_function("unchanged_response", |b| {
             b.iter(|| poller::prepare("bench", shared.clone(), Some(&last)).unwrap())
         });
+        for per_mille in [1, 10] {
+            let changed =
+                bytes::Bytes::from(customers::changed_body(&list, n * per_mille / 1000, 7));
+            group.bench_function(format!("{per_mille}_per_mille_changed"), |b| {
+                b.iter(|| poller::prepare("bench", changed.clone(), Some(&last)).unwrap())
+            });
+        }
         group.finish();
     }
 }

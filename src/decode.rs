@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 /// One customer service as published. Counts are `None` where the API says null, which means
 /// "not applicable" and is exported as an absent series, never as 0. Strings borrow from the
@@ -140,55 +141,92 @@ impl From<serde_json::Error> for DecodeError {
     }
 }
 
-pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-    match decode_list(body) {
-        Ok(decoded) => Ok(decoded),
+/// The records of a response, as the bytes the API sent for each, in order. Checks that the body
+/// is one JSON array of well-formed values and nothing else; what a record holds is left to
+/// [`decode_record`], so that it can be done for only the records that changed.
+pub fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
+    let raw: Vec<&RawValue> = serde_json::from_slice(body)?;
+    Ok(raw
+        .into_iter()
+        .map(|record| record.get().as_bytes())
+        .collect())
+}
+
+/// One record of [`records`], decoded.
+#[derive(Debug)]
+pub struct Record<'a> {
+    pub customer: Result<Customer<'a>, SkipReason>,
+    /// `\uXXXX` escapes of unpaired UTF-16 surrogates replaced by U+FFFD in the customer.
+    pub repaired_escapes: usize,
+}
+
+pub fn decode_record(raw: &[u8]) -> Record<'_> {
+    match decode_one(raw) {
+        Ok(customer) => Record {
+            customer,
+            repaired_escapes: 0,
+        },
         // A .NET string may hold half a surrogate pair, which its serializers escape as a lone
-        // `\ud800`; serde_json rightly refuses it, but one odd name must not cost the poll.
-        // The repair only runs after a failure, so good bodies pay nothing for it.
-        Err(error) => match replace_lone_surrogates(body) {
-            Some((repaired, count)) => {
-                let decoded = decode_list(&repaired)?;
-                Ok(Decoded {
-                    customers: decoded
-                        .customers
-                        .into_iter()
-                        .map(Customer::into_owned)
-                        .collect(),
-                    skipped: decoded.skipped,
+        // `\ud800`; serde_json rightly refuses it, but one odd name must not cost the record.
+        // The repair only runs after a failure, so good records pay nothing for it.
+        Err(_) => match replace_lone_surrogates(raw) {
+            Some((repaired, count)) => match decode_one(&repaired) {
+                Ok(Ok(customer)) => Record {
+                    customer: Ok(customer.into_owned()),
                     repaired_escapes: count,
-                })
-            }
-            None => Err(error),
+                },
+                Ok(Err(reason)) => Record {
+                    customer: Err(reason),
+                    repaired_escapes: 0,
+                },
+                Err(_) => invalid(),
+            },
+            None => invalid(),
         },
     }
 }
 
-fn decode_list(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let mut decoded = deserializer.deserialize_seq(ListVisitor)?;
+/// A record the array scan accepted but a field of which still cannot be read.
+fn invalid() -> Record<'static> {
+    Record {
+        customer: Err(SkipReason::InvalidField),
+        repaired_escapes: 0,
+    }
+}
+
+fn decode_one(raw: &[u8]) -> Result<Result<Customer<'_>, SkipReason>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let record = RecordSeed.deserialize(&mut deserializer)?;
     deserializer.end()?;
+    Ok(record)
+}
+
+/// A whole response decoded at once: every record, duplicates dropped. The poller decodes
+/// block by block instead (see `blocks`), to the same result.
+pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    let mut decoded = Decoded::default();
+    for record in records(body)?.into_iter().map(decode_record) {
+        decoded.repaired_escapes += record.repaired_escapes;
+        match record.customer {
+            Ok(customer) => decoded.customers.push(customer),
+            Err(reason) => decoded.skipped.push(reason),
+        }
+    }
     drop_duplicates(&mut decoded);
     Ok(decoded)
 }
 
-/// Keeps the first record of each id; later ones are skipped as duplicates.
+/// Keeps the first record of each id; later ones are skipped as duplicates, counted last.
 fn drop_duplicates(decoded: &mut Decoded<'_>) {
     let mut seen = HashSet::with_capacity(decoded.customers.len());
-    let first: Vec<bool> = decoded
+    let before = decoded.customers.len();
+    decoded
         .customers
-        .iter()
-        .map(|customer| seen.insert(customer.id.as_ref()))
-        .collect();
-    drop(seen);
-    let duplicates = first.iter().filter(|first| !**first).count();
-    if duplicates > 0 {
-        let mut first = first.into_iter();
-        decoded.customers.retain(|_| first.next().unwrap_or(true));
-        decoded
-            .skipped
-            .extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
-    }
+        .retain(|customer| seen.insert(customer.id.clone()));
+    decoded.skipped.extend(std::iter::repeat_n(
+        SkipReason::DuplicateId,
+        before - decoded.customers.len(),
+    ));
 }
 
 /// Rewrites every `\uXXXX` escape of an unpaired surrogate as `\ufffd`. Returns `None` when
@@ -233,27 +271,6 @@ fn replace_lone_surrogates(body: &[u8]) -> Option<(Vec<u8>, usize)> {
         out.extend_from_slice(&body[copied..]);
         (out, count)
     })
-}
-
-struct ListVisitor;
-
-impl<'de> Visitor<'de> for ListVisitor {
-    type Value = Decoded<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of customers")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Decoded<'de>, A::Error> {
-        let mut decoded = Decoded::default();
-        while let Some(record) = seq.next_element_seed(RecordSeed)? {
-            match record {
-                Ok(customer) => decoded.customers.push(customer),
-                Err(reason) => decoded.skipped.push(reason),
-            }
-        }
-        Ok(decoded)
-    }
 }
 
 struct RecordSeed;

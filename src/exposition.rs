@@ -9,7 +9,9 @@ use std::sync::{Arc, LazyLock};
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::gzip::{Encoded, GzipBuilder, Segment};
+use flate2::Compression;
+
+use crate::gzip::{Deflater, Encoded, GzipBuilder, Segment};
 use crate::health::HealthMetrics;
 use crate::render::{FAMILIES, FAMILY_COUNT};
 use crate::snapshot::PlatformSlot;
@@ -18,12 +20,14 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// `# HELP` and `# TYPE` of each family, in both encodings, built once per process.
 static HEADERS: LazyLock<[Encoded; FAMILY_COUNT]> = LazyLock::new(|| {
+    let mut deflater = Deflater::new(Compression::fast());
     FAMILIES.each_ref().map(|family| {
-        Encoded::new(format!(
+        let text = format!(
             "# HELP {name} {help}\n# TYPE {name} gauge\n",
             name = family.name,
             help = family.help
-        ))
+        );
+        Encoded::new(text, &mut deflater)
     })
 });
 
@@ -33,23 +37,93 @@ pub enum Encoding {
     Gzip,
 }
 
-/// A scrape's body as chunks to send in order.
+/// A part of a scrape's body: one chunk, or a family's samples as the snapshot holds them.
+#[derive(Debug)]
+enum Piece {
+    One(Bytes),
+    Many(Arc<[Bytes]>),
+}
+
+/// A scrape's body as chunks to send in order. Its size does not grow with the customer count:
+/// a platform's samples are one shared piece per family, however many chunks they are in.
 #[derive(Debug)]
 pub struct Payload {
-    pub chunks: Vec<Bytes>,
+    pieces: Vec<Piece>,
+    len: usize,
 }
 
 impl Payload {
+    fn new() -> Self {
+        Self {
+            pieces: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, piece: Piece) {
+        self.len += match &piece {
+            Piece::One(chunk) => chunk.len(),
+            Piece::Many(chunks) => chunks.iter().map(Bytes::len).sum(),
+        };
+        self.pieces.push(piece);
+    }
+
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Bytes::len).sum()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len == 0
     }
 
     pub fn to_vec(&self) -> Vec<u8> {
-        self.chunks.concat()
+        let mut out = Vec::with_capacity(self.len);
+        for chunk in self.chunks() {
+            out.extend_from_slice(chunk);
+        }
+        out
+    }
+
+    /// Every chunk, in order.
+    pub fn chunks(&self) -> impl Iterator<Item = &Bytes> {
+        self.pieces.iter().flat_map(|piece| match piece {
+            Piece::One(chunk) => std::slice::from_ref(chunk),
+            Piece::Many(chunks) => chunks,
+        })
+    }
+
+    /// Consumes the payload one chunk at a time.
+    pub fn into_chunks(self) -> Chunks {
+        Chunks {
+            pieces: self.pieces.into_iter(),
+            current: None,
+        }
+    }
+}
+
+/// The chunks of a [`Payload`], each shared with the snapshot, not copied.
+pub struct Chunks {
+    pieces: std::vec::IntoIter<Piece>,
+    current: Option<(Arc<[Bytes]>, usize)>,
+}
+
+impl Iterator for Chunks {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some((chunks, next)) = &mut self.current {
+                if let Some(chunk) = chunks.get(*next) {
+                    *next += 1;
+                    return Some(chunk.clone());
+                }
+                self.current = None;
+            }
+            match self.pieces.next()? {
+                Piece::One(chunk) => return Some(chunk),
+                Piece::Many(chunks) => self.current = Some((chunks, 0)),
+            }
+        }
     }
 }
 
@@ -69,63 +143,72 @@ impl Exposition {
 
     pub fn render(&self, now: Instant, encoding: Encoding) -> Payload {
         let fresh: Vec<_> = self.slots.iter().filter_map(|s| s.fresh(now)).collect();
-        let mut pieces: Vec<&Encoded> = Vec::with_capacity(FAMILY_COUNT * (1 + fresh.len()));
-        for (index, header) in HEADERS.iter().enumerate() {
-            let samples = fresh
-                .iter()
-                .map(|snapshot| snapshot.samples(index))
-                .filter(|samples| !samples.plain.is_empty());
-            let start = pieces.len();
-            pieces.push(header);
-            pieces.extend(samples);
-            // A family no platform has samples for gets no header either.
-            if pieces.len() == start + 1 {
-                pieces.truncate(start);
-            }
-        }
         let mut health = Vec::with_capacity(16 * 1024);
         self.health.encode(&mut health);
 
-        let chunks = match encoding {
-            Encoding::Identity => pieces
+        let families = HEADERS.iter().enumerate().filter_map(|(index, header)| {
+            let samples = fresh
                 .iter()
-                .map(|piece| piece.plain.clone())
-                .chain([Bytes::from(health)])
-                .collect(),
+                .map(move |snapshot| snapshot.samples(index))
+                .filter(|samples| !samples.is_empty());
+            // A family no platform has samples for gets no header either.
+            samples
+                .clone()
+                .next()
+                .is_some()
+                .then_some((header, samples))
+        });
+        let mut payload = Payload::new();
+        match encoding {
+            Encoding::Identity => {
+                for (header, samples) in families {
+                    payload.push(Piece::One(header.plain.clone()));
+                    for samples in samples {
+                        payload.push(Piece::Many(samples.plain.clone()));
+                    }
+                }
+                payload.push(Piece::One(Bytes::from(health)));
+            }
             Encoding::Gzip => {
-                let mut gzip = GzipBuilder::with_capacity(pieces.len() + 1);
-                for piece in &pieces {
-                    gzip.push(&piece.gzip);
+                let mut gzip = GzipBuilder::with_capacity(FAMILY_COUNT * (1 + fresh.len()) + 1);
+                for (header, samples) in families {
+                    gzip.push(&header.gzip);
+                    for samples in samples {
+                        gzip.push(&samples.gzip);
+                    }
                 }
                 // Changes at every scrape: framed, not compressed.
                 gzip.push(&Segment::stored(&health));
-                gzip.finish()
+                for chunk in gzip.finish() {
+                    payload.push(Piece::One(chunk));
+                }
             }
-        };
-        Payload { chunks }
+        }
+        payload
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{Customer, UserCounts};
     use crate::snapshot::Snapshot;
     use std::io::Read;
     use std::time::Duration;
 
-    fn customer(id: &str) -> Customer<'static> {
-        Customer {
-            id: id.to_owned().into(),
-            short_name: id.to_owned().into(),
-            full_name: id.to_owned().into(),
-            license_type: 1,
-            ms_tenant_id: None,
-            users: UserCounts {
-                licensed: Some(10),
-                ..UserCounts::default()
-            },
-        }
+    /// A platform's snapshot of customers with these ids, each with 10 licensed users.
+    fn snapshot(platform: &str, ids: &[&str], succeeded_at: Instant) -> Snapshot {
+        let records: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                serde_json::json!({
+                    "UmpCustomerGuid": id, "CustomerShortName": id, "CustomerFullName": id,
+                    "LicenseType": 1, "LicensedUsersCount": 10,
+                })
+            })
+            .collect();
+        let body = serde_json::to_vec(&records).unwrap();
+        let (prepared, _) = crate::poller::prepare(platform, body.into(), None).unwrap();
+        prepared.snapshot.renewed(succeeded_at)
     }
 
     fn text(exposition: &Exposition, now: Instant) -> String {
@@ -138,8 +221,8 @@ mod tests {
         let now = Instant::now();
         let a = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
         let b = Arc::new(PlatformSlot::new("b", Duration::from_secs(60)));
-        a.publish(Snapshot::new("a", &[customer("a1")], now));
-        b.publish(Snapshot::new("b", &[customer("b1")], now));
+        a.publish(snapshot("a", &["a1"], now));
+        b.publish(snapshot("b", &["b1"], now));
         let _ = health.platform("a");
         let exposition = Exposition::new(vec![a.clone(), b.clone()], health);
 
@@ -157,11 +240,7 @@ mod tests {
             "no platform has active users, so no empty family header"
         );
 
-        b.publish(Snapshot::new(
-            "b",
-            &[customer("b1")],
-            now - Duration::from_secs(61),
-        ));
+        b.publish(snapshot("b", &["b1"], now - Duration::from_secs(61)));
         let text_later = text(&exposition, now);
         assert!(text_later.contains("platform=\"a\",customer_id=\"a1\""));
         assert!(
@@ -179,8 +258,9 @@ mod tests {
         let health = Arc::new(HealthMetrics::new());
         let now = Instant::now();
         let slot = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
-        let customers: Vec<_> = (0..500).map(|i| customer(&format!("c{i}"))).collect();
-        slot.publish(Snapshot::new("a", &customers, now));
+        let ids: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        slot.publish(snapshot("a", &ids, now));
         let _ = health.platform("a");
         let exposition = Exposition::new(vec![slot], health);
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 
 /// A piece of a deflate stream with what the gzip trailer needs to know about its input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Segment {
     data: Bytes,
     crc: u32,
@@ -25,10 +25,20 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
 const MAX_STORED_BLOCK: usize = u16::MAX as usize;
 
-impl Segment {
-    /// Compresses `data` into a segment. The work done once per poll for customer series.
-    pub fn deflate(data: &[u8], level: Compression) -> Segment {
-        let mut compress = Compress::new(level, false);
+/// Compresses segments one after another with one compressor, reset in between: setting one up
+/// costs more than compressing a small segment.
+pub struct Deflater(Compress);
+
+impl Deflater {
+    /// Level 1 ([`Compression::fast`]) for the poll path: its cost is dominated by compression,
+    /// and higher levels buy little on label-heavy text that repeats itself line after line.
+    pub fn new(level: Compression) -> Self {
+        Self(Compress::new(level, false))
+    }
+
+    pub fn segment(&mut self, data: &[u8]) -> Segment {
+        let compress = &mut self.0;
+        compress.reset();
         let mut out = Vec::with_capacity(data.len() / 4 + 64);
         loop {
             let consumed = usize::try_from(compress.total_in()).unwrap_or(usize::MAX);
@@ -47,6 +57,33 @@ impl Segment {
             crc: crc32fast::hash(data),
             len: data.len() as u64,
         }
+    }
+}
+
+impl Segment {
+    /// Compresses `data` into a segment.
+    pub fn deflate(data: &[u8], level: Compression) -> Segment {
+        Deflater::new(level).segment(data)
+    }
+
+    /// One segment holding `parts` back to back, copied into one buffer: a family's samples
+    /// joined from the blocks a poll compressed (or reused) separately.
+    pub fn concat<'a>(parts: impl Iterator<Item = &'a Segment> + Clone) -> Segment {
+        let mut data = Vec::with_capacity(parts.clone().map(|part| part.data.len()).sum());
+        let mut crc = crc32fast::Hasher::new();
+        for part in parts.filter(|part| !part.is_empty()) {
+            data.extend_from_slice(&part.data);
+            crc.combine(&part.hasher());
+        }
+        Segment {
+            data: Bytes::from(data),
+            len: crc.total_len(),
+            crc: crc.finalize(),
+        }
+    }
+
+    fn hasher(&self) -> crc32fast::Hasher {
+        crc32fast::Hasher::new_with_initial_len(self.crc, self.len)
     }
 
     /// Wraps `data` in stored (uncompressed) blocks: framing and a checksum, no compression
@@ -81,11 +118,9 @@ pub struct Encoded {
 }
 
 impl Encoded {
-    /// Level 1: the poll path's cost is dominated by compression, and higher levels buy little
-    /// on label-heavy text that repeats itself line after line.
-    pub fn new(text: impl Into<Bytes>) -> Self {
+    pub fn new(text: impl Into<Bytes>, deflater: &mut Deflater) -> Self {
         let plain = text.into();
-        let gzip = Segment::deflate(&plain, Compression::fast());
+        let gzip = deflater.segment(&plain);
         Self { plain, gzip }
     }
 }
@@ -111,10 +146,7 @@ impl GzipBuilder {
         if segment.is_empty() {
             return;
         }
-        self.crc.combine(&crc32fast::Hasher::new_with_initial_len(
-            segment.crc,
-            segment.len,
-        ));
+        self.crc.combine(&segment.hasher());
         self.chunks.push(segment.data.clone());
     }
 

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod background;
+pub mod blocks;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -55,18 +55,47 @@ pub struct Totals {
     pub users: UserCounts,
 }
 
+impl Totals {
+    pub fn add(&mut self, other: &Totals) {
+        self.customers += other.customers;
+        self.users.add(&other.users);
+    }
+}
+
 /// Totals per license type code, every known code included.
 pub fn totals(customers: &[Customer]) -> BTreeMap<i64, Totals> {
-    let mut by_type: BTreeMap<i64, Totals> = KNOWN
-        .iter()
-        .map(|(code, _)| (*code, Totals::default()))
-        .collect();
+    let mut by_type = known_codes();
     for customer in customers {
-        let totals = by_type.entry(customer.license_type).or_default();
-        totals.customers += 1;
-        totals.users.add(&customer.users);
+        by_type
+            .entry(customer.license_type)
+            .or_default()
+            .add(&Totals {
+                customers: 1,
+                users: customer.users,
+            });
     }
     by_type
+}
+
+/// Totals of several groups of customers (the blocks of a poll) added up, every known code
+/// included.
+pub fn sum<'a>(
+    parts: impl IntoIterator<Item = &'a BTreeMap<i64, Totals>>,
+) -> BTreeMap<i64, Totals> {
+    let mut by_type = known_codes();
+    for part in parts {
+        for (code, totals) in part {
+            by_type.entry(*code).or_default().add(totals);
+        }
+    }
+    by_type
+}
+
+fn known_codes() -> BTreeMap<i64, Totals> {
+    KNOWN
+        .iter()
+        .map(|(code, _)| (*code, Totals::default()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! One platform's poll loop: fetch, decode, publish a snapshot, account for it in the health
 //! metrics, and wait, backing off after failures.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -10,8 +9,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::background;
+use crate::blocks::{self, Blocks, Changes};
 use crate::client::{ApiClient, FetchError};
-use crate::decode::{self, DecodeError, SkipReason};
+use crate::decode::{DecodeError, SkipReason};
 use crate::health::{ErrorReason, PlatformHealth};
 use crate::snapshot::{PlatformSlot, Snapshot};
 
@@ -198,32 +198,22 @@ impl Poller {
     }
 }
 
-/// The set of customer ids of one poll.
-pub type CustomerIds = Arc<HashSet<Box<str>>>;
-
-/// Customers that appeared and vanished since the previous successful poll.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub added: u64,
-    pub removed: u64,
-}
-
 /// A successful poll: what it publishes, and what the next poll compares itself with. Cheap
 /// to clone (shared pointers and a short list).
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub snapshot: Arc<Snapshot>,
-    pub ids: CustomerIds,
     pub skipped: Vec<SkipReason>,
     pub repaired_escapes: usize,
-    /// The response it was made from.
+    /// The response it was made from, and the blocks it was cut into.
     body: Bytes,
+    blocks: Blocks,
 }
 
 /// The CPU-bound part of a poll, from response body to snapshot. `last` is the previous
-/// successful poll: customers are compared with its, and when the API sent exactly the same
-/// bytes (customer lists change slowly) its rendered and compressed data is published again
-/// instead of being made anew. `Changes` is `None` for a first poll.
+/// successful poll: when the API sent exactly the same bytes its snapshot is published again;
+/// otherwise only the blocks of records that changed are made anew (see [`blocks`]).
+/// `Changes` is `None` for a first poll.
 pub fn prepare(
     platform: &str,
     body: Bytes,
@@ -236,24 +226,19 @@ pub fn prepare(
         };
         return Ok((unchanged, Some(Changes::default())));
     }
-    let decoded = decode::decode_customers(&body)?;
-    let ids: HashSet<Box<str>> = decoded
-        .customers
-        .iter()
-        .map(|customer| Box::from(customer.id.as_ref()))
-        .collect();
-    let changes = last.map(|last| Changes {
-        added: ids.iter().filter(|id| !last.ids.contains(*id)).count() as u64,
-        removed: last.ids.iter().filter(|id| !ids.contains(*id)).count() as u64,
-    });
+    let built = blocks::build(platform, &body, last.map(|last| &last.blocks))?;
     let prepared = Prepared {
-        snapshot: Arc::new(Snapshot::new(platform, &decoded.customers, Instant::now())),
-        ids: Arc::new(ids),
-        skipped: decoded.skipped,
-        repaired_escapes: decoded.repaired_escapes,
-        body: body.clone(),
+        snapshot: Arc::new(Snapshot::new(
+            Instant::now(),
+            built.customers,
+            built.families,
+        )),
+        skipped: built.skipped,
+        repaired_escapes: built.repaired_escapes,
+        body,
+        blocks: built.blocks,
     };
-    Ok((prepared, changes))
+    Ok((prepared, built.changes))
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! completes, so a scrape just copies these bytes. Lines are grouped by metric family so that
 //! several platforms can be interleaved under one `# HELP`/`# TYPE` header per family.
 
+use std::collections::BTreeMap;
+
 use crate::decode::{Customer, UserCounts};
-use crate::license;
+use crate::license::{self, Totals};
 
 /// A metric family published from poll data. All are gauges.
 pub struct Family {
@@ -60,26 +62,38 @@ pub const FAMILIES: [Family; FAMILY_COUNT] = [
 
 const INFO: usize = 0;
 const CUSTOMER_COUNTS: usize = 1;
-const LICENSE_TYPE_CUSTOMERS: usize = 5;
-const LICENSE_TYPE_COUNTS: usize = 6;
+const LICENSE_TYPE_CUSTOMERS: usize = 0;
+const LICENSE_TYPE_COUNTS: usize = 1;
 
-/// Sample lines of one platform, indexed like [`FAMILIES`].
-pub type RenderedFamilies = [Vec<u8>; FAMILY_COUNT];
+/// The first families of [`FAMILIES`] have a sample per customer; the rest, per license type.
+pub const CUSTOMER_FAMILY_COUNT: usize = 5;
+pub const LICENSE_TYPE_FAMILY_COUNT: usize = FAMILY_COUNT - CUSTOMER_FAMILY_COUNT;
+
+/// Sample lines of the per-customer families, indexed like [`FAMILIES`].
+pub type CustomerFamilies = [Vec<u8>; CUSTOMER_FAMILY_COUNT];
+/// Sample lines of the per-license-type families, indexed like the rest of [`FAMILIES`].
+pub type LicenseTypeFamilies = [Vec<u8>; LICENSE_TYPE_FAMILY_COUNT];
 
 /// Bytes a customer's lines take in each family, roughly: reserving them up front saves the
-/// repeated doubling (and copying) of buffers that reach tens of megabytes.
-const LINE_ESTIMATE: [usize; FAMILY_COUNT] = [330, 180, 180, 190, 190, 0, 0, 0, 0, 0];
+/// repeated doubling (and copying) of buffers.
+const LINE_ESTIMATE: [usize; CUSTOMER_FAMILY_COUNT] = [330, 180, 180, 190, 190];
 
-pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
-    let mut out: RenderedFamilies =
-        LINE_ESTIMATE.map(|line| Vec::with_capacity(line * customers.len()));
-    let mut platform_label = Vec::new();
-    push_label(&mut platform_label, "platform", platform);
+/// The `platform="..."` label every sample starts with.
+pub fn platform_label(platform: &str) -> Vec<u8> {
+    let mut label = Vec::new();
+    push_label(&mut label, "platform", platform);
+    label
+}
 
+pub fn render_customers<'a>(
+    platform_label: &[u8],
+    customers: impl ExactSizeIterator<Item = &'a Customer<'a>>,
+) -> CustomerFamilies {
+    let mut out = LINE_ESTIMATE.map(|line| Vec::with_capacity(line * customers.len()));
     let mut labels = Vec::new();
     for customer in customers {
         labels.clear();
-        labels.extend_from_slice(&platform_label);
+        labels.extend_from_slice(platform_label);
         labels.push(b',');
         push_label(&mut labels, "customer_id", &customer.id);
         labels.push(b',');
@@ -111,32 +125,50 @@ pub fn render(platform: &str, customers: &[Customer]) -> RenderedFamilies {
         );
         info.extend_from_slice(b"} 1\n");
 
-        push_counts(&mut out, CUSTOMER_COUNTS, &labels, &customer.users);
-    }
-
-    for (code, totals) in license::totals(customers) {
-        labels.clear();
-        labels.extend_from_slice(&platform_label);
-        labels.push(b',');
-        push_label(&mut labels, "license_type", &license::name(code));
-        push_sample(
-            &mut out[LICENSE_TYPE_CUSTOMERS],
-            FAMILIES[LICENSE_TYPE_CUSTOMERS].name,
+        push_counts(
+            &mut out[CUSTOMER_COUNTS..],
+            &FAMILIES[CUSTOMER_COUNTS..],
             &labels,
-            totals.customers,
+            &customer.users,
         );
-        push_counts(&mut out, LICENSE_TYPE_COUNTS, &labels, &totals.users);
     }
     out
 }
 
-/// Writes the four user counts (licensed, active, LiveHub active, LiveHub simple) into the four
-/// consecutive families starting at `first`; a `None` count gets no sample at all.
-fn push_counts(out: &mut RenderedFamilies, first: usize, labels: &[u8], counts: &UserCounts) {
-    for (offset, count) in counts.as_array().into_iter().enumerate() {
+pub fn render_license_types(
+    platform_label: &[u8],
+    totals: &BTreeMap<i64, Totals>,
+) -> LicenseTypeFamilies {
+    let mut out = LicenseTypeFamilies::default();
+    let mut labels = Vec::new();
+    for (code, totals) in totals {
+        labels.clear();
+        labels.extend_from_slice(platform_label);
+        labels.push(b',');
+        push_label(&mut labels, "license_type", &license::name(*code));
+        let family = &FAMILIES[CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS];
+        push_sample(
+            &mut out[LICENSE_TYPE_CUSTOMERS],
+            family.name,
+            &labels,
+            totals.customers,
+        );
+        push_counts(
+            &mut out[LICENSE_TYPE_COUNTS..],
+            &FAMILIES[CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_COUNTS..],
+            &labels,
+            &totals.users,
+        );
+    }
+    out
+}
+
+/// Writes the four user counts (licensed, active, LiveHub active, LiveHub simple), one into
+/// each of `out`, named after the matching entry of `families`; a `None` count gets no sample.
+fn push_counts(out: &mut [Vec<u8>], families: &[Family], labels: &[u8], counts: &UserCounts) {
+    for ((out, family), count) in out.iter_mut().zip(families).zip(counts.as_array()) {
         if let Some(value) = count {
-            let family = first + offset;
-            push_sample(&mut out[family], FAMILIES[family].name, labels, value);
+            push_sample(out, family.name, labels, value);
         }
     }
 }
@@ -190,7 +222,15 @@ mod tests {
         }
     }
 
-    fn text(rendered: &RenderedFamilies, family: usize) -> String {
+    /// Every family, indexed like [`FAMILIES`].
+    fn render(platform: &str, customers: &[Customer]) -> Vec<Vec<u8>> {
+        let label = platform_label(platform);
+        let by_customer = render_customers(&label, customers.iter());
+        let by_license_type = render_license_types(&label, &license::totals(customers));
+        by_customer.into_iter().chain(by_license_type).collect()
+    }
+
+    fn text(rendered: &[Vec<u8>], family: usize) -> String {
         String::from_utf8(rendered[family].clone()).unwrap()
     }
 
@@ -226,7 +266,7 @@ mod tests {
     #[test]
     fn every_known_license_type_has_a_customer_count_and_sums_only_where_reported() {
         let rendered = render("prod", &[customer()]);
-        let customers = text(&rendered, LICENSE_TYPE_CUSTOMERS);
+        let customers = text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS);
         for (_, name) in license::KNOWN {
             let expected = if name == "hosted_pro" { 1 } else { 0 };
             assert!(
@@ -237,10 +277,13 @@ mod tests {
             );
         }
         assert_eq!(
-            text(&rendered, LICENSE_TYPE_COUNTS),
+            text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_COUNTS),
             "liveplatform_license_type_licensed_users{platform=\"prod\",license_type=\"hosted_pro\"} 20\n"
         );
-        assert_eq!(text(&rendered, LICENSE_TYPE_COUNTS + 2), "");
+        assert_eq!(
+            text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_COUNTS + 2),
+            ""
+        );
     }
 
     #[test]
@@ -256,9 +299,11 @@ mod tests {
     #[test]
     fn no_customers_still_renders_license_type_counts() {
         let rendered = render("empty", &[]);
-        assert!(rendered[..LICENSE_TYPE_CUSTOMERS].iter().all(Vec::is_empty));
+        assert!(rendered[..CUSTOMER_FAMILY_COUNT].iter().all(Vec::is_empty));
         assert_eq!(
-            text(&rendered, LICENSE_TYPE_CUSTOMERS).lines().count(),
+            text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS)
+                .lines()
+                .count(),
             license::KNOWN.len()
         );
     }

@@ -20,7 +20,7 @@ use axum::routing::get;
 use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
-use crate::exposition::{CONTENT_TYPE, Encoding, Exposition, Payload};
+use crate::exposition::{CONTENT_TYPE, Chunks, Encoding, Exposition, Payload};
 use crate::web_auth::{self, WebGuard};
 
 /// Liveness: 200 while the process serves (also what the `healthcheck` subcommand asks).
@@ -71,7 +71,7 @@ async fn metrics(State(exposition): State<Arc<Exposition>>, headers: HeaderMap) 
 /// Sends a payload's chunks as they are (shared with the snapshot, not copied), with an exact
 /// length so the response carries Content-Length.
 struct ChunkedBody {
-    chunks: std::vec::IntoIter<Bytes>,
+    chunks: Chunks,
     remaining: u64,
 }
 
@@ -79,7 +79,7 @@ impl ChunkedBody {
     fn new(payload: Payload) -> Self {
         Self {
             remaining: payload.len() as u64,
-            chunks: payload.chunks.into_iter(),
+            chunks: payload.into_chunks(),
         }
     }
 }

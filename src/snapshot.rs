@@ -3,31 +3,54 @@
 //! A poll builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
 //! sees either the previous poll or the new one, never a mix.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::decode::Customer;
-use crate::gzip::Encoded;
-use crate::render::{self, FAMILY_COUNT};
+use crate::gzip::{Encoded, Segment};
+use crate::render::FAMILY_COUNT;
+
+/// One family's samples of one platform, in both encodings: the text as the chunks it was
+/// rendered in (shared, never copied again), and their compressed segments joined into one.
+#[derive(Debug, Clone, Default)]
+pub struct Samples {
+    pub plain: Arc<[Bytes]>,
+    pub gzip: Segment,
+}
+
+impl Samples {
+    pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone) -> Self {
+        Self {
+            plain: parts
+                .clone()
+                .map(|part| part.plain.clone())
+                .filter(|plain| !plain.is_empty())
+                .collect(),
+            gzip: Segment::concat(parts.map(|part| &part.gzip)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.gzip.is_empty()
+    }
+}
 
 #[derive(Debug)]
 pub struct Snapshot {
     pub succeeded_at: Instant,
     pub customers: usize,
-    families: [Encoded; FAMILY_COUNT],
+    families: Arc<[Samples; FAMILY_COUNT]>,
 }
 
 impl Snapshot {
-    /// Renders and compresses: CPU work proportional to the customer count, done once per poll
-    /// (callers keep it off the async threads that answer scrapes).
-    pub fn new(platform: &str, customers: &[Customer], succeeded_at: Instant) -> Self {
+    /// `families` indexed like [`crate::render::FAMILIES`].
+    pub fn new(succeeded_at: Instant, customers: usize, families: [Samples; FAMILY_COUNT]) -> Self {
         Self {
             succeeded_at,
-            customers: customers.len(),
-            families: encode_all(render::render(platform, customers)),
+            customers,
+            families: Arc::new(families),
         }
     }
 
@@ -40,46 +63,10 @@ impl Snapshot {
         }
     }
 
-    /// Sample lines of the family at `index` in [`render::FAMILIES`].
-    pub fn samples(&self, index: usize) -> &Encoded {
+    /// Samples of the family at `index` in [`crate::render::FAMILIES`].
+    pub fn samples(&self, index: usize) -> &Samples {
         &self.families[index]
     }
-}
-
-/// Compresses every family, on as many threads as there are cores: compression is the largest
-/// single cost of a poll, and the families are independent.
-fn encode_all(rendered: render::RenderedFamilies) -> [Encoded; FAMILY_COUNT] {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(FAMILY_COUNT);
-    if workers == 1 {
-        return rendered.map(Encoded::new);
-    }
-    // Largest first, handed out one at a time, so that no thread is left with the big one last.
-    let mut order: Vec<usize> = (0..FAMILY_COUNT).collect();
-    order.sort_by_key(|&index| std::cmp::Reverse(rendered[index].len()));
-    let next = AtomicUsize::new(0);
-    let rendered = rendered.map(Mutex::new);
-    let encoded: [Mutex<Option<Encoded>>; FAMILY_COUNT] = Default::default();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let text = std::mem::take(&mut *lock(&rendered[index]));
-                    *lock(&encoded[index]) = Some(Encoded::new(text));
-                }
-            });
-        }
-    });
-    encoded.map(|slot| {
-        slot.into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
-            .expect("every family index is handed out once")
-    })
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Where a platform's poller publishes and scrapes read.
@@ -123,12 +110,16 @@ impl PlatformSlot {
 mod tests {
     use super::*;
 
+    fn empty(succeeded_at: Instant) -> Snapshot {
+        Snapshot::new(succeeded_at, 0, Default::default())
+    }
+
     #[test]
     fn a_snapshot_goes_stale_after_the_configured_age() {
         let slot = PlatformSlot::new("prod", Duration::from_secs(60));
         let start = Instant::now();
         assert!(slot.fresh(start).is_none(), "nothing published yet");
-        slot.publish(Snapshot::new("prod", &[], start));
+        slot.publish(empty(start));
         assert!(slot.fresh(start + Duration::from_secs(60)).is_some());
         assert!(slot.fresh(start + Duration::from_secs(61)).is_none());
         assert!(slot.latest().is_some(), "stale data is hidden, not lost");
@@ -138,9 +129,9 @@ mod tests {
     fn publishing_replaces_the_whole_snapshot() {
         let slot = PlatformSlot::new("prod", Duration::from_secs(60));
         let now = Instant::now();
-        slot.publish(Snapshot::new("prod", &[], now));
+        slot.publish(empty(now));
         let before = slot.latest().unwrap();
-        slot.publish(Snapshot::new("prod", &[], now));
+        slot.publish(empty(now));
         let after = slot.latest().unwrap();
         assert!(!Arc::ptr_eq(&before, &after));
         assert_eq!(before.customers, 0, "a reader keeps the snapshot it took");

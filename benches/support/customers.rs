@@ -92,3 +92,17 @@ pub const SEED: u64 = 42;
 pub fn body(n: usize, seed: u64) -> Vec<u8> {
     serde_json::to_vec(&customers(n, seed)).expect("JSON values serialize")
 }
+
+/// The list a later poll sees: `changed` customers, picked at random, with one more active
+/// user each, the way a list changes between two polls. `seed` picks the customers.
+#[allow(dead_code)] // used by the criterion bench, not by gen-customers
+pub fn changed_body(list: &[Value], changed: usize, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut list = list.to_vec();
+    for _ in 0..changed {
+        let index = rng.usize(0..list.len());
+        let active = &mut list[index]["ActiveUserCount"];
+        *active = (active.as_i64().unwrap_or(0) + 1).into();
+    }
+    serde_json::to_vec(&list).expect("JSON values serialize")
+}

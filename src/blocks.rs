@@ -1,0 +1,530 @@
+//! A poll's records cut into blocks that are decoded, rendered and compressed on their own, so
+//! that the next poll redoes only the blocks whose bytes changed.
+//!
+//! Customer lists change slowly: between two polls most records come back byte for byte. A
+//! block ends after a record whose checksum has its low bits zero (content-defined cutting, as
+//! rsync and backup tools do), so a record that changes, appears or vanishes moves no boundary
+//! but its own; every other block is found again, by its bytes, among the previous poll's
+//! blocks and reused whole, rendered text and compressed segments included.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use flate2::Compression;
+
+use crate::decode::{self, DecodeError, SkipReason};
+use crate::gzip::{Deflater, Encoded};
+use crate::license::{self, Totals};
+use crate::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
+use crate::snapshot::Samples;
+
+/// A block ends after a record whose CRC-32 has these low bits all zero: 32 records on average,
+/// small enough that a change costs little, large enough that a block's compressed segments
+/// are not mostly framing.
+const BOUNDARY_MASK: u32 = 31;
+/// And in any case after this many, so that a long run of records that are no boundary does
+/// not make one block of thousands.
+const MAX_RECORDS: usize = 128;
+
+/// What one block publishes; shared by every poll that finds the block again.
+#[derive(Debug)]
+struct Rendered {
+    samples: [Encoded; CUSTOMER_FAMILY_COUNT],
+    /// The customers it publishes, in order.
+    ids: Vec<Box<str>>,
+    totals: BTreeMap<i64, Totals>,
+    /// Records skipped, in order, except as duplicates.
+    skipped: Vec<SkipReason>,
+    duplicates: usize,
+    repaired_escapes: usize,
+}
+
+impl Rendered {
+    /// Decodes, renders and compresses `records`, leaving out customers whose id is in
+    /// `exclude` (published by an earlier block) or repeats one of the block's own.
+    fn new(
+        platform_label: &[u8],
+        records: &[&[u8]],
+        exclude: &HashSet<&str>,
+        deflater: &mut Deflater,
+    ) -> Self {
+        let mut customers = Vec::with_capacity(records.len());
+        let mut seen = HashSet::with_capacity(records.len());
+        let mut skipped = Vec::new();
+        let mut duplicates = 0;
+        let mut repaired_escapes = 0;
+        for record in records.iter().map(|record| decode::decode_record(record)) {
+            repaired_escapes += record.repaired_escapes;
+            match record.customer {
+                Ok(customer)
+                    if exclude.contains(customer.id.as_ref())
+                        || !seen.insert(customer.id.clone()) =>
+                {
+                    duplicates += 1;
+                }
+                Ok(customer) => customers.push(customer),
+                Err(reason) => skipped.push(reason),
+            }
+        }
+        let texts = render::render_customers(platform_label, customers.iter());
+        Self {
+            samples: texts.map(|text| Encoded::new(text, deflater)),
+            ids: customers.iter().map(|c| Box::from(c.id.as_ref())).collect(),
+            totals: license::totals(&customers),
+            skipped,
+            duplicates,
+            repaired_escapes,
+        }
+    }
+}
+
+/// A run of consecutive records.
+#[derive(Debug)]
+struct Cut {
+    /// From the first record's first byte to the last record's last, as the API sent them.
+    source: Bytes,
+    /// Summarises the records' checksums: where to look for the block among the last poll's.
+    key: u64,
+    records: Range<usize>,
+}
+
+fn cut(body: &Bytes, records: &[&[u8]]) -> Vec<Cut> {
+    let offset = |slice: &[u8]| slice.as_ptr() as usize - body.as_ptr() as usize;
+    let mut cuts = Vec::with_capacity(records.len() / 16 + 1);
+    let mut start = 0;
+    let mut key = 0u64;
+    for (index, record) in records.iter().enumerate() {
+        let crc = crc32fast::hash(record);
+        key = (key.rotate_left(23) ^ u64::from(crc)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let end = index + 1;
+        if crc & BOUNDARY_MASK == 0 || end - start == MAX_RECORDS || end == records.len() {
+            let from = offset(records[start]);
+            let to = offset(record) + record.len();
+            cuts.push(Cut {
+                source: body.slice(from..to),
+                key,
+                records: start..end,
+            });
+            start = end;
+            key = 0;
+        }
+    }
+    cuts
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    source: Bytes,
+    key: u64,
+    rendered: Arc<Rendered>,
+}
+
+/// A poll's blocks, for the next poll to reuse. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Blocks(Arc<[Block]>);
+
+/// Customers that appeared and vanished since the previous successful poll.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: u64,
+    pub removed: u64,
+}
+
+/// A response turned into what a poll publishes.
+#[derive(Debug)]
+pub struct Built {
+    /// Indexed like [`render::FAMILIES`].
+    pub families: [Samples; FAMILY_COUNT],
+    pub customers: usize,
+    /// In the order of the body, duplicates last.
+    pub skipped: Vec<SkipReason>,
+    /// `\uXXXX` escapes of unpaired UTF-16 surrogates, published as U+FFFD.
+    pub repaired_escapes: usize,
+    /// Compared with `last`; `None` without one.
+    pub changes: Option<Changes>,
+    pub blocks: Blocks,
+}
+
+/// Decodes, renders and compresses the blocks of `body` that are not among `last` (the previous
+/// successful poll's), on as many threads as there are cores, and puts the poll together.
+pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Built, DecodeError> {
+    let records = decode::records(body)?;
+    let cuts = cut(body, &records);
+    let platform_label = render::platform_label(platform);
+
+    let previous: &[Block] = last.map_or(&[], |last| &last.0);
+    let by_key: HashMap<u64, usize> = previous
+        .iter()
+        .enumerate()
+        .map(|(index, block)| (block.key, index))
+        .collect();
+    let mut found_again = vec![false; previous.len()];
+    let reused: Vec<Option<Arc<Rendered>>> = cuts
+        .iter()
+        .map(|cut| {
+            let index = *by_key.get(&cut.key)?;
+            let block = &previous[index];
+            (block.source == cut.source).then(|| {
+                found_again[index] = true;
+                block.rendered.clone()
+            })
+        })
+        .collect();
+    let fresh: Vec<&Cut> = cuts
+        .iter()
+        .zip(&reused)
+        .filter_map(|(cut, reused)| reused.is_none().then_some(cut))
+        .collect();
+    let no_exclusions = HashSet::new();
+    let mut rendered_fresh = in_parallel(&fresh, |cut, deflater| {
+        Rendered::new(
+            &platform_label,
+            &records[cut.records.clone()],
+            &no_exclusions,
+            deflater,
+        )
+    })
+    .into_iter()
+    .map(Arc::new);
+    let blocks: Vec<Block> = cuts
+        .iter()
+        .zip(&reused)
+        .map(|(cut, reused)| Block {
+            source: cut.source.clone(),
+            key: cut.key,
+            rendered: reused.clone().unwrap_or_else(|| {
+                rendered_fresh
+                    .next()
+                    .expect("a rendering for every fresh block")
+            }),
+        })
+        .collect();
+
+    // Ids must be unique across the whole poll, not only within each block: a block holding
+    // an id an earlier block published is rendered again without it, for this poll only.
+    let mut seen: HashMap<&str, Seen> = HashMap::with_capacity(records.len());
+    let mut published: Vec<Arc<Rendered>> = Vec::with_capacity(blocks.len());
+    let mut deflater = Deflater::new(Compression::fast());
+    for ((block, cut), reused) in blocks.iter().zip(&cuts).zip(&reused) {
+        let mut clashes = HashSet::new();
+        for id in &block.rendered.ids {
+            match seen.entry(id) {
+                Entry::Occupied(mut entry) => {
+                    entry.get_mut().in_reused |= reused.is_some();
+                    clashes.insert(id.as_ref());
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert(Seen {
+                        in_reused: reused.is_some(),
+                        counted: false,
+                    });
+                }
+            }
+        }
+        published.push(if clashes.is_empty() {
+            block.rendered.clone()
+        } else {
+            let records = &records[cut.records.clone()];
+            Arc::new(Rendered::new(
+                &platform_label,
+                records,
+                &clashes,
+                &mut deflater,
+            ))
+        });
+    }
+
+    let changes = last.map(|_| {
+        let vanished_blocks = previous
+            .iter()
+            .zip(&found_again)
+            .filter(|(_, found)| !**found);
+        let gone: HashSet<&str> = vanished_blocks
+            .flat_map(|(block, _)| block.rendered.ids.iter().map(AsRef::as_ref))
+            .collect();
+        let removed = gone.iter().filter(|id| !seen.contains_key(*id)).count();
+        let mut added = 0;
+        let fresh_ids = blocks
+            .iter()
+            .zip(&reused)
+            .filter(|(_, reused)| reused.is_none())
+            .flat_map(|(block, _)| block.rendered.ids.iter());
+        for id in fresh_ids {
+            let seen = seen
+                .get_mut(id.as_ref())
+                .expect("every published id was seen");
+            if !seen.in_reused && !seen.counted && !gone.contains(id.as_ref()) {
+                added += 1;
+            }
+            seen.counted = true;
+        }
+        Changes {
+            added: added as u64,
+            removed: removed as u64,
+        }
+    });
+
+    let totals = license::sum(published.iter().map(|block| &block.totals));
+    let by_license_type = render::render_license_types(&platform_label, &totals)
+        .map(|text| Encoded::new(text, &mut deflater));
+    let by_customer: [Samples; CUSTOMER_FAMILY_COUNT] = std::array::from_fn(|family| {
+        Samples::join(published.iter().map(|block| &block.samples[family]))
+    });
+    let mut families = by_customer.into_iter().chain(
+        by_license_type
+            .iter()
+            .map(|encoded| Samples::join(std::iter::once(encoded))),
+    );
+    let families: [Samples; FAMILY_COUNT] =
+        std::array::from_fn(|_| families.next().expect("one Samples per family"));
+
+    let mut skipped: Vec<SkipReason> = published
+        .iter()
+        .flat_map(|block| block.skipped.iter().copied())
+        .collect();
+    let duplicates = published.iter().map(|block| block.duplicates).sum();
+    skipped.extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
+    Ok(Built {
+        families,
+        customers: published.iter().map(|block| block.ids.len()).sum(),
+        skipped,
+        repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
+        changes,
+        blocks: Blocks(blocks.into()),
+    })
+}
+
+struct Seen {
+    /// Published by a block of the last poll that was found again.
+    in_reused: bool,
+    /// Already counted as added.
+    counted: bool,
+}
+
+/// `work` applied to every item, the items handed out one at a time to a thread per core, each
+/// with its own compressor; results in the order of the items.
+fn in_parallel<T: Sync, R: Send + Sync>(
+    items: &[T],
+    work: impl Fn(&T, &mut Deflater) -> R + Sync,
+) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if workers <= 1 {
+        let mut deflater = Deflater::new(Compression::fast());
+        return items.iter().map(|item| work(item, &mut deflater)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<OnceLock<R>> = items.iter().map(|_| OnceLock::new()).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut deflater = Deflater::new(Compression::fast());
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    // Each index is taken by exactly one thread, so the cell is empty.
+                    let _ = results[index].set(work(item, &mut deflater));
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|cell| cell.into_inner().expect("every item is handed out once"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gzip::GzipBuilder;
+    use proptest::prelude::*;
+    use std::io::Read;
+
+    const PLATFORM: &str = "p";
+
+    /// What every poll must publish, however many of its blocks were reused: the whole list
+    /// decoded at once and rendered in one piece.
+    fn reference(body: &[u8]) -> (Vec<Vec<u8>>, Vec<SkipReason>, usize, HashSet<String>) {
+        let decoded = decode::decode_customers(body).unwrap();
+        let label = render::platform_label(PLATFORM);
+        let by_customer = render::render_customers(&label, decoded.customers.iter());
+        let totals = license::totals(&decoded.customers);
+        let by_license_type = render::render_license_types(&label, &totals);
+        let ids = decoded.customers.iter().map(|c| c.id.to_string()).collect();
+        (
+            by_customer.into_iter().chain(by_license_type).collect(),
+            decoded.skipped,
+            decoded.repaired_escapes,
+            ids,
+        )
+    }
+
+    fn plain(built: &Built) -> Vec<Vec<u8>> {
+        built.families.iter().map(|f| f.plain.concat()).collect()
+    }
+
+    fn gunzip(built: &Built) -> Vec<u8> {
+        let mut gzip = GzipBuilder::with_capacity(FAMILY_COUNT);
+        for family in &built.families {
+            gzip.push(&family.gzip);
+        }
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.finish().concat()[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    fn assert_publishes_the_whole_list(built: &Built, body: &[u8]) {
+        let (families, skipped, repaired, ids) = reference(body);
+        assert_eq!(plain(built), families);
+        assert_eq!(gunzip(built), families.concat());
+        assert_eq!(built.skipped, skipped);
+        assert_eq!(built.repaired_escapes, repaired);
+        assert_eq!(built.customers, ids.len());
+    }
+
+    /// A record of one of 60 ids (so that lists hold duplicates), or one to be skipped.
+    fn record() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (0..60u32, 0..3i64, 0..1000u32).prop_map(|(id, license_type, active)| format!(
+                r#"{{"UmpCustomerGuid":"id-{id}","CustomerShortName":"n{id}","LicenseType":{license_type},"ActiveUserCount":{active}}}"#
+            )),
+            1 => (0..60u32).prop_map(|id| format!(
+                r#"{{"UmpCustomerGuid":"id-{id}","CustomerFullName":"half \ud800 pair","LicenseType":1}}"#
+            )),
+            1 => prop::sample::select(vec![
+                "42".to_owned(),
+                r#"{"LicenseType":1}"#.to_owned(),
+                r#"{"UmpCustomerGuid":"no-type"}"#.to_owned(),
+                r#"{"UmpCustomerGuid":"bad","LicenseType":1,"ActiveUserCount":-1}"#.to_owned(),
+            ]),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Replace(usize, String),
+        Insert(usize, String),
+        Remove(usize),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (any::<usize>(), record()).prop_map(|(at, r)| Edit::Replace(at, r)),
+            (any::<usize>(), record()).prop_map(|(at, r)| Edit::Insert(at, r)),
+            any::<usize>().prop_map(Edit::Remove),
+        ]
+    }
+
+    fn apply(records: &mut Vec<String>, edit: Edit) {
+        let len = records.len();
+        match edit {
+            Edit::Replace(at, record) if len > 0 => records[at % len] = record,
+            Edit::Insert(at, record) => records.insert(at % (len + 1), record),
+            Edit::Remove(at) if len > 0 => {
+                records.remove(at % len);
+            }
+            _ => {}
+        }
+    }
+
+    fn body(records: &[String]) -> Bytes {
+        Bytes::from(format!("[{}]", records.join(",")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever changed between two polls (records edited, added, removed, ids repeated
+        /// across blocks), reusing the first poll's blocks publishes exactly what decoding the
+        /// second list from scratch does, and counts the customers that came and went.
+        #[test]
+        fn a_later_poll_publishes_what_a_first_poll_would(
+            records in prop::collection::vec(record(), 0..400),
+            edits in prop::collection::vec(edit(), 0..12),
+        ) {
+            let first_body = body(&records);
+            let first = build(PLATFORM, &first_body, None).unwrap();
+            assert_publishes_the_whole_list(&first, &first_body);
+            prop_assert_eq!(first.changes, None);
+
+            let mut next_records = records.clone();
+            for edit in edits {
+                apply(&mut next_records, edit);
+            }
+            let next_body = body(&next_records);
+            let next = build(PLATFORM, &next_body, Some(&first.blocks)).unwrap();
+            assert_publishes_the_whole_list(&next, &next_body);
+
+            let (_, _, _, before) = reference(&first_body);
+            let (_, _, _, after) = reference(&next_body);
+            prop_assert_eq!(
+                next.changes,
+                Some(Changes {
+                    added: after.difference(&before).count() as u64,
+                    removed: before.difference(&after).count() as u64,
+                })
+            );
+        }
+    }
+
+    fn seed_list(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"UmpCustomerGuid":"customer-{i}","CustomerShortName":"c{i}","LicenseType":{},"LicensedUsersCount":{},"ActiveUserCount":{}}}"#,
+                    i % 6,
+                    i * 7 % 500,
+                    i * 3 % 200
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_changed_record_leaves_all_other_blocks_to_be_reused() {
+        let mut records = seed_list(2000);
+        let first = build(PLATFORM, &body(&records), None).unwrap();
+        records[1000] = records[1000].replace("\"ActiveUserCount\":", "\"ActiveUserCount\":1");
+        let next = build(PLATFORM, &body(&records), Some(&first.blocks)).unwrap();
+
+        let chunks = |built: &Built| -> Vec<*const u8> {
+            built.families[0].plain.iter().map(|c| c.as_ptr()).collect()
+        };
+        let (before, after) = (chunks(&first), chunks(&next));
+        let made_anew = after.iter().filter(|c| !before.contains(c)).count();
+        assert!(after.len() > 30, "2000 customers make many blocks");
+        assert!(
+            (1..=2).contains(&made_anew),
+            "{made_anew} of {} blocks rendered again",
+            after.len()
+        );
+        assert_eq!(next.changes, Some(Changes::default()));
+    }
+
+    #[test]
+    fn reused_blocks_point_into_the_new_response_not_the_old_one() {
+        let records = seed_list(500);
+        let first = build(PLATFORM, &body(&records), None).unwrap();
+        let second_body = body(&records);
+        let second = build(PLATFORM, &second_body, Some(&first.blocks)).unwrap();
+        let range = second_body.as_ptr_range();
+        for block in second.blocks.0.iter() {
+            assert!(
+                range.contains(&block.source.as_ptr()),
+                "a block would keep an old response alive"
+            );
+        }
+        assert!(Arc::ptr_eq(
+            &first.blocks.0[0].rendered,
+            &second.blocks.0[0].rendered
+        ));
+    }
+}
