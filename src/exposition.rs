@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use flate2::Compression;
 
-use crate::gzip::{Deflater, Encoded, GzipBuilder, Segment};
+use crate::gzip::{Deflater, Encoded, Member, Segment};
 use crate::health::HealthMetrics;
 use crate::render::{FAMILIES, FAMILY_COUNT};
 use crate::snapshot::PlatformSlot;
@@ -170,18 +170,18 @@ impl Exposition {
                 payload.push(Piece::One(Bytes::from(health)));
             }
             Encoding::Gzip => {
-                let mut gzip = GzipBuilder::with_capacity(FAMILY_COUNT * (1 + fresh.len()) + 1);
+                let mut member = Member::default();
+                payload.push(Piece::One(Member::header()));
                 for (header, samples) in families {
-                    gzip.push(&header.gzip);
+                    payload.push(Piece::One(member.segment(&header.gzip)));
                     for samples in samples {
-                        gzip.push(&samples.gzip);
+                        payload.push(Piece::Many(member.segments(&samples.gzip)));
                     }
                 }
                 // Changes at every scrape: framed, not compressed.
-                gzip.push(&Segment::stored(&health));
-                for chunk in gzip.finish() {
-                    payload.push(Piece::One(chunk));
-                }
+                let health = Segment::stored(&health);
+                payload.push(Piece::One(member.segment(&health)));
+                payload.push(Piece::One(member.trailer()));
             }
         }
         payload

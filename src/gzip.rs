@@ -8,6 +8,8 @@
 //! a trailer whose CRC-32 is combined from the segments' own, without reading their data again.
 //! One member, not a concatenation of members, because not every client reads past the first.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 
@@ -15,8 +17,90 @@ use flate2::{Compress, Compression, FlushCompress};
 #[derive(Debug, Clone, Default)]
 pub struct Segment {
     data: Bytes,
+    checksum: Checksum,
+}
+
+/// CRC-32 and length of some uncompressed data. Two combine into those of the data back to
+/// back without reading it again (zlib's `crc32_combine`), in two carry-less multiplications:
+/// a poll joins thousands of segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checksum {
     crc: u32,
     len: u64,
+    /// x^(8·len) modulo the CRC polynomial: multiplying a CRC by it appends `len` zero bytes.
+    shift: u32,
+}
+
+impl Default for Checksum {
+    fn default() -> Self {
+        Self {
+            crc: 0,
+            len: 0,
+            shift: ONE,
+        }
+    }
+}
+
+impl Checksum {
+    fn of(data: &[u8]) -> Self {
+        Self {
+            crc: crc32fast::hash(data),
+            len: data.len() as u64,
+            shift: x8n(data.len() as u64),
+        }
+    }
+
+    fn append(&mut self, next: Checksum) {
+        self.crc = multiply(next.shift, self.crc) ^ next.crc;
+        self.len += next.len;
+        self.shift = multiply(next.shift, self.shift);
+    }
+}
+
+/// The CRC-32 polynomial, bit-reversed like the CRC itself.
+const POLY: u32 = 0xEDB8_8320;
+
+/// a(x)·b(x) modulo the polynomial, all bit-reversed.
+const fn multiply(a: u32, mut b: u32) -> u32 {
+    let mut product = 0;
+    let mut i = 0;
+    while i < 32 {
+        product ^= b & ((a >> (31 - i)) & 1).wrapping_neg();
+        b = (b >> 1) ^ ((b & 1).wrapping_neg() & POLY);
+        i += 1;
+    }
+    product
+}
+
+/// x^(2^k) modulo the polynomial for k in 0..32, bit-reversed. They repeat with period 32,
+/// since the multiplicative order of x divides 2^32 - 1.
+const POWERS: [u32; 32] = {
+    let mut powers = [0; 32];
+    let mut power = 1 << 30; // x^1
+    let mut k = 0;
+    while k < 32 {
+        powers[k] = power;
+        power = multiply(power, power);
+        k += 1;
+    }
+    powers
+};
+
+/// x^0, bit-reversed.
+const ONE: u32 = 1 << 31;
+
+fn x8n(len: u64) -> u32 {
+    let mut product = ONE;
+    let mut n = len;
+    let mut k = 3; // 8·len = len·2^3
+    while n != 0 {
+        if n & 1 != 0 {
+            product = multiply(POWERS[k & 31], product);
+        }
+        n >>= 1;
+        k += 1;
+    }
+    product
 }
 
 /// gzip header: magic, deflate, no flags, no modification time, no extra flags, OS unknown.
@@ -54,8 +138,7 @@ impl Deflater {
         }
         Segment {
             data: Bytes::from(out),
-            crc: crc32fast::hash(data),
-            len: data.len() as u64,
+            checksum: Checksum::of(data),
         }
     }
 }
@@ -64,26 +147,6 @@ impl Segment {
     /// Compresses `data` into a segment.
     pub fn deflate(data: &[u8], level: Compression) -> Segment {
         Deflater::new(level).segment(data)
-    }
-
-    /// One segment holding `parts` back to back, copied into one buffer: a family's samples
-    /// joined from the blocks a poll compressed (or reused) separately.
-    pub fn concat<'a>(parts: impl Iterator<Item = &'a Segment> + Clone) -> Segment {
-        let mut data = Vec::with_capacity(parts.clone().map(|part| part.data.len()).sum());
-        let mut crc = crc32fast::Hasher::new();
-        for part in parts.filter(|part| !part.is_empty()) {
-            data.extend_from_slice(&part.data);
-            crc.combine(&part.hasher());
-        }
-        Segment {
-            data: Bytes::from(data),
-            len: crc.total_len(),
-            crc: crc.finalize(),
-        }
-    }
-
-    fn hasher(&self) -> crc32fast::Hasher {
-        crc32fast::Hasher::new_with_initial_len(self.crc, self.len)
     }
 
     /// Wraps `data` in stored (uncompressed) blocks: framing and a checksum, no compression
@@ -100,13 +163,37 @@ impl Segment {
         }
         Segment {
             data: Bytes::from(out),
-            crc: crc32fast::hash(data),
-            len: data.len() as u64,
+            checksum: Checksum::of(data),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.checksum.len == 0
+    }
+}
+
+/// Segments joined without copying them: a family's samples from the blocks of a poll.
+#[derive(Debug, Clone, Default)]
+pub struct Segments {
+    chunks: Arc<[Bytes]>,
+    checksum: Checksum,
+}
+
+impl Segments {
+    pub fn join<'a>(parts: impl Iterator<Item = &'a Segment>) -> Self {
+        let mut checksum = Checksum::default();
+        let chunks = parts
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                checksum.append(part.checksum);
+                part.data.clone()
+            })
+            .collect();
+        Self { chunks, checksum }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.checksum.len == 0
     }
 }
 
@@ -125,41 +212,38 @@ impl Encoded {
     }
 }
 
-/// Collects segments into the chunks of one gzip member.
-pub struct GzipBuilder {
-    chunks: Vec<Bytes>,
-    crc: crc32fast::Hasher,
+/// Frames segments as one gzip member: the caller sends [`Member::header`], then the data each
+/// call hands back, in order, then the trailer.
+#[derive(Debug, Default)]
+pub struct Member {
+    checksum: Checksum,
 }
 
-impl GzipBuilder {
-    pub fn with_capacity(segments: usize) -> Self {
-        let mut chunks = Vec::with_capacity(segments + 2);
-        chunks.push(Bytes::from_static(&HEADER));
-        Self {
-            chunks,
-            crc: crc32fast::Hasher::new(),
-        }
+impl Member {
+    pub fn header() -> Bytes {
+        Bytes::from_static(&HEADER)
     }
 
-    /// Appends a segment by reference count, not by copy.
-    pub fn push(&mut self, segment: &Segment) {
-        if segment.is_empty() {
-            return;
-        }
-        self.crc.combine(&segment.hasher());
-        self.chunks.push(segment.data.clone());
+    /// The segment's data, by reference count, not by copy.
+    pub fn segment(&mut self, segment: &Segment) -> Bytes {
+        self.checksum.append(segment.checksum);
+        segment.data.clone()
     }
 
-    pub fn finish(mut self) -> Vec<Bytes> {
-        let len = self.crc.total_len();
-        let crc = self.crc.finalize();
+    pub fn segments(&mut self, segments: &Segments) -> Arc<[Bytes]> {
+        self.checksum.append(segments.checksum);
+        segments.chunks.clone()
+    }
+
+    /// The empty final block, the CRC-32 and the length of everything handed out.
+    pub fn trailer(self) -> Bytes {
+        let Checksum { crc, len, .. } = self.checksum;
         let mut trailer = Vec::with_capacity(FINAL_BLOCK.len() + 8);
         trailer.extend_from_slice(&FINAL_BLOCK);
         trailer.extend_from_slice(&crc.to_le_bytes());
         // ISIZE is the input length modulo 2^32, as RFC 1952 defines it.
         trailer.extend_from_slice(&(len as u32).to_le_bytes());
-        self.chunks.push(Bytes::from(trailer));
-        self.chunks
+        Bytes::from(trailer)
     }
 }
 
@@ -168,8 +252,17 @@ mod tests {
     use super::*;
     use std::io::Read;
 
+    /// One member of these segments, as a scrape would send it.
+    fn member(segments: &[&Segment]) -> Vec<Bytes> {
+        let mut member = Member::default();
+        let mut chunks = vec![Member::header()];
+        chunks.extend(segments.iter().map(|s| member.segment(s)));
+        chunks.push(member.trailer());
+        chunks
+    }
+
     fn gunzip(chunks: &[Bytes]) -> Vec<u8> {
-        let body: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+        let body = chunks.concat();
         let mut out = Vec::new();
         // GzDecoder reads exactly one member and verifies its CRC and length.
         let mut decoder = flate2::read::GzDecoder::new(&body[..]);
@@ -187,20 +280,51 @@ mod tests {
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
         let c = "live health block é\n".repeat(5000);
-        let mut builder = GzipBuilder::with_capacity(4);
-        builder.push(&Segment::deflate(&a, Compression::fast()));
-        builder.push(&Segment::deflate(b"", Compression::fast()));
-        builder.push(&Segment::deflate(&b, Compression::best()));
-        builder.push(&Segment::stored(c.as_bytes()));
+        let chunks = member(&[
+            &Segment::deflate(&a, Compression::fast()),
+            &Segment::deflate(b"", Compression::fast()),
+            &Segment::deflate(&b, Compression::best()),
+            &Segment::stored(c.as_bytes()),
+        ]);
         let expected = [a.as_slice(), b.as_slice(), c.as_bytes()].concat();
-        assert_eq!(gunzip(&builder.finish()), expected);
+        assert_eq!(gunzip(&chunks), expected);
+    }
+
+    #[test]
+    fn joined_segments_are_shared_and_form_one_valid_member_with_others() {
+        let texts: Vec<Vec<u8>> = (0..50)
+            .map(|i| format!("line {i} é\n").repeat(i * 37).into_bytes())
+            .collect();
+        let mut deflater = Deflater::new(Compression::fast());
+        let parts: Vec<Segment> = texts.iter().map(|t| deflater.segment(t)).collect();
+        let joined = Segments::join(parts.iter());
+        let header = Segment::stored(b"# header\n");
+
+        let mut member = Member::default();
+        let mut chunks = vec![Member::header(), member.segment(&header)];
+        let shared = member.segments(&joined);
+        assert_eq!(shared[3].as_ptr(), parts[4].data.as_ptr(), "not copied");
+        chunks.extend(shared.iter().cloned());
+        chunks.push(member.trailer());
+        assert_eq!(
+            gunzip(&chunks),
+            [b"# header\n".to_vec(), texts.concat()].concat()
+        );
+    }
+
+    #[test]
+    fn checksums_combine_into_the_checksum_of_the_data_back_to_back() {
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for split in [0, 1, 2, 7, 8, 255, 4096, 65_535, 69_999, 70_000] {
+            let mut checksum = Checksum::of(&data[..split]);
+            checksum.append(Checksum::of(&data[split..]));
+            assert_eq!(checksum, Checksum::of(&data), "split at {split}");
+        }
     }
 
     #[test]
     fn an_empty_body_is_a_valid_member() {
-        let mut builder = GzipBuilder::with_capacity(1);
-        builder.push(&Segment::stored(b""));
-        assert_eq!(gunzip(&builder.finish()), b"");
+        assert_eq!(gunzip(&member(&[&Segment::stored(b"")])), b"");
     }
 
     #[test]
@@ -208,19 +332,6 @@ mod tests {
         let data = vec![b'x'; 2 * MAX_STORED_BLOCK + 1];
         let segment = Segment::stored(&data);
         assert_eq!(segment.data.len(), data.len() + 3 * 5);
-        let mut builder = GzipBuilder::with_capacity(1);
-        builder.push(&segment);
-        assert_eq!(gunzip(&builder.finish()), data);
-    }
-
-    #[test]
-    fn a_segment_is_reused_by_reference() {
-        let segment = Segment::deflate(&b"abc".repeat(1000), Compression::fast());
-        let mut builder = GzipBuilder::with_capacity(2);
-        builder.push(&segment);
-        builder.push(&segment);
-        let chunks = builder.finish();
-        assert_eq!(chunks[1].as_ptr(), segment.data.as_ptr());
-        assert_eq!(gunzip(&chunks), b"abc".repeat(2000));
+        assert_eq!(gunzip(&member(&[&segment])), data);
     }
 }

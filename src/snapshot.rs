@@ -9,15 +9,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::gzip::{Encoded, Segment};
+use crate::gzip::{Encoded, Segments};
 use crate::render::FAMILY_COUNT;
 
-/// One family's samples of one platform, in both encodings: the text as the chunks it was
-/// rendered in (shared, never copied again), and their compressed segments joined into one.
+/// One family's samples of one platform, in both encodings, as the chunks they were rendered
+/// and compressed in (block by block): shared, never copied again.
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     pub plain: Arc<[Bytes]>,
-    pub gzip: Segment,
+    pub gzip: Segments,
 }
 
 impl Samples {
@@ -28,7 +28,7 @@ impl Samples {
                 .map(|part| part.plain.clone())
                 .filter(|plain| !plain.is_empty())
                 .collect(),
-            gzip: Segment::concat(parts.map(|part| &part.gzip)),
+            gzip: Segments::join(parts.map(|part| &part.gzip)),
         }
     }
 
