@@ -146,13 +146,17 @@ measure() {
         END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' <<<"$out"
 }
 
+sizes=()
 echo "| customers | body MB | exposition MB | encoding | exporter req/s | nginx req/s | ratio | exporter p50 / p99 ms | nginx p50 / p99 ms | exporter peak RSS MB | RSS budget MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
     "$GEN" "$n" >"$WORK/www/tenantui/api/v3/customer"
     start_exporter "$n" 1h
     curl -fs "$EXPORTER_URL/metrics" >"$WORK/www/metrics"
-    gzip -1 -k -f "$WORK/www/metrics"
+    # The same bytes, gzip included: nginx serves the exporter's own compressed response.
+    curl -fs -H "Accept-Encoding: gzip" "$EXPORTER_URL/metrics" >"$WORK/www/metrics.gz"
+    gzip -1 -c "$WORK/www/metrics" >"$WORK/gzip-1"
+    sizes+=("$n: exporter gzip $(stat -c %s "$WORK/www/metrics.gz") bytes, gzip -1 of the same text $(stat -c %s "$WORK/gzip-1") bytes")
     body_mb=$(awk -v b="$(stat -c %s "$WORK/www/tenantui/api/v3/customer")" 'BEGIN { printf "%.1f", b / 1048576 }')
     expo_mb=$(awk -v b="$(stat -c %s "$WORK/www/metrics")" 'BEGIN { printf "%.1f", b / 1048576 }')
     budget=$(awk -v a="$body_mb" -v b="$expo_mb" 'BEGIN { printf "%.0f", 3 * (a + b) + 20 }')
@@ -166,6 +170,9 @@ for n in "${SIZES[@]}"; do
     done
     stop_exporter
 done
+
+echo
+printf 'Compressed size at %s\n' "${sizes[@]}"
 
 # Scrapes while the largest list is polled back to back (poll_interval 1s, shorter than a poll).
 largest=${SIZES[-1]}

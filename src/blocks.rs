@@ -376,7 +376,7 @@ mod tests {
         let mut member = Member::default();
         let mut gzip = Member::header().to_vec();
         for family in &built.families {
-            gzip.extend(member.segments(&family.gzip).iter().flatten());
+            gzip.extend_from_slice(&member.segment(&family.gzip));
         }
         gzip.extend_from_slice(&member.trailer());
         let mut out = Vec::new();

@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 /// One customer service as published. Counts are `None` where the API says null, which means
 /// "not applicable" and is exported as an absent series, never as 0. Strings borrow from the
@@ -125,31 +124,95 @@ pub struct DecodeError {
     column: usize,
 }
 
-impl From<serde_json::Error> for DecodeError {
-    fn from(e: serde_json::Error) -> Self {
-        let category = match e.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "not an array",
-            serde_json::error::Category::Eof => "truncated",
-        };
+impl DecodeError {
+    /// An error at byte `offset` of `body`.
+    fn at(body: &[u8], offset: usize, category: &'static str) -> Self {
+        let before = &body[..offset.min(body.len())];
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
         DecodeError {
             category,
-            line: e.line(),
-            column: e.column(),
+            line: 1 + before.iter().filter(|b| **b == b'\n').count(),
+            column: 1 + before.len() - line_start,
+        }
+    }
+
+    /// `error`, raised while parsing the part of `body` from `offset` on, placed in `body`.
+    fn within(body: &[u8], offset: usize, error: &serde_json::Error) -> Self {
+        let category = match error.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Data => {
+                "syntax error"
+            }
+            serde_json::error::Category::Eof => "truncated",
+        };
+        let start = DecodeError::at(body, offset, category);
+        if error.line() <= 1 {
+            DecodeError {
+                column: start.column - 1 + error.column(),
+                ..start
+            }
+        } else {
+            DecodeError {
+                line: start.line + error.line() - 1,
+                column: error.column(),
+                ..start
+            }
         }
     }
 }
 
 /// The records of a response, as the bytes the API sent for each, in order. Checks that the body
-/// is one JSON array of well-formed values and nothing else; what a record holds is left to
-/// [`decode_record`], so that it can be done for only the records that changed.
+/// is one JSON array of well-formed values and nothing else, at the cost of a parse that builds
+/// nothing; what a record holds is left to [`decode_record`], so that it can be done for only the
+/// records that changed.
 pub fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
-    let raw: Vec<&RawValue> = serde_json::from_slice(body)?;
-    Ok(raw
-        .into_iter()
-        .map(|record| record.get().as_bytes())
-        .collect())
+    let mut records = Vec::new();
+    let mut at = skip_whitespace(body, 0);
+    match body.get(at) {
+        Some(b'[') => at = skip_whitespace(body, at + 1),
+        Some(_) => return Err(DecodeError::at(body, at, "not an array")),
+        None => return Err(DecodeError::at(body, at, "truncated")),
+    }
+    if body.get(at) == Some(&b']') {
+        at += 1;
+    } else {
+        loop {
+            // One value at a time, to learn where each ends.
+            let mut values = serde_json::Deserializer::from_slice(&body[at..]).into_iter();
+            match values.next() {
+                Some(Ok(IgnoredAny)) => {}
+                Some(Err(e)) => return Err(DecodeError::within(body, at, &e)),
+                None => return Err(DecodeError::at(body, at, "truncated")),
+            }
+            let end = at + values.byte_offset();
+            records.push(&body[at..end]);
+            at = skip_whitespace(body, end);
+            match body.get(at) {
+                Some(b',') => at = skip_whitespace(body, at + 1),
+                Some(b']') => {
+                    at += 1;
+                    break;
+                }
+                Some(_) => return Err(DecodeError::at(body, at, "syntax error")),
+                None => return Err(DecodeError::at(body, at, "truncated")),
+            }
+        }
+    }
+    at = skip_whitespace(body, at);
+    if at < body.len() {
+        return Err(DecodeError::at(body, at, "syntax error"));
+    }
+    Ok(records)
+}
+
+fn skip_whitespace(body: &[u8], from: usize) -> usize {
+    from + body[from.min(body.len())..]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
 }
 
 /// One record of [`records`], decoded.
@@ -704,6 +767,61 @@ mod tests {
             assert!(!err.contains("hunter2"), "{err}");
             assert!(err.contains("line"), "{err}");
         }
+    }
+
+    #[test]
+    fn errors_name_their_kind_and_where_the_body_went_wrong() {
+        for (body, expected) in [
+            ("", "truncated at line 1, column 1"),
+            ("  [\n1,\n2", "truncated at line 3, column 2"),
+            ("[1,\n  {\"a\":}]", "syntax error at line 2, column 8"),
+            (
+                "[{\"a\":1}\n,\n{\"b\":\"x\\q\"}]",
+                "syntax error at line 3, column 9",
+            ),
+            ("[1 2]", "syntax error at line 1, column 4"),
+            ("[1,]", "syntax error at line 1, column 4"),
+            ("[1x]", "syntax error at line 1, column 3"),
+            ("[] x", "syntax error at line 1, column 4"),
+            ("\n {\"a\":1}", "not an array at line 2, column 2"),
+        ] {
+            let err = decode_customers(body.as_bytes()).unwrap_err().to_string();
+            assert!(err.ends_with(&format!("({expected})")), "{body:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_body_split_into_records_keeps_each_record_whole() {
+        let body = b" [ {\"a\": [1, {\"b\": \"],\"}]} ,\n2.5e3,\"x\" , null,[] ] ";
+        assert_eq!(
+            records(body).unwrap(),
+            [
+                &b"{\"a\": [1, {\"b\": \"],\"}]}"[..],
+                b"2.5e3",
+                b"\"x\"",
+                b"null",
+                b"[]"
+            ]
+        );
+        assert!(records(b"[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_record_with_bytes_that_are_not_utf8_is_skipped_alone() {
+        let mut body =
+            br#"[{"UmpCustomerGuid":"a","LicenseType":1,"CustomerShortName":"x"#.to_vec();
+        body.extend_from_slice(b"\xff\xfe");
+        body.extend_from_slice(br#""},{"UmpCustomerGuid":"b","LicenseType":1,"Other":""#);
+        body.extend_from_slice(b"\xc3");
+        body.extend_from_slice(br#""}]"#);
+        let decoded = decode_customers(&body).unwrap();
+        assert_eq!(decoded.skipped, [SkipReason::InvalidField]);
+        let ids: Vec<&str> = decoded.customers.iter().map(|c| c.id.as_ref()).collect();
+        assert_eq!(
+            ids,
+            ["b"],
+            "bad bytes in a field that is not read cost nothing"
+        );
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl Exposition {
                 for (header, samples) in families {
                     payload.push(Piece::One(member.segment(&header.gzip)));
                     for samples in samples {
-                        payload.push(Piece::Many(member.segments(&samples.gzip)));
+                        payload.push(Piece::One(member.segment(&samples.gzip)));
                     }
                 }
                 // Changes at every scrape: framed, not compressed.

@@ -1,9 +1,9 @@
 //! Prometheus exporter for AudioCodes Live Platform: polls each platform's customer list and
 //! publishes per-customer and per-license-type gauges.
 //!
-//! Data flows one way: [`config`] → [`client`] (with [`auth`]) → [`poller`] → [`decode`] →
-//! [`snapshot`] (rendered by [`render`]) → [`exposition`] → [`server`], which [`listener`]
-//! serves behind the [`web_config`] file's TLS ([`tls`]) and basic auth ([`web_auth`]),
+//! Data flows one way: [`config`] → [`client`] (with [`auth`]) → [`poller`] → [`blocks`]
+//! ([`decode`], [`render`], [`gzip`]) → [`snapshot`] → [`exposition`] → [`server`], which
+//! [`listener`] serves behind the [`web_config`] file's TLS ([`tls`]) and basic auth ([`web_auth`]),
 //! reloaded by [`web_reload`].
 
 pub mod app;

@@ -9,15 +9,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::gzip::{Encoded, Segments};
+use crate::gzip::{Encoded, Segment};
 use crate::render::FAMILY_COUNT;
 
-/// One family's samples of one platform, in both encodings, as the chunks they were rendered
-/// and compressed in (block by block): shared, never copied again.
+/// One family's samples of one platform, in both encodings: the text as the chunks it was
+/// rendered in, block by block (shared, never copied again), and its compressed segments
+/// joined into one.
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     pub plain: Arc<[Bytes]>,
-    pub gzip: Segments,
+    pub gzip: Segment,
 }
 
 impl Samples {
@@ -28,7 +29,7 @@ impl Samples {
                 .map(|part| part.plain.clone())
                 .filter(|plain| !plain.is_empty())
                 .collect(),
-            gzip: Segments::join(parts.map(|part| &part.gzip)),
+            gzip: Segment::concat(parts.map(|part| &part.gzip)),
         }
     }
 
