@@ -11,6 +11,8 @@
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 
+use crate::recycle;
+
 /// A piece of a deflate stream with what the gzip trailer needs to know about its input.
 #[derive(Debug, Clone, Default)]
 pub struct Segment {
@@ -151,14 +153,14 @@ impl Segment {
     /// family's samples as one chunk, which HTTP serves several times faster than thousands of
     /// small ones (one per block of the poll).
     pub fn concat<'a>(parts: impl Iterator<Item = &'a Segment> + Clone) -> Segment {
-        let mut data = Vec::with_capacity(parts.clone().map(|part| part.data.len()).sum());
+        let mut data = recycle::BUFFERS.take(parts.clone().map(|part| part.data.len()).sum());
         let mut checksum = Checksum::default();
         for part in parts.filter(|part| !part.is_empty()) {
             data.extend_from_slice(&part.data);
             checksum.append(part.checksum);
         }
         Segment {
-            data: Bytes::from(data),
+            data: recycle::BUFFERS.share(data),
             checksum,
         }
     }

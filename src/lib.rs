@@ -23,6 +23,7 @@ pub mod license;
 pub mod listener;
 pub mod mock;
 pub mod poller;
+pub mod recycle;
 pub mod render;
 pub mod secret;
 pub mod server;

@@ -1,0 +1,124 @@
+//! Large buffers handed back to the next poll instead of to the allocator.
+//!
+//! Each poll copies every family's compressed samples into one fresh buffer (tens of megabytes
+//! at 100k customers), and the previous poll's buffers are freed soon after. Fresh memory is
+//! paid for in page faults, about half the cost of the copy; a buffer kept for reuse is already
+//! mapped. The pool is small and bounded: it holds at most [`KEPT`] buffers.
+
+use std::sync::{Mutex, PoisonError};
+
+use bytes::Bytes;
+
+/// Enough for every family of a few platforms to swap between two polls.
+const KEPT: usize = 16;
+
+/// The pool the polls use.
+pub static BUFFERS: Pool = Pool::new(KEPT);
+
+pub struct Pool {
+    kept: Mutex<Vec<Vec<u8>>>,
+    limit: usize,
+}
+
+impl Pool {
+    pub const fn new(limit: usize) -> Self {
+        Self {
+            kept: Mutex::new(Vec::new()),
+            limit,
+        }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An empty buffer with room for `capacity` bytes: the smallest kept one that is large
+    /// enough, or a new one.
+    pub fn take(&self, capacity: usize) -> Vec<u8> {
+        let mut kept = self.kept();
+        let best = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, buffer)| buffer.capacity() >= capacity)
+            .min_by_key(|(_, buffer)| buffer.capacity())
+            .map(|(index, _)| index);
+        match best {
+            Some(index) => {
+                let mut buffer = kept.swap_remove(index);
+                buffer.clear();
+                buffer
+            }
+            None => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// `buffer` as shared bytes that return it to the pool once the last reference is dropped.
+    pub fn share(&'static self, buffer: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Returned { buffer, pool: self })
+    }
+
+    fn give_back(&self, buffer: Vec<u8>) {
+        let mut kept = self.kept();
+        if kept.len() < self.limit {
+            kept.push(buffer);
+        } else if let Some(smallest) = kept
+            .iter_mut()
+            .min_by_key(|kept| kept.capacity())
+            .filter(|kept| kept.capacity() < buffer.capacity())
+        {
+            // Keep the larger: the large ones are what is expensive to map again.
+            *smallest = buffer;
+        }
+    }
+}
+
+struct Returned {
+    buffer: Vec<u8>,
+    pool: &'static Pool,
+}
+
+impl AsRef<[u8]> for Returned {
+    fn as_ref(&self) -> &[u8] {
+        &self.buffer
+    }
+}
+
+impl Drop for Returned {
+    fn drop(&mut self) {
+        self.pool.give_back(std::mem::take(&mut self.buffer));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_buffer_is_handed_out_again_empty_and_the_pool_stays_bounded() {
+        let pool: &'static Pool = Box::leak(Box::new(Pool::new(4)));
+        let mut buffer = pool.take(1000);
+        buffer.extend_from_slice(b"samples");
+        let address = buffer.as_ptr();
+        let shared = pool.share(buffer);
+        let clone = shared.clone();
+        drop(shared);
+        assert_eq!(&clone[..], b"samples", "kept while a reference is alive");
+        assert!(pool.kept().is_empty());
+        drop(clone);
+
+        let again = pool.take(500);
+        assert_eq!(again.as_ptr(), address, "the same memory");
+        assert!(again.is_empty());
+        assert!(
+            pool.take(2000).capacity() >= 2000,
+            "too small ones are not handed out"
+        );
+
+        let small: Vec<Bytes> = (0..4).map(|_| pool.share(pool.take(10))).collect();
+        drop(small);
+        drop(pool.share(again));
+        let kept: Vec<usize> = pool.kept().iter().map(Vec::capacity).collect();
+        assert_eq!(kept.len(), 4, "bounded");
+        assert!(kept.contains(&1000), "a large buffer displaces a small one");
+    }
+}
