@@ -27,7 +27,7 @@ static HEADERS: LazyLock<[Encoded; FAMILY_COUNT]> = LazyLock::new(|| {
             name = family.name,
             help = family.help
         );
-        Encoded::new(text, &mut deflater)
+        Encoded::new(text.into_bytes(), &mut deflater)
     })
 });
 

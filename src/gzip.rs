@@ -137,7 +137,7 @@ impl Deflater {
             out.reserve(out.capacity().max(4096));
         }
         Segment {
-            data: Bytes::from(out),
+            data: Bytes::from(exact(out)),
             checksum: Checksum::of(data),
         }
     }
@@ -196,11 +196,19 @@ pub struct Encoded {
 }
 
 impl Encoded {
-    pub fn new(text: impl Into<Bytes>, deflater: &mut Deflater) -> Self {
-        let plain = text.into();
+    pub fn new(text: Vec<u8>, deflater: &mut Deflater) -> Self {
+        let plain = Bytes::from(exact(text));
         let gzip = deflater.segment(&plain);
         Self { plain, gzip }
     }
+}
+
+/// `buffer` without its spare capacity, which `Bytes` would otherwise keep for as long as the
+/// data lives: estimates made before rendering or compressing a block are often generous, and
+/// a poll keeps thousands of blocks.
+fn exact(mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.shrink_to_fit();
+    buffer
 }
 
 /// Frames segments as one gzip member: the caller sends [`Member::header`], then the data each
