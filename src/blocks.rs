@@ -156,10 +156,43 @@ pub struct Built {
 /// successful poll's), on as many threads as there are cores, and puts the poll together.
 pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Built, DecodeError> {
     let records = decode::records(body)?;
-    let cuts = cut(body, &records);
     let platform_label = render::platform_label(platform);
-
     let previous: &[Block] = last.map_or(&[], |last| &last.0);
+    let (placed, found_again) = place(&platform_label, &records, cut(body, &records), previous);
+    let (published, seen) = unique(&platform_label, &records, &placed);
+    let changes = last.map(|_| count_changes(previous, &found_again, &placed, seen));
+
+    let mut skipped: Vec<SkipReason> = published
+        .iter()
+        .flat_map(|block| block.skipped.iter().copied())
+        .collect();
+    let duplicates = published.iter().map(|block| block.duplicates).sum();
+    skipped.extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
+    Ok(Built {
+        families: families(&platform_label, &published),
+        customers: published.iter().map(|block| block.ids.len()).sum(),
+        skipped,
+        repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
+        changes,
+        blocks: Blocks(placed.into_iter().map(|placed| placed.block).collect()),
+    })
+}
+
+/// A block of this poll: its records, and whether the last poll had it.
+struct Placed {
+    block: Block,
+    records: Range<usize>,
+    reused: bool,
+}
+
+/// Each cut as a block: the last poll's with the same bytes where there is one, else rendered
+/// now. Also says which of the last poll's blocks were found again.
+fn place(
+    platform_label: &[u8],
+    records: &[&[u8]],
+    cuts: Vec<Cut>,
+    previous: &[Block],
+) -> (Vec<Placed>, Vec<bool>) {
     let by_key: HashMap<u64, usize> = previous
         .iter()
         .enumerate()
@@ -183,96 +216,108 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
         .filter_map(|(cut, reused)| reused.is_none().then_some(cut))
         .collect();
     let no_exclusions = HashSet::new();
-    let mut rendered_fresh = in_parallel(&fresh, |cut, deflater| {
-        Rendered::new(
-            &platform_label,
-            &records[cut.records.clone()],
-            &no_exclusions,
-            deflater,
-        )
+    let mut rendered = in_parallel(&fresh, |cut, deflater| {
+        let records = &records[cut.records.clone()];
+        Rendered::new(platform_label, records, &no_exclusions, deflater)
     })
     .into_iter()
     .map(Arc::new);
-    let blocks: Vec<Block> = cuts
-        .iter()
-        .zip(&reused)
-        .map(|(cut, reused)| Block {
-            source: cut.source.clone(),
-            key: cut.key,
-            rendered: reused.clone().unwrap_or_else(|| {
-                rendered_fresh
-                    .next()
-                    .expect("a rendering for every fresh block")
-            }),
+    let placed = cuts
+        .into_iter()
+        .zip(reused)
+        .map(|(cut, reused)| Placed {
+            reused: reused.is_some(),
+            block: Block {
+                source: cut.source,
+                key: cut.key,
+                rendered: reused
+                    .unwrap_or_else(|| rendered.next().expect("a rendering for every fresh block")),
+            },
+            records: cut.records,
         })
         .collect();
+    (placed, found_again)
+}
 
-    // Ids must be unique across the whole poll, not only within each block: a block holding
-    // an id an earlier block published is rendered again without it, for this poll only.
+/// What each block publishes, with ids unique across the whole poll, not only within each
+/// block: a block holding an id an earlier block published is rendered again without it, for
+/// this poll only. Also every id published, and where.
+fn unique<'a>(
+    platform_label: &[u8],
+    records: &[&[u8]],
+    placed: &'a [Placed],
+) -> (Vec<Arc<Rendered>>, HashMap<&'a str, Seen>) {
     let mut seen: HashMap<&str, Seen> = HashMap::with_capacity(records.len());
-    let mut published: Vec<Arc<Rendered>> = Vec::with_capacity(blocks.len());
-    let mut deflater = Deflater::new(Compression::fast());
-    for ((block, cut), reused) in blocks.iter().zip(&cuts).zip(&reused) {
+    let mut published = Vec::with_capacity(placed.len());
+    let mut deflater = None;
+    for placed in placed {
         let mut clashes = HashSet::new();
-        for id in &block.rendered.ids {
+        for id in &placed.block.rendered.ids {
             match seen.entry(id) {
                 Entry::Occupied(mut entry) => {
-                    entry.get_mut().in_reused |= reused.is_some();
+                    entry.get_mut().in_reused |= placed.reused;
                     clashes.insert(id.as_ref());
                 }
                 Entry::Vacant(entry) => {
                     entry.insert(Seen {
-                        in_reused: reused.is_some(),
+                        in_reused: placed.reused,
                         counted: false,
                     });
                 }
             }
         }
         published.push(if clashes.is_empty() {
-            block.rendered.clone()
+            placed.block.rendered.clone()
         } else {
-            let records = &records[cut.records.clone()];
-            Arc::new(Rendered::new(
-                &platform_label,
-                records,
-                &clashes,
-                &mut deflater,
-            ))
+            let records = &records[placed.records.clone()];
+            let deflater = deflater.get_or_insert_with(|| Deflater::new(Compression::fast()));
+            let rendered = Rendered::new(platform_label, records, &clashes, deflater);
+            Arc::new(rendered)
         });
     }
+    (published, seen)
+}
 
-    let changes = last.map(|_| {
-        let vanished_blocks = previous
-            .iter()
-            .zip(&found_again)
-            .filter(|(_, found)| !**found);
-        let gone: HashSet<&str> = vanished_blocks
-            .flat_map(|(block, _)| block.rendered.ids.iter().map(AsRef::as_ref))
-            .collect();
-        let removed = gone.iter().filter(|id| !seen.contains_key(*id)).count();
-        let mut added = 0;
-        let fresh_ids = blocks
-            .iter()
-            .zip(&reused)
-            .filter(|(_, reused)| reused.is_none())
-            .flat_map(|(block, _)| block.rendered.ids.iter());
-        for id in fresh_ids {
-            let seen = seen
-                .get_mut(id.as_ref())
-                .expect("every published id was seen");
-            if !seen.in_reused && !seen.counted && !gone.contains(id.as_ref()) {
-                added += 1;
-            }
-            seen.counted = true;
+/// Customers that came and went: only the ids of blocks that changed need looking at, since a
+/// block found again publishes the same ids as before.
+fn count_changes(
+    previous: &[Block],
+    found_again: &[bool],
+    placed: &[Placed],
+    mut seen: HashMap<&str, Seen>,
+) -> Changes {
+    let gone: HashSet<&str> = previous
+        .iter()
+        .zip(found_again)
+        .filter(|(_, found)| !**found)
+        .flat_map(|(block, _)| block.rendered.ids.iter().map(AsRef::as_ref))
+        .collect();
+    let removed = gone.iter().filter(|id| !seen.contains_key(*id)).count();
+    let mut added = 0;
+    let fresh_ids = placed
+        .iter()
+        .filter(|placed| !placed.reused)
+        .flat_map(|placed| placed.block.rendered.ids.iter());
+    for id in fresh_ids {
+        let seen = seen
+            .get_mut(id.as_ref())
+            .expect("every published id was seen");
+        if !seen.in_reused && !seen.counted && !gone.contains(id.as_ref()) {
+            added += 1;
         }
-        Changes {
-            added: added as u64,
-            removed: removed as u64,
-        }
-    });
+        seen.counted = true;
+    }
+    Changes {
+        added: added as u64,
+        removed: removed as u64,
+    }
+}
 
+/// Every family's samples: the blocks' joined, and the license type totals rendered now.
+fn families(platform_label: &[u8], published: &[Arc<Rendered>]) -> [Samples; FAMILY_COUNT] {
+    let mut deflater = Deflater::new(Compression::fast());
     let totals = license::sum(published.iter().map(|block| &block.totals));
-    let by_license_type = render::render_license_types(&platform_label, &totals)
+    let by_license_type = render::render_license_types(platform_label, &totals)
         .map(|text| Encoded::new(text, &mut deflater));
     let by_customer: [Samples; CUSTOMER_FAMILY_COUNT] = std::array::from_fn(|family| {
         Samples::join(published.iter().map(|block| &block.samples[family]))
@@ -282,23 +327,7 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
             .iter()
             .map(|encoded| Samples::join(std::iter::once(encoded))),
     );
-    let families: [Samples; FAMILY_COUNT] =
-        std::array::from_fn(|_| families.next().expect("one Samples per family"));
-
-    let mut skipped: Vec<SkipReason> = published
-        .iter()
-        .flat_map(|block| block.skipped.iter().copied())
-        .collect();
-    let duplicates = published.iter().map(|block| block.duplicates).sum();
-    skipped.extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
-    Ok(Built {
-        families,
-        customers: published.iter().map(|block| block.ids.len()).sum(),
-        skipped,
-        repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
-        changes,
-        blocks: Blocks(blocks.into()),
-    })
+    std::array::from_fn(|_| families.next().expect("one Samples per family"))
 }
 
 struct Seen {
