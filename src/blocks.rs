@@ -424,13 +424,13 @@ mod tests {
         assert_eq!(built.customers, ids.len());
     }
 
-    /// A record of one of 60 ids (so that lists hold duplicates), or one to be skipped.
+    /// A record of one of 300 ids (so that lists hold duplicates), or one to be skipped.
     fn record() -> impl Strategy<Value = String> {
         prop_oneof![
-            8 => (0..60u32, 0..3i64, 0..1000u32).prop_map(|(id, license_type, active)| format!(
+            8 => (0..300u32, 0..3i64, 0..1000u32).prop_map(|(id, license_type, active)| format!(
                 r#"{{"UmpCustomerGuid":"id-{id}","CustomerShortName":"n{id}","LicenseType":{license_type},"ActiveUserCount":{active}}}"#
             )),
-            1 => (0..60u32).prop_map(|id| format!(
+            1 => (0..300u32).prop_map(|id| format!(
                 r#"{{"UmpCustomerGuid":"id-{id}","CustomerFullName":"half \ud800 pair","LicenseType":1}}"#
             )),
             1 => prop::sample::select(vec![
@@ -476,36 +476,40 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
-        /// Whatever changed between two polls (records edited, added, removed, ids repeated
-        /// across blocks), reusing the first poll's blocks publishes exactly what decoding the
-        /// second list from scratch does, and counts the customers that came and went.
+        /// Whatever changed from poll to poll (records edited, added, removed, ids repeated
+        /// across blocks, blocks reused for several polls), reusing the last poll's blocks
+        /// publishes exactly what decoding the list from scratch does, and counts the
+        /// customers that came and went.
         #[test]
         fn a_later_poll_publishes_what_a_first_poll_would(
             records in prop::collection::vec(record(), 0..400),
-            edits in prop::collection::vec(edit(), 0..12),
+            polls in prop::collection::vec(prop::collection::vec(edit(), 0..8), 1..4),
         ) {
             let first_body = body(&records);
             let first = build(PLATFORM, &first_body, None).unwrap();
             assert_publishes_the_whole_list(&first, &first_body);
             prop_assert_eq!(first.changes, None);
 
-            let mut next_records = records.clone();
-            for edit in edits {
-                apply(&mut next_records, edit);
-            }
-            let next_body = body(&next_records);
-            let next = build(PLATFORM, &next_body, Some(&first.blocks)).unwrap();
-            assert_publishes_the_whole_list(&next, &next_body);
+            let (mut records, mut last, mut last_body) = (records, first, first_body);
+            for edits in polls {
+                for edit in edits {
+                    apply(&mut records, edit);
+                }
+                let next_body = body(&records);
+                let next = build(PLATFORM, &next_body, Some(&last.blocks)).unwrap();
+                assert_publishes_the_whole_list(&next, &next_body);
 
-            let (_, _, _, before) = reference(&first_body);
-            let (_, _, _, after) = reference(&next_body);
-            prop_assert_eq!(
-                next.changes,
-                Some(Changes {
-                    added: after.difference(&before).count() as u64,
-                    removed: before.difference(&after).count() as u64,
-                })
-            );
+                let (_, _, _, before) = reference(&last_body);
+                let (_, _, _, after) = reference(&next_body);
+                prop_assert_eq!(
+                    next.changes,
+                    Some(Changes {
+                        added: after.difference(&before).count() as u64,
+                        removed: before.difference(&after).count() as u64,
+                    })
+                );
+                (last, last_body) = (next, next_body);
+            }
         }
     }
 
