@@ -143,7 +143,8 @@ pub struct Built {
     /// Indexed like [`render::FAMILIES`].
     pub families: [Samples; FAMILY_COUNT],
     pub customers: usize,
-    /// In the order of the body, duplicates last.
+    /// A reason per record skipped: those too short to be a customer first, then the others in
+    /// the order of the body, duplicates last.
     pub skipped: Vec<SkipReason>,
     /// `\uXXXX` escapes of unpaired UTF-16 surrogates, published as U+FFFD.
     pub repaired_escapes: usize,
@@ -155,17 +156,28 @@ pub struct Built {
 /// Decodes, renders and compresses the blocks of `body` that are not among `last` (the previous
 /// successful poll's), on as many threads as there are cores, and puts the poll together.
 pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Built, DecodeError> {
-    let records = decode::records(body)?;
+    let mut records = Vec::new();
+    let mut too_short = Vec::new();
+    decode::for_each_record(body, |record| {
+        // A record too short to be a customer is read now, for its skip reason, and takes no
+        // part in blocks: a response of millions of `0,` then costs memory in proportion to its
+        // size, not tens of bytes per record.
+        if record.len() < decode::SHORTEST_CUSTOMER
+            && let Err(reason) = decode::decode_record(record).customer
+        {
+            too_short.push(reason);
+            return;
+        }
+        records.push(record);
+    })?;
     let platform_label = render::platform_label(platform);
     let previous: &[Block] = last.map_or(&[], |last| &last.0);
     let (placed, found_again) = place(&platform_label, &records, cut(body, &records), previous);
     let (published, seen) = unique(&platform_label, &records, &placed);
     let changes = last.map(|_| count_changes(previous, &found_again, &placed, seen));
 
-    let mut skipped: Vec<SkipReason> = published
-        .iter()
-        .flat_map(|block| block.skipped.iter().copied())
-        .collect();
+    let mut skipped = too_short;
+    skipped.extend(published.iter().flat_map(|block| &block.skipped));
     let duplicates = published.iter().map(|block| block.duplicates).sum();
     skipped.extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
     Ok(Built {
@@ -419,7 +431,10 @@ mod tests {
         let (families, skipped, repaired, ids) = reference(body);
         assert_eq!(plain(built), families);
         assert_eq!(gunzip(built), families.concat());
-        assert_eq!(built.skipped, skipped);
+        let by_reason = |skipped: &[SkipReason]| {
+            SkipReason::ALL.map(|reason| skipped.iter().filter(|r| **r == reason).count())
+        };
+        assert_eq!(by_reason(&built.skipped), by_reason(&skipped));
         assert_eq!(built.repaired_escapes, repaired);
         assert_eq!(built.customers, ids.len());
     }
@@ -545,6 +560,18 @@ mod tests {
             after.len()
         );
         assert_eq!(next.changes, Some(Changes::default()));
+    }
+
+    #[test]
+    fn records_too_short_to_be_a_customer_take_no_block() {
+        let mut records = vec!["0".to_owned(); 100_000];
+        records.push(r#"{"LicenseType":1}"#.to_owned());
+        records.extend(seed_list(3));
+        let built = build(PLATFORM, &body(&records), None).unwrap();
+        assert_eq!(built.customers, 3);
+        assert_eq!(built.blocks.0.len(), 1, "only the customers make a block");
+        assert_eq!(built.skipped.len(), 100_001);
+        assert_eq!(built.skipped[100_000], SkipReason::MissingId);
     }
 
     #[test]

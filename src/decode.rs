@@ -164,12 +164,14 @@ impl DecodeError {
     }
 }
 
-/// The records of a response, as the bytes the API sent for each, in order. Checks that the body
-/// is one JSON array of well-formed values and nothing else, at the cost of a parse that builds
-/// nothing; what a record holds is left to [`decode_record`], so that it can be done for only the
-/// records that changed.
-pub fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
-    let mut records = Vec::new();
+/// Calls `each` with the records of a response, as the bytes the API sent for each, in order.
+/// Checks that the body is one JSON array of well-formed values and nothing else, at the cost of
+/// a parse that builds nothing; what a record holds is left to [`decode_record`], so that it can
+/// be done for only the records that changed.
+pub fn for_each_record<'a>(
+    body: &'a [u8],
+    mut each: impl FnMut(&'a [u8]),
+) -> Result<(), DecodeError> {
     let mut at = skip_whitespace(body, 0);
     match body.get(at) {
         Some(b'[') => at = skip_whitespace(body, at + 1),
@@ -188,7 +190,7 @@ pub fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
                 None => return Err(DecodeError::at(body, at, "truncated")),
             }
             let end = at + values.byte_offset();
-            records.push(&body[at..end]);
+            each(&body[at..end]);
             at = skip_whitespace(body, end);
             match body.get(at) {
                 Some(b',') => at = skip_whitespace(body, at + 1),
@@ -205,8 +207,12 @@ pub fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
     if at < body.len() {
         return Err(DecodeError::at(body, at, "syntax error"));
     }
-    Ok(records)
+    Ok(())
 }
+
+/// The shortest record that can be a customer: an id of one character and a license type of one
+/// digit (field names match without regard to case, but not in fewer letters).
+pub const SHORTEST_CUSTOMER: usize = r#"{"UmpCustomerGuid":"x","LicenseType":0}"#.len();
 
 fn skip_whitespace(body: &[u8], from: usize) -> usize {
     from + body[from.min(body.len())..]
@@ -268,13 +274,14 @@ fn decode_one(raw: &[u8]) -> Result<Result<Customer<'_>, SkipReason>, serde_json
 /// block by block instead (see `blocks`), to the same result.
 pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     let mut decoded = Decoded::default();
-    for record in records(body)?.into_iter().map(decode_record) {
+    for_each_record(body, |record| {
+        let record = decode_record(record);
         decoded.repaired_escapes += record.repaired_escapes;
         match record.customer {
             Ok(customer) => decoded.customers.push(customer),
             Err(reason) => decoded.skipped.push(reason),
         }
-    }
+    })?;
     drop_duplicates(&mut decoded);
     Ok(decoded)
 }
@@ -787,6 +794,27 @@ mod tests {
         ] {
             let err = decode_customers(body.as_bytes()).unwrap_err().to_string();
             assert!(err.ends_with(&format!("({expected})")), "{body:?}: {err}");
+        }
+    }
+
+    fn records(body: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
+        let mut records = Vec::new();
+        for_each_record(body, |record| records.push(record))?;
+        Ok(records)
+    }
+
+    #[test]
+    fn the_shortest_customer_is_one_and_nothing_shorter_can_be() {
+        let shortest = br#"{"UmpCustomerGuid":"x","LicenseType":0}"#;
+        assert_eq!(shortest.len(), SHORTEST_CUSTOMER);
+        assert!(decode_record(shortest).customer.is_ok());
+        for shorter in [
+            &br#"{"UmpCustomerGuid":"","LicenseType":0}"#[..],
+            br#"{"umpcustomerguid":"x","licensetype":0"#,
+            br#"{"UmpCustomerGuid":"x","LicenseTyp":0}"#,
+        ] {
+            assert!(shorter.len() < SHORTEST_CUSTOMER);
+            assert!(decode_record(shorter).customer.is_err());
         }
     }
 
