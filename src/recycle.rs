@@ -11,6 +11,9 @@ use bytes::Bytes;
 
 /// Enough for every family of a few platforms to swap between two polls.
 const KEPT: usize = 16;
+/// Smaller buffers come from the allocator's free lists, already mapped; keeping them would
+/// only hold memory.
+const SMALLEST_KEPT: usize = 64 * 1024;
 
 /// The pool the polls use.
 pub static BUFFERS: Pool = Pool::new(KEPT);
@@ -33,13 +36,17 @@ impl Pool {
     }
 
     /// An empty buffer with room for `capacity` bytes: the smallest kept one that is large
-    /// enough, or a new one.
+    /// enough but not more than twice that (a small family must not hold on to a large
+    /// buffer), or a new one.
     pub fn take(&self, capacity: usize) -> Vec<u8> {
+        if capacity < SMALLEST_KEPT {
+            return Vec::with_capacity(capacity);
+        }
         let mut kept = self.kept();
         let best = kept
             .iter()
             .enumerate()
-            .filter(|(_, buffer)| buffer.capacity() >= capacity)
+            .filter(|(_, buffer)| (capacity..=2 * capacity).contains(&buffer.capacity()))
             .min_by_key(|(_, buffer)| buffer.capacity())
             .map(|(index, _)| index);
         match best {
@@ -58,6 +65,9 @@ impl Pool {
     }
 
     fn give_back(&self, buffer: Vec<u8>) {
+        if buffer.capacity() < SMALLEST_KEPT {
+            return;
+        }
         let mut kept = self.kept();
         if kept.len() < self.limit {
             kept.push(buffer);
@@ -95,8 +105,9 @@ mod tests {
 
     #[test]
     fn a_dropped_buffer_is_handed_out_again_empty_and_the_pool_stays_bounded() {
+        const LARGE: usize = 4 * SMALLEST_KEPT;
         let pool: &'static Pool = Box::leak(Box::new(Pool::new(4)));
-        let mut buffer = pool.take(1000);
+        let mut buffer = pool.take(LARGE);
         buffer.extend_from_slice(b"samples");
         let address = buffer.as_ptr();
         let shared = pool.share(buffer);
@@ -106,19 +117,30 @@ mod tests {
         assert!(pool.kept().is_empty());
         drop(clone);
 
-        let again = pool.take(500);
+        assert!(
+            pool.take(LARGE / 4).capacity() < LARGE,
+            "a buffer over twice the size asked for stays kept"
+        );
+        let again = pool.take(LARGE / 2);
         assert_eq!(again.as_ptr(), address, "the same memory");
         assert!(again.is_empty());
         assert!(
-            pool.take(2000).capacity() >= 2000,
+            pool.take(2 * LARGE).capacity() >= 2 * LARGE,
             "too small ones are not handed out"
         );
 
-        let small: Vec<Bytes> = (0..4).map(|_| pool.share(pool.take(10))).collect();
-        drop(small);
+        drop(pool.share(pool.take(100)));
+        assert!(pool.kept().is_empty(), "small buffers are not kept");
+        let others: Vec<Bytes> = (0..4)
+            .map(|_| pool.share(pool.take(SMALLEST_KEPT)))
+            .collect();
+        drop(others);
         drop(pool.share(again));
         let kept: Vec<usize> = pool.kept().iter().map(Vec::capacity).collect();
         assert_eq!(kept.len(), 4, "bounded");
-        assert!(kept.contains(&1000), "a large buffer displaces a small one");
+        assert!(
+            kept.contains(&LARGE),
+            "a large buffer displaces a small one"
+        );
     }
 }
