@@ -40,9 +40,8 @@ struct Rendered {
     /// The customers it publishes, in order.
     ids: Vec<Box<str>>,
     totals: BTreeMap<i64, Totals>,
-    /// Records skipped, in order, except as duplicates.
+    /// Records skipped, in order, duplicates last.
     skipped: Vec<SkipReason>,
-    duplicates: usize,
     repaired_escapes: usize,
 }
 
@@ -55,32 +54,15 @@ impl Rendered {
         exclude: &HashSet<&str>,
         deflater: &mut Deflater,
     ) -> Self {
-        let mut customers = Vec::with_capacity(records.len());
-        let mut seen = HashSet::with_capacity(records.len());
-        let mut skipped = Vec::new();
-        let mut duplicates = 0;
-        let mut repaired_escapes = 0;
-        for record in records.iter().map(|record| decode::decode_record(record)) {
-            repaired_escapes += record.repaired_escapes;
-            match record.customer {
-                Ok(customer)
-                    if exclude.contains(customer.id.as_ref())
-                        || !seen.insert(customer.id.clone()) =>
-                {
-                    duplicates += 1;
-                }
-                Ok(customer) => customers.push(customer),
-                Err(reason) => skipped.push(reason),
-            }
-        }
+        let decoded = decode::decode_records(records, |id| exclude.contains(id));
+        let customers = &decoded.customers;
         let texts = render::render_customers(platform_label, customers.iter());
         Self {
             samples: texts.map(|text| Encoded::new(text, deflater)),
             ids: customers.iter().map(|c| Box::from(c.id.as_ref())).collect(),
-            totals: license::totals(&customers),
-            skipped,
-            duplicates,
-            repaired_escapes,
+            totals: license::totals(customers),
+            skipped: decoded.skipped,
+            repaired_escapes: decoded.repaired_escapes,
         }
     }
 }
@@ -143,8 +125,8 @@ pub struct Built {
     /// Indexed like [`render::FAMILIES`].
     pub families: [Samples; FAMILY_COUNT],
     pub customers: usize,
-    /// A reason per record skipped: those too short to be a customer first, then the others in
-    /// the order of the body, duplicates last.
+    /// A reason per record skipped: those too short to be a customer first, then the others
+    /// block by block, each block's duplicates after its other records.
     pub skipped: Vec<SkipReason>,
     /// `\uXXXX` escapes of unpaired UTF-16 surrogates, published as U+FFFD.
     pub repaired_escapes: usize,
@@ -178,8 +160,6 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
 
     let mut skipped = too_short;
     skipped.extend(published.iter().flat_map(|block| &block.skipped));
-    let duplicates = published.iter().map(|block| block.duplicates).sum();
-    skipped.extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
     Ok(Built {
         families: families(&platform_label, &published),
         customers: published.iter().map(|block| block.ids.len()).sum(),

@@ -5,8 +5,8 @@
 //! pass in which each record either becomes a [`Customer`] or is skipped with a [`SkipReason`].
 //! Only a body that is not a JSON array at all is an error.
 
+use foldhash::{HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -106,7 +106,7 @@ impl SkipReason {
 pub struct Decoded<'a> {
     /// In the order the API sent them, first occurrence of each id only.
     pub customers: Vec<Customer<'a>>,
-    /// In the order of the body, duplicates last.
+    /// In the order of the records, duplicates last.
     pub skipped: Vec<SkipReason>,
     /// `\uXXXX` escapes of unpaired UTF-16 surrogates, replaced by U+FFFD.
     pub repaired_escapes: usize,
@@ -221,7 +221,7 @@ fn skip_whitespace(body: &[u8], from: usize) -> usize {
         .count()
 }
 
-/// One record of [`records`], decoded.
+/// One record of [`for_each_record`], decoded.
 #[derive(Debug)]
 pub struct Record<'a> {
     pub customer: Result<Customer<'a>, SkipReason>,
@@ -270,33 +270,37 @@ fn decode_one(raw: &[u8]) -> Result<Result<Customer<'_>, SkipReason>, serde_json
     Ok(record)
 }
 
-/// A whole response decoded at once: every record, duplicates dropped. The poller decodes
-/// block by block instead (see `blocks`), to the same result.
-pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-    let mut decoded = Decoded::default();
-    for_each_record(body, |record| {
-        let record = decode_record(record);
+/// Decodes `records` in order, keeping the first customer of each id; a customer whose id is
+/// `excluded` (published from other records) is a duplicate too.
+pub fn decode_records<'a>(records: &[&'a [u8]], excluded: impl Fn(&str) -> bool) -> Decoded<'a> {
+    let mut decoded = Decoded {
+        customers: Vec::with_capacity(records.len()),
+        ..Decoded::default()
+    };
+    let mut seen = HashSet::with_capacity(records.len());
+    let mut duplicates = 0;
+    for record in records.iter().map(|record| decode_record(record)) {
         decoded.repaired_escapes += record.repaired_escapes;
         match record.customer {
+            Ok(customer) if excluded(&customer.id) || !seen.insert(customer.id.clone()) => {
+                duplicates += 1;
+            }
             Ok(customer) => decoded.customers.push(customer),
             Err(reason) => decoded.skipped.push(reason),
         }
-    })?;
-    drop_duplicates(&mut decoded);
-    Ok(decoded)
+    }
+    decoded
+        .skipped
+        .extend(std::iter::repeat_n(SkipReason::DuplicateId, duplicates));
+    decoded
 }
 
-/// Keeps the first record of each id; later ones are skipped as duplicates, counted last.
-fn drop_duplicates(decoded: &mut Decoded<'_>) {
-    let mut seen = HashSet::with_capacity(decoded.customers.len());
-    let before = decoded.customers.len();
-    decoded
-        .customers
-        .retain(|customer| seen.insert(customer.id.clone()));
-    decoded.skipped.extend(std::iter::repeat_n(
-        SkipReason::DuplicateId,
-        before - decoded.customers.len(),
-    ));
+/// A whole response decoded at once. The poller decodes block by block instead (see
+/// `blocks`), to the same result.
+pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    let mut records = Vec::new();
+    for_each_record(body, |record| records.push(record))?;
+    Ok(decode_records(&records, |_| false))
 }
 
 /// Rewrites every `\uXXXX` escape of an unpaired surrogate as `\ufffd`. Returns `None` when
