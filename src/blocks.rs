@@ -390,7 +390,11 @@ mod tests {
     }
 
     fn plain(built: &Built) -> Vec<Vec<u8>> {
-        built.families.iter().map(|f| f.plain.concat()).collect()
+        built
+            .families
+            .iter()
+            .map(|f| f.plain.chunks().concat())
+            .collect()
     }
 
     fn gunzip(built: &Built) -> Vec<u8> {
@@ -529,7 +533,12 @@ mod tests {
         let next = build(PLATFORM, &body(&records), Some(&first.blocks)).unwrap();
 
         let chunks = |built: &Built| -> Vec<*const u8> {
-            built.families[0].plain.iter().map(|c| c.as_ptr()).collect()
+            built.families[0]
+                .plain
+                .chunks()
+                .iter()
+                .map(|c| c.as_ptr())
+                .collect()
         };
         let (before, after) = (chunks(&first), chunks(&next));
         let made_anew = after.iter().filter(|c| !before.contains(c)).count();

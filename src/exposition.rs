@@ -14,7 +14,7 @@ use flate2::Compression;
 use crate::gzip::{Deflater, Encoded, Member, Segment};
 use crate::health::HealthMetrics;
 use crate::render::{FAMILIES, FAMILY_COUNT};
-use crate::snapshot::PlatformSlot;
+use crate::snapshot::{PlatformSlot, Text};
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -41,7 +41,7 @@ pub enum Encoding {
 #[derive(Debug)]
 enum Piece {
     One(Bytes),
-    Many(Arc<[Bytes]>),
+    Many(Text),
 }
 
 /// A scrape's body as chunks to send in order. Its size does not grow with the customer count:
@@ -63,7 +63,7 @@ impl Payload {
     fn push(&mut self, piece: Piece) {
         self.len += match &piece {
             Piece::One(chunk) => chunk.len(),
-            Piece::Many(chunks) => chunks.iter().map(Bytes::len).sum(),
+            Piece::Many(text) => text.len(),
         };
         self.pieces.push(piece);
     }
@@ -88,7 +88,7 @@ impl Payload {
     pub fn chunks(&self) -> impl Iterator<Item = &Bytes> {
         self.pieces.iter().flat_map(|piece| match piece {
             Piece::One(chunk) => std::slice::from_ref(chunk),
-            Piece::Many(chunks) => chunks,
+            Piece::Many(text) => text.chunks(),
         })
     }
 
@@ -104,7 +104,7 @@ impl Payload {
 /// The chunks of a [`Payload`], each shared with the snapshot, not copied.
 pub struct Chunks {
     pieces: std::vec::IntoIter<Piece>,
-    current: Option<(Arc<[Bytes]>, usize)>,
+    current: Option<(Text, usize)>,
 }
 
 impl Iterator for Chunks {
@@ -112,8 +112,8 @@ impl Iterator for Chunks {
 
     fn next(&mut self) -> Option<Bytes> {
         loop {
-            if let Some((chunks, next)) = &mut self.current {
-                if let Some(chunk) = chunks.get(*next) {
+            if let Some((text, next)) = &mut self.current {
+                if let Some(chunk) = text.chunks().get(*next) {
                     *next += 1;
                     return Some(chunk.clone());
                 }
@@ -121,7 +121,7 @@ impl Iterator for Chunks {
             }
             match self.pieces.next()? {
                 Piece::One(chunk) => return Some(chunk),
-                Piece::Many(chunks) => self.current = Some((chunks, 0)),
+                Piece::Many(text) => self.current = Some((text, 0)),
             }
         }
     }

@@ -265,8 +265,8 @@ mod tests {
         let (again, changes) = prepare("p", body(&["a", "b"]), Some(&first)).unwrap();
         assert_eq!(changes, Some(Changes::default()));
         assert_eq!(
-            first.snapshot.samples(0).plain.as_ptr(),
-            again.snapshot.samples(0).plain.as_ptr(),
+            first.snapshot.samples(0).plain.chunks().as_ptr(),
+            again.snapshot.samples(0).plain.chunks().as_ptr(),
             "the rendered bytes are shared, not made anew"
         );
         assert!(again.snapshot.succeeded_at >= first.snapshot.succeeded_at);
@@ -291,8 +291,8 @@ mod tests {
         );
         assert_eq!(next.snapshot.customers, 3);
         assert_ne!(
-            first.snapshot.samples(0).plain.as_ptr(),
-            next.snapshot.samples(0).plain.as_ptr()
+            first.snapshot.samples(0).plain.chunks().as_ptr(),
+            next.snapshot.samples(0).plain.chunks().as_ptr()
         );
     }
 

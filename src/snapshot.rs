@@ -17,18 +17,44 @@ use crate::render::FAMILY_COUNT;
 /// joined into one.
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
-    pub plain: Arc<[Bytes]>,
+    pub plain: Text,
     pub gzip: Segment,
+}
+
+/// Text kept as the chunks it was rendered in, with their total length, which a scrape needs
+/// and should not add up again.
+#[derive(Debug, Clone, Default)]
+pub struct Text {
+    chunks: Arc<[Bytes]>,
+    len: usize,
+}
+
+impl Text {
+    pub fn chunks(&self) -> &Arc<[Bytes]> {
+        &self.chunks
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 impl Samples {
     pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone) -> Self {
+        let chunks: Arc<[Bytes]> = parts
+            .clone()
+            .map(|part| part.plain.clone())
+            .filter(|plain| !plain.is_empty())
+            .collect();
         Self {
-            plain: parts
-                .clone()
-                .map(|part| part.plain.clone())
-                .filter(|plain| !plain.is_empty())
-                .collect(),
+            plain: Text {
+                len: chunks.iter().map(Bytes::len).sum(),
+                chunks,
+            },
             gzip: Segment::concat(parts.map(|part| &part.gzip)),
         }
     }
