@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use flate2::Compression;
 // Tens of thousands of ids are hashed at every poll; the standard SipHash would be a tenth of
 // its time.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -262,7 +261,7 @@ fn unique<'a>(
             placed.block.rendered.clone()
         } else {
             let records = &records[placed.records.clone()];
-            let deflater = deflater.get_or_insert_with(|| Deflater::new(Compression::fast()));
+            let deflater = deflater.get_or_insert_with(Deflater::default);
             let rendered = Rendered::new(platform_label, records, &clashes, deflater);
             Arc::new(rendered)
         });
@@ -307,7 +306,7 @@ fn count_changes(
 
 /// Every family's samples: the blocks' joined, and the license type totals rendered now.
 fn families(platform_label: &[u8], published: &[Arc<Rendered>]) -> [Samples; FAMILY_COUNT] {
-    let mut deflater = Deflater::new(Compression::fast());
+    let mut deflater = Deflater::default();
     let totals = license::sum(published.iter().map(|block| &block.totals));
     let by_license_type = render::render_license_types(platform_label, &totals)
         .map(|text| Encoded::new(text, &mut deflater));
@@ -339,7 +338,7 @@ fn in_parallel<T: Sync, R: Send + Sync>(
         .map_or(1, std::num::NonZeroUsize::get)
         .min(items.len());
     if workers <= 1 {
-        let mut deflater = Deflater::new(Compression::fast());
+        let mut deflater = Deflater::default();
         return items.iter().map(|item| work(item, &mut deflater)).collect();
     }
     let next = AtomicUsize::new(0);
@@ -347,7 +346,7 @@ fn in_parallel<T: Sync, R: Send + Sync>(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let mut deflater = Deflater::new(Compression::fast());
+                let mut deflater = Deflater::default();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(index) else { break };

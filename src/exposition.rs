@@ -9,8 +9,6 @@ use std::sync::{Arc, LazyLock};
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use flate2::Compression;
-
 use crate::gzip::{Deflater, Encoded, Member, Segment};
 use crate::health::HealthMetrics;
 use crate::render::{FAMILIES, FAMILY_COUNT};
@@ -20,7 +18,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// `# HELP` and `# TYPE` of each family, in both encodings, built once per process.
 static HEADERS: LazyLock<[Encoded; FAMILY_COUNT]> = LazyLock::new(|| {
-    let mut deflater = Deflater::new(Compression::fast());
+    let mut deflater = Deflater::default();
     FAMILIES.each_ref().map(|family| {
         let text = format!(
             "# HELP {name} {help}\n# TYPE {name} gauge\n",

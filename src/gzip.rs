@@ -113,10 +113,16 @@ const MAX_STORED_BLOCK: usize = u16::MAX as usize;
 /// costs more than compressing a small segment.
 pub struct Deflater(Compress);
 
-impl Deflater {
-    /// Level 1 ([`Compression::fast`]) for the poll path: its cost is dominated by compression,
+impl Default for Deflater {
+    /// Level 1 ([`Compression::fast`]), the poll path's: its cost is dominated by compression,
     /// and higher levels buy little on label-heavy text that repeats itself line after line.
-    pub fn new(level: Compression) -> Self {
+    fn default() -> Self {
+        Self::with_level(Compression::fast())
+    }
+}
+
+impl Deflater {
+    pub fn with_level(level: Compression) -> Self {
         Self(Compress::new(level, false))
     }
 
@@ -146,7 +152,7 @@ impl Deflater {
 impl Segment {
     /// Compresses `data` into a segment.
     pub fn deflate(data: &[u8], level: Compression) -> Segment {
-        Deflater::new(level).segment(data)
+        Deflater::with_level(level).segment(data)
     }
 
     /// One segment holding `parts` back to back, copied into one buffer: a scrape then sends a
@@ -289,7 +295,7 @@ mod tests {
         let texts: Vec<Vec<u8>> = (0..50)
             .map(|i| format!("line {i} é\n").repeat(i * 37).into_bytes())
             .collect();
-        let mut deflater = Deflater::new(Compression::fast());
+        let mut deflater = Deflater::default();
         let parts: Vec<Segment> = texts.iter().map(|t| deflater.segment(t)).collect();
         let joined = Segment::concat(parts.iter());
         let header = Segment::stored(b"# header\n");
