@@ -139,6 +139,7 @@ pub fn render_license_types(
     platform_label: &[u8],
     totals: &BTreeMap<i64, Totals>,
 ) -> LicenseTypeFamilies {
+    let families = &FAMILIES[CUSTOMER_FAMILY_COUNT..];
     let mut out = LicenseTypeFamilies::default();
     let mut labels = Vec::new();
     for (code, totals) in totals {
@@ -146,16 +147,15 @@ pub fn render_license_types(
         labels.extend_from_slice(platform_label);
         labels.push(b',');
         push_label(&mut labels, "license_type", &license::name(*code));
-        let family = &FAMILIES[CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS];
         push_sample(
             &mut out[LICENSE_TYPE_CUSTOMERS],
-            family.name,
+            families[LICENSE_TYPE_CUSTOMERS].name,
             &labels,
             totals.customers,
         );
         push_counts(
             &mut out[LICENSE_TYPE_COUNTS..],
-            &FAMILIES[CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_COUNTS..],
+            &families[LICENSE_TYPE_COUNTS..],
             &labels,
             &totals.users,
         );
