@@ -36,6 +36,7 @@ RUN touch src/main.rs src/lib.rs \
 FROM scratch
 ARG LIVEPLATFORM_EXPORTER_REVISION=unknown
 LABEL org.opencontainers.image.title="liveplatform-exporter" \
+      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.description="Prometheus exporter for AudioCodes Live Platform customer licenses" \
       org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.revision="${LIVEPLATFORM_EXPORTER_REVISION}" \

@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flate2::Compression;
-use liveplatform_exporter::decode;
-use liveplatform_exporter::exposition::{Encoding, Exposition};
-use liveplatform_exporter::gzip::Segment;
-use liveplatform_exporter::health::HealthMetrics;
-use liveplatform_exporter::poller;
-use liveplatform_exporter::render;
-use liveplatform_exporter::snapshot::PlatformSlot;
+use liveplatform_exporter::ExporterMetrics;
+use liveplatform_exporter::PlatformSlot;
+use liveplatform_exporter::poll_path::Segment;
+use liveplatform_exporter::poll_path::decode_customers;
+use liveplatform_exporter::poll_path::prepare;
+use liveplatform_exporter::poll_path::{platform_label, render_customers};
+use liveplatform_exporter::{Encoding, Exposition};
 use tokio::time::Instant;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -27,9 +27,9 @@ fn poll_path(c: &mut Criterion) {
     for n in SIZES {
         let list = customers::customers(n, customers::SEED);
         let body = serde_json::to_vec(&list).unwrap();
-        let customers = decode::decode_customers(&body).unwrap().customers;
-        let label = render::platform_label("bench");
-        let rendered = render::render_customers(&label, customers.iter());
+        let customers = decode_customers(&body).unwrap().customers;
+        let label = platform_label("bench");
+        let rendered = render_customers(&label, customers.iter());
 
         let mut group = c.benchmark_group(format!("poll/{n}"));
         group.throughput(Throughput::Bytes(body.len() as u64));
@@ -40,11 +40,9 @@ fn poll_path(c: &mut Criterion) {
         group.bench_function("lower_bound_parse_only", |b| {
             b.iter(|| serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body).unwrap())
         });
-        group.bench_function("decode", |b| {
-            b.iter(|| decode::decode_customers(&body).unwrap())
-        });
+        group.bench_function("decode", |b| b.iter(|| decode_customers(&body).unwrap()));
         group.bench_function("render", |b| {
-            b.iter(|| render::render_customers(&label, customers.iter()))
+            b.iter(|| render_customers(&label, customers.iter()))
         });
         group.bench_function("compress", |b| {
             b.iter(|| {
@@ -57,18 +55,18 @@ fn poll_path(c: &mut Criterion) {
         let shared = bytes::Bytes::from(body.clone());
         // A first poll: every block decoded, rendered and compressed.
         group.bench_function("all_stages", |b| {
-            b.iter(|| poller::prepare("bench", shared.clone(), None).unwrap())
+            b.iter(|| prepare("bench", shared.clone(), None).unwrap())
         });
         // Later polls: the API sent the same bytes as the last poll, or changed a few customers.
-        let (last, _) = poller::prepare("bench", shared.clone(), None).unwrap();
+        let (last, _) = prepare("bench", shared.clone(), None).unwrap();
         group.bench_function("unchanged_response", |b| {
-            b.iter(|| poller::prepare("bench", shared.clone(), Some(&last)).unwrap())
+            b.iter(|| prepare("bench", shared.clone(), Some(&last)).unwrap())
         });
         for per_mille in [1, 10] {
             let changed =
                 bytes::Bytes::from(customers::changed_body(&list, n * per_mille / 1000, 7));
             group.bench_function(format!("{per_mille}_per_mille_changed"), |b| {
-                b.iter(|| poller::prepare("bench", changed.clone(), Some(&last)).unwrap())
+                b.iter(|| prepare("bench", changed.clone(), Some(&last)).unwrap())
             });
         }
         group.finish();
@@ -78,9 +76,9 @@ fn poll_path(c: &mut Criterion) {
 fn scrape_path(c: &mut Criterion) {
     for n in SIZES {
         let body = customers::body(n, customers::SEED);
-        let health = Arc::new(HealthMetrics::new());
+        let health = Arc::new(ExporterMetrics::new());
         let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
-        let (prepared, _) = poller::prepare("bench", body.into(), None).unwrap();
+        let (prepared, _) = prepare("bench", body.into(), None).unwrap();
         slot.publish(prepared.snapshot);
         let _health = health.platform("bench");
         let exposition = Exposition::new(vec![slot], health);

@@ -10,17 +10,17 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::{ApiClient, ClientError};
+use crate::api::client::{ApiClient, ClientError};
+use crate::collect::customers::Poller;
+use crate::config::secret::SecretSource;
 use crate::config::{AuthConfig, Config, PlatformConfig};
+use crate::exposition::exporter_metrics::ExporterMetrics;
+use crate::exposition::snapshot::PlatformSlot;
 use crate::exposition::{Encoding, Exposition};
-use crate::health::HealthMetrics;
-use crate::listener::{self, Limits};
-use crate::poller::Poller;
-use crate::secret::SecretSource;
-use crate::server;
-use crate::snapshot::PlatformSlot;
-use crate::web_auth::WebGuard;
-use crate::web_reload::{WebConfigWatch, WebLoadError};
+use crate::web::auth::WebGuard;
+use crate::web::listener::{self, Limits};
+use crate::web::reload::{WebConfigWatch, WebLoadError};
+use crate::web::router;
 
 /// How long in-flight scrapes may take to finish once a stop was requested.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -50,7 +50,7 @@ struct Pipeline {
 }
 
 fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
-    let health = Arc::new(HealthMetrics::new());
+    let health = Arc::new(ExporterMetrics::new());
     let mut slots = Vec::with_capacity(platforms.len());
     let mut pollers = Vec::with_capacity(platforms.len());
     for platform in platforms {
@@ -176,7 +176,7 @@ impl App {
             tasks.spawn(poller.run(shutdown.clone()));
         }
         let guard = Arc::new(WebGuard::new(self.web.clone()));
-        let router = server::router(exposition, guard, self.server.request_timeout);
+        let router = router::router(exposition, guard, self.server.request_timeout);
         let limits = Limits {
             header_read_timeout: self.server.header_read_timeout,
             max_connections: self.server.max_connections,

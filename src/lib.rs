@@ -1,35 +1,57 @@
-//! Prometheus exporter for AudioCodes Live Platform: polls each platform's customer list and
-//! publishes per-customer and per-license-type gauges.
+//! Prometheus exporter for AudioCodes Live Platform: polls each platform's REST API in the
+//! background and serves what it learnt on `/metrics`.
 //!
-//! Data flows one way: [`config`] → [`client`] (with [`auth`]) → [`poller`] → [`blocks`]
-//! ([`decode`], [`render`], [`gzip`]) → [`snapshot`] → [`exposition`] → [`server`], which
-//! [`listener`] serves behind the [`web_config`] file's TLS ([`tls`]) and basic auth ([`web_auth`]),
-//! reloaded by [`web_reload`].
+//! # Layout
+//!
+//! Data flows one way, and each folder owns one step of it:
+//!
+//! | folder | owns |
+//! |---|---|
+//! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
+//! | `api/` | the Live Platform HTTP client and its credentials (OAuth2), the decoders of response bodies, a mock platform for `--demo` and the tests |
+//! | `model/` | domain types: a customer, its user counts, license types, why a record or a poll is lost |
+//! | `collect/` | the collectors: each fetches one data source on its own schedule and publishes into its platform's snapshot |
+//! | `exposition/` | rendering samples (once per poll), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
+//! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
+//!
+//! `config → api → collect → exposition (snapshot → rendered exposition) → web`: a module
+//! imports only from its left (and from `model`, which imports nothing of the exporter's).
+//! `app.rs` wires one run together, `cli/` parses the command line (and holds the
+//! `healthcheck` subcommand), `telemetry.rs` sets up logging, `sync.rs` holds the one
+//! poison-tolerant lock helper.
+//!
+//! Modules are private; the items below are what the binary, the integration tests, the
+//! benchmarks and the fuzz target use.
 
-pub mod app;
-pub mod auth;
-pub mod background;
-pub mod blocks;
-pub mod cli;
-pub mod client;
-pub mod config;
-pub mod decode;
-pub mod exposition;
-pub mod gzip;
-pub mod health;
-pub mod healthcheck;
-pub mod http;
-pub mod license;
-pub mod listener;
-pub mod mock;
-pub mod poller;
-pub mod recycle;
-pub mod render;
-pub mod secret;
-pub mod server;
-pub mod snapshot;
-pub mod telemetry;
-pub mod tls;
-pub mod web_auth;
-pub mod web_config;
-pub mod web_reload;
+mod api;
+mod app;
+mod cli;
+mod collect;
+mod config;
+mod exposition;
+mod model;
+mod sync;
+mod telemetry;
+mod web;
+
+pub use api::mock::{MockPlatform, SEED_CUSTOMERS};
+pub use app::{App, AppError, poll_once};
+pub use cli::healthcheck::default_url as default_healthcheck_url;
+pub use cli::{Cli, run};
+pub use config::secret::SecretSource;
+pub use config::{
+    AuthConfig, ClientCertificate, Config, DEFAULT_PORT, OAuth2Config, PlatformConfig,
+};
+pub use exposition::exporter_metrics::ExporterMetrics;
+pub use exposition::snapshot::PlatformSlot;
+pub use exposition::{Encoding, Exposition};
+pub use web::listener::{Limits, serve};
+pub use web::reload::WebConfigWatch;
+
+/// The stages of a customer-list poll, one by one: for the benchmarks and the fuzz target.
+pub mod poll_path {
+    pub use crate::api::decode::decode_customers;
+    pub use crate::collect::customers::prepare;
+    pub use crate::exposition::gzip::Segment;
+    pub use crate::exposition::render::{platform_label, render_customers};
+}

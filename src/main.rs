@@ -1,9 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use liveplatform_exporter::cli::{self, Cli};
+use liveplatform_exporter::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    cli::run(Cli::parse()).await
+    liveplatform_exporter::run(Cli::parse()).await
 }

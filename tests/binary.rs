@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::demo::{BINARY, Demo, Log};
 
-use liveplatform_exporter::app;
-use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::poll_once;
+use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::json;
 
 fn exporter(args: &[&str]) -> Output {
@@ -80,7 +80,7 @@ async fn promtool_accepts_the_output_for_hostile_names_and_unknown_types() {
         b.platform_config("seed"),
         down,
     ];
-    let (exposition, all_ok) = app::poll_once(&platforms).await.unwrap();
+    let (exposition, all_ok) = poll_once(&platforms).await.unwrap();
     assert!(!all_ok, "the platform without a server fails");
     let text = String::from_utf8(exposition.clone()).unwrap();
     assert!(text.contains("license_type=\"unknown_77\""));

@@ -12,10 +12,10 @@ use axum::Router;
 use axum::routing::get;
 use common::pki::TestCa;
 use common::{Scrape, spawn_app, unauthenticated};
-use liveplatform_exporter::config::{AuthConfig, ClientCertificate, PlatformConfig};
-use liveplatform_exporter::listener::{self, Limits};
-use liveplatform_exporter::secret::SecretSource;
-use liveplatform_exporter::web_reload::WebConfigWatch;
+use liveplatform_exporter::SecretSource;
+use liveplatform_exporter::WebConfigWatch;
+use liveplatform_exporter::{AuthConfig, ClientCertificate, PlatformConfig};
+use liveplatform_exporter::{Limits, serve};
 use reqwest::Url;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
@@ -136,13 +136,7 @@ async fn https_api(dir: &Path, ca: &TestCa, client_auth: &str) -> (String, Cance
         max_connections: 16,
         shutdown_grace: Duration::from_secs(1),
     };
-    tokio::spawn(listener::serve(
-        listener,
-        router,
-        watch,
-        limits,
-        stop.clone(),
-    ));
+    tokio::spawn(serve(listener, router, watch, limits, stop.clone()));
     (url, stop)
 }
 

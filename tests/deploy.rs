@@ -12,8 +12,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::demo::{BINARY, Demo, Log, run_healthcheck};
-use liveplatform_exporter::config::{Config, DEFAULT_PORT};
-use liveplatform_exporter::healthcheck;
+use liveplatform_exporter::default_healthcheck_url;
+use liveplatform_exporter::{Config, DEFAULT_PORT};
 use serde::Deserialize;
 use serde_norway::Value;
 
@@ -91,7 +91,7 @@ fn closed_port_url() -> String {
 async fn healthcheck_exits_0_against_a_running_demo_exporter() {
     let demo = Demo::start(Log::Keep);
     // The default URL with only the port changed: its path is one the server routes.
-    let mut url = healthcheck::default_url();
+    let mut url = default_healthcheck_url();
     let port = demo.addr.rsplit_once(':').unwrap().1.parse().unwrap();
     url.set_port(Some(port)).unwrap();
     let output = run_healthcheck(url.to_string()).await;
@@ -140,7 +140,7 @@ fn probed_paths() -> Vec<(String, String)> {
     let mut paths = vec![
         (
             "healthcheck --url default".to_owned(),
-            healthcheck::default_url().path().to_owned(),
+            default_healthcheck_url().path().to_owned(),
         ),
         (
             "Deployment livenessProbe".to_owned(),
@@ -482,7 +482,7 @@ fn the_compose_exporter_is_the_image_in_demo_mode_on_the_default_port() {
     // The image's HEALTHCHECK probes the default URL: the demo must listen on its port.
     assert_eq!(
         container_port(exporter),
-        healthcheck::default_url().port().unwrap()
+        default_healthcheck_url().port().unwrap()
     );
 }
 

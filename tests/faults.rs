@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
-use liveplatform_exporter::config::{AuthConfig, OAuth2Config, PlatformConfig};
-use liveplatform_exporter::secret::SecretSource;
+use liveplatform_exporter::SecretSource;
+use liveplatform_exporter::{AuthConfig, OAuth2Config, PlatformConfig};
 use reqwest::Url;
 use secrecy::SecretString;
 use serde_json::{Value, json};

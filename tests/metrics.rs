@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Scrape, fast, spawn_app};
-use liveplatform_exporter::mock::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
 const COUNTS: [(&str, &str, &str); 4] = [

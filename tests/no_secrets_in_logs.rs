@@ -13,8 +13,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use common::{Scrape, TestApp, fast, spawn_app};
-use liveplatform_exporter::config::{AuthConfig, Config, OAuth2Config, PlatformConfig};
-use liveplatform_exporter::secret::SecretSource;
+use liveplatform_exporter::SecretSource;
+use liveplatform_exporter::{AuthConfig, Config, OAuth2Config, PlatformConfig};
 use reqwest::Url;
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};

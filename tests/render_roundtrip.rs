@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::Scrape;
-use liveplatform_exporter::exposition::{Encoding, Exposition};
-use liveplatform_exporter::health::HealthMetrics;
-use liveplatform_exporter::poller;
-use liveplatform_exporter::snapshot::PlatformSlot;
+use liveplatform_exporter::ExporterMetrics;
+use liveplatform_exporter::PlatformSlot;
+use liveplatform_exporter::poll_path::prepare;
+use liveplatform_exporter::{Encoding, Exposition};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -167,10 +167,10 @@ fn license_type_label(code: i64) -> String {
 
 /// The real path: body → prepared snapshot → exposition → text.
 fn scrape(body: &[u8]) -> (Scrape, usize) {
-    let (prepared, _) = poller::prepare(PLATFORM, Bytes::copy_from_slice(body), None)
-        .expect("an array always decodes");
+    let (prepared, _) =
+        prepare(PLATFORM, Bytes::copy_from_slice(body), None).expect("an array always decodes");
     let skipped = prepared.skipped.len();
-    let health = Arc::new(HealthMetrics::new());
+    let health = Arc::new(ExporterMetrics::new());
     let _platform_health = health.platform(PLATFORM);
     let slot = Arc::new(PlatformSlot::new(PLATFORM, Duration::from_secs(3600)));
     slot.publish(prepared.snapshot);
@@ -244,7 +244,7 @@ proptest! {
 
     #[test]
     fn any_bytes_either_fail_to_decode_or_render_parseable_text(body in any::<Vec<u8>>()) {
-        if poller::prepare(PLATFORM, Bytes::copy_from_slice(&body), None).is_ok() {
+        if prepare(PLATFORM, Bytes::copy_from_slice(&body), None).is_ok() {
             let (scrape, _) = scrape(&body);
             prop_assert!(!scrape.find("liveplatform_up", &[]).is_empty());
         }

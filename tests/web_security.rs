@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::pki::TestCa;
 use common::{TestApp, spawn_with};
-use liveplatform_exporter::app::App;
-use liveplatform_exporter::config::Config;
-use liveplatform_exporter::mock::{self, MockPlatform};
+use liveplatform_exporter::App;
+use liveplatform_exporter::Config;
+use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -56,7 +56,7 @@ impl WebDir {
 
 /// The exporter over the demo data, with `web` as its web configuration file.
 async fn exporter(web: &WebDir, configure: impl FnOnce(&mut Config)) -> (TestApp, MockPlatform) {
-    let mock = MockPlatform::start(mock::SEED_CUSTOMERS).await.unwrap();
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut config = Config::with_platforms(vec![common::fast(mock.platform_config("demo"))]);
     config.server.web_config_file = Some(web.file());
     configure(&mut config);
@@ -198,7 +198,7 @@ async fn a_request_that_outlives_the_request_timeout_is_answered_503() {
 #[tokio::test]
 async fn an_unsupported_key_or_a_missing_certificate_stops_start_up_naming_it() {
     let web = WebDir::new();
-    let mock = MockPlatform::start(mock::SEED_CUSTOMERS).await.unwrap();
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut config = Config::with_platforms(vec![mock.platform_config("demo")]);
     config.server.listen = "127.0.0.1:0".parse().unwrap();
     config.server.web_config_file = Some(web.file());

@@ -8,17 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use liveplatform_exporter::exposition::{Encoding, Exposition};
-use liveplatform_exporter::health::HealthMetrics;
-use liveplatform_exporter::poller;
-use liveplatform_exporter::snapshot::PlatformSlot;
+use liveplatform_exporter::poll_path::prepare;
+use liveplatform_exporter::{Encoding, ExporterMetrics, Exposition, PlatformSlot};
 use tokio::time::Instant;
 
 fuzz_target!(|body: &[u8]| {
-    let Ok((prepared, _)) = poller::prepare("fuzz", body.to_vec().into(), None) else {
+    let Ok((prepared, _)) = prepare("fuzz", body.to_vec().into(), None) else {
         return;
     };
-    let health = Arc::new(HealthMetrics::new());
+    let health = Arc::new(ExporterMetrics::new());
     let _platform = health.platform("fuzz");
     let slot = Arc::new(PlatformSlot::new("fuzz", Duration::from_secs(3600)));
     slot.publish(prepared.snapshot);

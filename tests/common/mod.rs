@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use liveplatform_exporter::app::{App, AppError};
-use liveplatform_exporter::config::{AuthConfig, Config, PlatformConfig};
+use liveplatform_exporter::{App, AppError};
+use liveplatform_exporter::{AuthConfig, Config, PlatformConfig};
 use reqwest::Url;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

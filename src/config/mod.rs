@@ -2,6 +2,9 @@
 //! checked into typed settings. Every rejection names the offending key, because the operator
 //! reading the message has only the file in front of them.
 
+pub(crate) mod pem;
+pub(crate) mod secret;
+
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,8 +13,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::secret::SecretSource;
-use crate::tls;
+use crate::config::secret::SecretSource;
 
 /// Default listen port: marked free on the Prometheus default port allocations list when chosen.
 pub const DEFAULT_PORT: u16 = 9612;
@@ -351,14 +353,14 @@ impl RawClientTls {
     fn validate(self, at: &str) -> Result<ClientTlsConfig, ConfigError> {
         let key = |field: &str| format!("{at}.{field}");
         if let Some(ca_file) = &self.ca_file {
-            tls::read_certificates(ca_file).map_err(|e| invalid(key("ca_file"), e.to_string()))?;
+            pem::read_certificates(ca_file).map_err(|e| invalid(key("ca_file"), e.to_string()))?;
         }
         let client_cert = match (self.cert_file, self.key_file) {
             (None, None) => None,
             (Some(cert_file), Some(key_file)) => {
-                tls::read_certificates(&cert_file)
+                pem::read_certificates(&cert_file)
                     .map_err(|e| invalid(key("cert_file"), e.to_string()))?;
-                tls::read_private_key(&key_file)
+                pem::read_private_key(&key_file)
                     .map_err(|e| invalid(key("key_file"), e.to_string()))?;
                 Some(ClientCertificate {
                     cert_file,

@@ -11,7 +11,7 @@
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 
-use crate::recycle;
+use crate::exposition::recycle;
 
 /// A piece of a deflate stream with what the gzip trailer needs to know about its input.
 #[derive(Debug, Clone, Default)]

@@ -9,11 +9,11 @@ use reqwest::{StatusCode, Url, header};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::auth::{AuthError, Authenticator};
+use crate::api::auth::{AuthError, Authenticator};
+use crate::api::http::{self, BodyError};
+use crate::config::pem::{self, PemError};
 use crate::config::{ClientTlsConfig, PlatformConfig};
-use crate::health::ErrorReason;
-use crate::http::{self, BodyError};
-use crate::tls::{self, TlsError};
+use crate::model::ErrorReason;
 
 /// Error bodies are only read for their problem-details title and trace id.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
@@ -86,7 +86,7 @@ impl Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("{key}: {source}")]
-    Tls { key: &'static str, source: TlsError },
+    Tls { key: &'static str, source: PemError },
     #[error("{key}: cannot read {path}: {source}")]
     Read {
         key: &'static str,
@@ -112,7 +112,7 @@ fn with_tls(
     config: &ClientTlsConfig,
 ) -> Result<reqwest::ClientBuilder, ClientError> {
     if let Some(ca_file) = &config.ca_file {
-        let roots = tls::read_certificates(ca_file).map_err(|source| ClientError::Tls {
+        let roots = pem::read_certificates(ca_file).map_err(|source| ClientError::Tls {
             key: "tls.ca_file",
             source,
         })?;

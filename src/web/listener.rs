@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use crate::web_reload::WebConfigWatch;
+use crate::web::reload::WebConfigWatch;
 
 /// After a failed accept (out of file descriptors, usually), before the next: retrying at once
 /// would spin.

@@ -18,11 +18,12 @@ use bytes::Bytes;
 // its time.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use crate::decode::{self, DecodeError, SkipReason};
-use crate::gzip::{Deflater, Encoded};
-use crate::license::{self, Totals};
-use crate::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
-use crate::snapshot::Samples;
+use crate::api::decode::{self, DecodeError};
+use crate::exposition::gzip::{Deflater, Encoded};
+use crate::exposition::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
+use crate::exposition::snapshot::Samples;
+use crate::model::SkipReason;
+use crate::model::license::{self, Totals};
 
 /// A block ends after a record whose CRC-32 has these low bits all zero: 32 records on average,
 /// small enough that a change costs little, large enough that a block's compressed segments
@@ -365,7 +366,7 @@ fn in_parallel<T: Sync, R: Send + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gzip::Member;
+    use crate::exposition::gzip::Member;
     use proptest::prelude::*;
     use std::io::Read;
 

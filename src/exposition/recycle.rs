@@ -5,9 +5,11 @@
 //! paid for in page faults, about half the cost of the copy; a buffer kept for reuse is already
 //! mapped. The pool is small and bounded: it holds at most [`KEPT`] buffers.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use bytes::Bytes;
+
+use crate::sync::lock;
 
 /// Enough for every family of a few platforms to swap between two polls.
 const KEPT: usize = 16;
@@ -31,10 +33,6 @@ impl Pool {
         }
     }
 
-    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
-        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// An empty buffer with room for `capacity` bytes: the smallest kept one that is large
     /// enough but not more than twice that (a small family must not hold on to a large
     /// buffer), or a new one.
@@ -42,7 +40,7 @@ impl Pool {
         if capacity < SMALLEST_KEPT {
             return Vec::with_capacity(capacity);
         }
-        let mut kept = self.kept();
+        let mut kept = lock(&self.kept);
         let best = kept
             .iter()
             .enumerate()
@@ -68,7 +66,7 @@ impl Pool {
         if buffer.capacity() < SMALLEST_KEPT {
             return;
         }
-        let mut kept = self.kept();
+        let mut kept = lock(&self.kept);
         if kept.len() < self.limit {
             kept.push(buffer);
         } else if let Some(smallest) = kept
@@ -114,7 +112,7 @@ mod tests {
         let clone = shared.clone();
         drop(shared);
         assert_eq!(&clone[..], b"samples", "kept while a reference is alive");
-        assert!(pool.kept().is_empty());
+        assert!(lock(&pool.kept).is_empty());
         drop(clone);
 
         assert!(
@@ -130,13 +128,13 @@ mod tests {
         );
 
         drop(pool.share(pool.take(100)));
-        assert!(pool.kept().is_empty(), "small buffers are not kept");
+        assert!(lock(&pool.kept).is_empty(), "small buffers are not kept");
         let others: Vec<Bytes> = (0..4)
             .map(|_| pool.share(pool.take(SMALLEST_KEPT)))
             .collect();
         drop(others);
         drop(pool.share(again));
-        let kept: Vec<usize> = pool.kept().iter().map(Vec::capacity).collect();
+        let kept: Vec<usize> = lock(&pool.kept).iter().map(Vec::capacity).collect();
         assert_eq!(kept.len(), 4, "bounded");
         assert!(
             kept.contains(&LARGE),

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::decode::{Customer, UserCounts};
+use crate::model::{Customer, UserCounts};
 
 /// Every documented code with its label value. These are always exported (with zero customers
 /// when unused) so that a dashboard shows an empty type instead of a missing one.

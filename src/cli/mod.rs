@@ -1,6 +1,8 @@
 //! Command line: what to run (serve, `--once`, `--check-config`, `--demo`, `healthcheck`) and its
 //! exit code.
 
+pub(crate) mod healthcheck;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,10 +12,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use crate::api::mock::{self, MockPlatform};
 use crate::app::{self, App, AppError};
 use crate::config::{Config, ConfigError};
-use crate::healthcheck;
-use crate::mock::{self, MockPlatform};
 use crate::telemetry;
 
 /// The demo's data never changes, so a short interval only shows the poll loop at work.

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -17,11 +17,12 @@ use reqwest::Url;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::secret::SecretSource;
 use crate::config::{AuthConfig, OAuth2Config, PlatformConfig};
-use crate::secret::SecretSource;
+use crate::sync::lock;
 
 /// The vendor's example response: 35 customers of license types 0 to 3.
-pub const SEED_CUSTOMERS: &[u8] = include_bytes!("../fixtures/customers-seed.json");
+pub const SEED_CUSTOMERS: &[u8] = include_bytes!("../../fixtures/customers-seed.json");
 
 const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 const CLIENT_ID: &str = "liveplatform-exporter-demo";
@@ -117,10 +118,6 @@ impl Drop for MockPlatform {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn random_token() -> String {

@@ -7,45 +7,9 @@ use std::time::Duration;
 
 use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
-use crate::decode::SkipReason;
+use crate::model::{ErrorReason, SkipReason};
 
-/// Why a poll failed: a small fixed set, so that it is safe as a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorReason {
-    Timeout,
-    Connect,
-    Transport,
-    Auth,
-    HttpStatus,
-    Decode,
-    TooLarge,
-}
-
-impl ErrorReason {
-    pub const ALL: [ErrorReason; 7] = [
-        ErrorReason::Timeout,
-        ErrorReason::Connect,
-        ErrorReason::Transport,
-        ErrorReason::Auth,
-        ErrorReason::HttpStatus,
-        ErrorReason::Decode,
-        ErrorReason::TooLarge,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorReason::Timeout => "timeout",
-            ErrorReason::Connect => "connect",
-            ErrorReason::Transport => "transport",
-            ErrorReason::Auth => "auth",
-            ErrorReason::HttpStatus => "http_status",
-            ErrorReason::Decode => "decode",
-            ErrorReason::TooLarge => "too_large",
-        }
-    }
-}
-
-pub struct HealthMetrics {
+pub struct ExporterMetrics {
     registry: Registry,
     up: GaugeVec,
     last_success: GaugeVec,
@@ -83,7 +47,7 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntC
     )
 }
 
-impl HealthMetrics {
+impl ExporterMetrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let build_info = IntGauge::with_opts(
@@ -216,7 +180,7 @@ impl HealthMetrics {
     }
 }
 
-impl Default for HealthMetrics {
+impl Default for ExporterMetrics {
     fn default() -> Self {
         Self::new()
     }
@@ -247,7 +211,7 @@ impl PlatformHealth {
 mod tests {
     use super::*;
 
-    fn encoded(metrics: &HealthMetrics) -> String {
+    fn encoded(metrics: &ExporterMetrics) -> String {
         let mut out = Vec::new();
         metrics.encode(&mut out);
         String::from_utf8(out).unwrap()
@@ -255,7 +219,7 @@ mod tests {
 
     #[test]
     fn every_platform_series_exists_before_anything_happens() {
-        let metrics = HealthMetrics::new();
+        let metrics = ExporterMetrics::new();
         let _health = metrics.platform("prod");
         let text = encoded(&metrics);
         assert!(text.contains("liveplatform_up{platform=\"prod\"} 0\n"));
@@ -281,7 +245,7 @@ mod tests {
 
     #[test]
     fn settings_are_published_in_seconds() {
-        let metrics = HealthMetrics::new();
+        let metrics = ExporterMetrics::new();
         metrics.settings(
             "prod",
             Duration::from_secs(300),
@@ -296,7 +260,7 @@ mod tests {
 
     #[test]
     fn reasons_increment_their_own_series() {
-        let metrics = HealthMetrics::new();
+        let metrics = ExporterMetrics::new();
         let health = metrics.platform("prod");
         health.error(ErrorReason::TooLarge);
         health.skipped(SkipReason::DuplicateId);

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 
+use crate::api::http;
 use crate::config::DEFAULT_PORT;
-use crate::http;
-use crate::server::HEALTHY_PATH;
+use crate::web::HEALTHY_PATH;
 /// `/-/healthy` answers without any work, so a few seconds without an answer means a hung process;
 /// it also ends the probe before Docker's own health-check timeout (5 s in the Dockerfile) would.
 const TIMEOUT: Duration = Duration::from_secs(3);

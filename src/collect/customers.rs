@@ -8,12 +8,13 @@ use bytes::Bytes;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::background;
-use crate::blocks::{self, Blocks, Changes};
-use crate::client::{ApiClient, FetchError};
-use crate::decode::{DecodeError, SkipReason};
-use crate::health::{ErrorReason, PlatformHealth};
-use crate::snapshot::{PlatformSlot, Snapshot};
+use crate::api::client::{ApiClient, FetchError};
+use crate::api::decode::DecodeError;
+use crate::collect::background;
+use crate::collect::blocks::{self, Blocks, Changes};
+use crate::exposition::exporter_metrics::PlatformHealth;
+use crate::exposition::snapshot::{PlatformSlot, Snapshot};
+use crate::model::{ErrorReason, SkipReason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {

@@ -13,8 +13,9 @@ use std::time::SystemTime;
 
 use axum::http::HeaderMap;
 
-use crate::tls::{self, TlsError};
-use crate::web_config::{Users, WebConfig, WebConfigError};
+use crate::sync;
+use crate::web::config::{Users, WebConfig, WebConfigError};
+use crate::web::tls::{self, TlsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebLoadError {
@@ -87,16 +88,16 @@ impl WebConfigWatch {
     /// The configuration to apply now, reloaded first if a file changed since the last look.
     pub fn current(&self) -> Arc<Active> {
         let Some(path) = &self.path else {
-            return self.read().active.clone();
+            return sync::read(&self.state).active.clone();
         };
         {
-            let state = self.read();
+            let state = sync::read(&self.state);
             let now = fingerprint(&state.files);
             if now == state.loaded || state.failed.as_ref() == Some(&now) {
                 return state.active.clone();
             }
         }
-        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut state = sync::write(&self.state);
         // Another request may have reloaded while this one waited for the lock.
         let seen = fingerprint(&state.files);
         if seen == state.loaded || state.failed.as_ref() == Some(&seen) {
@@ -123,12 +124,6 @@ impl WebConfigWatch {
             }
         }
         state.active.clone()
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        // A panic while holding the lock leaves a complete State behind (it is only ever
-        // replaced whole), so a poisoned lock is still usable.
-        self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 }
 

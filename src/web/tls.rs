@@ -1,56 +1,29 @@
 //! TLS material and the server's rustls setup for a [`TlsServerConfig`], on the `ring` provider
 //! (the one reqwest already links: no second crypto library in the binary).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 
-use crate::web_config::{ClientAuth, TlsServerConfig, TlsVersion};
+use crate::config::pem::{PemError, read_certificates, read_private_key};
+use crate::web::config::{ClientAuth, TlsServerConfig, TlsVersion};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read certificates from {path}: {message}")]
-    Certificates { path: PathBuf, message: String },
-    #[error("no certificate in {0}")]
-    NoCertificate(PathBuf),
-    #[error("cannot read a private key from {path}: {message}")]
-    PrivateKey { path: PathBuf, message: String },
+    #[error(transparent)]
+    Pem(#[from] PemError),
     #[error("TLS setup refused: {0}")]
     Setup(String),
 }
 
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Every certificate of a PEM file, in order; at least one.
-pub fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let certificates = CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsError::Certificates {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-    if certificates.is_empty() {
-        return Err(TlsError::NoCertificate(path.to_owned()));
-    }
-    Ok(certificates)
-}
-
-/// The first private key (PKCS#8, PKCS#1 or SEC1) of a PEM file. The error never quotes the
-/// file's content.
-pub fn read_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    PrivateKeyDer::from_pem_file(path).map_err(|e| TlsError::PrivateKey {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
 }
 
 /// The rustls server setup: certificate chain and key, protocol versions, client policy.

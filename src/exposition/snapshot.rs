@@ -3,14 +3,15 @@
 //! A poll builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
 //! sees either the previous poll or the new one, never a mix.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::gzip::{Encoded, Segment};
-use crate::render::FAMILY_COUNT;
+use crate::exposition::gzip::{Encoded, Segment};
+use crate::exposition::render::FAMILY_COUNT;
+use crate::sync;
 
 /// One family's samples of one platform, in both encodings: the text as the chunks it was
 /// rendered in, block by block (shared, never copied again), and its compressed segments
@@ -72,7 +73,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// `families` indexed like [`crate::render::FAMILIES`].
+    /// `families` indexed like [`crate::exposition::render::FAMILIES`].
     pub fn new(succeeded_at: Instant, customers: usize, families: [Samples; FAMILY_COUNT]) -> Self {
         Self {
             succeeded_at,
@@ -90,7 +91,7 @@ impl Snapshot {
         }
     }
 
-    /// Samples of the family at `index` in [`crate::render::FAMILIES`].
+    /// Samples of the family at `index` in [`crate::exposition::render::FAMILIES`].
     pub fn samples(&self, index: usize) -> &Samples {
         &self.families[index]
     }
@@ -115,14 +116,11 @@ impl PlatformSlot {
 
     pub fn publish(&self, snapshot: impl Into<Arc<Snapshot>>) {
         // The lock guards one pointer swap; a panic elsewhere cannot leave it half-written.
-        *self.latest.write().unwrap_or_else(PoisonError::into_inner) = Some(snapshot.into());
+        *sync::write(&self.latest) = Some(snapshot.into());
     }
 
     pub fn latest(&self) -> Option<Arc<Snapshot>> {
-        self.latest
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        sync::read(&self.latest).clone()
     }
 
     /// The snapshot, unless its poll is older than `stale_after`: old data is worse than none,

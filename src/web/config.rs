@@ -178,7 +178,7 @@ struct RawHttp {
 }
 
 impl WebConfig {
-    /// Reads and validates the file. Certificates are not read here (see [`crate::tls`]).
+    /// Reads and validates the file. Certificates are not read here (see [`crate::web::tls`]).
     pub fn load(path: &Path) -> Result<Self, WebConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| WebConfigError::Read {
             path: path.to_owned(),

@@ -21,12 +21,8 @@ use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
 use crate::exposition::{CONTENT_TYPE, Chunks, Encoding, Exposition, Payload};
-use crate::web_auth::{self, WebGuard};
-
-/// Liveness: 200 while the process serves (also what the `healthcheck` subcommand asks).
-pub const HEALTHY_PATH: &str = "/-/healthy";
-/// Readiness: 200 once every platform has been polled successfully.
-pub const READY_PATH: &str = "/-/ready";
+use crate::web::auth::{self, WebGuard};
+use crate::web::{HEALTHY_PATH, READY_PATH};
 
 /// The endpoints; `request_timeout` bounds each request's handling, authentication included.
 pub fn router(
@@ -40,7 +36,7 @@ pub fn router(
         .route(HEALTHY_PATH, get(healthy))
         .route(READY_PATH, get(ready))
         .with_state(exposition)
-        .layer(middleware::from_fn_with_state(guard, web_auth::guard))
+        .layer(middleware::from_fn_with_state(guard, auth::guard))
         .layer(middleware::from_fn_with_state(request_timeout, deadline))
 }
 

@@ -19,8 +19,9 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
-use crate::server::{HEALTHY_PATH, READY_PATH};
-use crate::web_reload::WebConfigWatch;
+use crate::sync::lock;
+use crate::web::reload::WebConfigWatch;
+use crate::web::{HEALTHY_PATH, READY_PATH};
 
 const REALM: &str = "Basic realm=\"liveplatform-exporter\", charset=\"UTF-8\"";
 
@@ -57,13 +58,13 @@ impl WebGuard {
             return false;
         };
         let digest = digest(user, password, hash);
-        let cached = self.lock().get(user).copied();
+        let cached = lock(&self.verified).get(user).copied();
         if cached.is_some_and(|known| bool::from(known.ct_eq(&digest))) {
             return true;
         }
         let ok = self.bcrypt(password, hash).await;
         if ok {
-            self.lock().insert(user.to_owned(), digest);
+            lock(&self.verified).insert(user.to_owned(), digest);
         }
         ok
     }
@@ -76,10 +77,6 @@ impl WebGuard {
         tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
             .await
             .unwrap_or(false)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Digest>> {
-        self.verified.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -193,11 +190,11 @@ mod tests {
         let hash = bcrypt::hash("right", 4).unwrap();
         assert!(guard.check("alice", "right", Some(&hash)).await);
         assert_eq!(
-            guard.lock().get("alice"),
+            lock(&guard.verified).get("alice"),
             Some(&digest("alice", "right", &hash))
         );
         assert!(
-            !format!("{:?}", guard.lock()).contains("right"),
+            !format!("{:?}", lock(&guard.verified)).contains("right"),
             "no plaintext password is kept"
         );
         assert!(!guard.check("alice", "wrong", Some(&hash)).await);

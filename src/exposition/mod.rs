@@ -4,15 +4,21 @@
 //! Nothing proportional to the number of customers happens here: the body is a list of
 //! reference-counted chunks rendered (and compressed) when the polls completed.
 
+pub(crate) mod exporter_metrics;
+pub(crate) mod gzip;
+mod recycle;
+pub(crate) mod render;
+pub(crate) mod snapshot;
+
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::gzip::{Deflater, Encoded, Member, Segment};
-use crate::health::HealthMetrics;
-use crate::render::{FAMILIES, FAMILY_COUNT};
-use crate::snapshot::{PlatformSlot, Text};
+use crate::exposition::exporter_metrics::ExporterMetrics;
+use crate::exposition::gzip::{Deflater, Encoded, Member, Segment};
+use crate::exposition::render::{FAMILIES, FAMILY_COUNT};
+use crate::exposition::snapshot::{PlatformSlot, Text};
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -127,11 +133,11 @@ impl Iterator for Chunks {
 
 pub struct Exposition {
     slots: Vec<Arc<PlatformSlot>>,
-    health: Arc<HealthMetrics>,
+    health: Arc<ExporterMetrics>,
 }
 
 impl Exposition {
-    pub fn new(slots: Vec<Arc<PlatformSlot>>, health: Arc<HealthMetrics>) -> Self {
+    pub fn new(slots: Vec<Arc<PlatformSlot>>, health: Arc<ExporterMetrics>) -> Self {
         Self { slots, health }
     }
 
@@ -189,7 +195,7 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::Snapshot;
+    use crate::exposition::snapshot::Snapshot;
     use std::io::Read;
     use std::time::Duration;
 
@@ -205,7 +211,8 @@ mod tests {
             })
             .collect();
         let body = serde_json::to_vec(&records).unwrap();
-        let (prepared, _) = crate::poller::prepare(platform, body.into(), None).unwrap();
+        let (prepared, _) =
+            crate::collect::customers::prepare(platform, body.into(), None).unwrap();
         prepared.snapshot.renewed(succeeded_at)
     }
 
@@ -215,7 +222,7 @@ mod tests {
 
     #[test]
     fn platforms_share_one_header_per_family_and_stale_ones_drop_out() {
-        let health = Arc::new(HealthMetrics::new());
+        let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
         let a = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
         let b = Arc::new(PlatformSlot::new("b", Duration::from_secs(60)));
@@ -253,7 +260,7 @@ mod tests {
 
     #[test]
     fn gzip_payload_decompresses_to_the_identity_payload() {
-        let health = Arc::new(HealthMetrics::new());
+        let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
         let slot = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
         let ids: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();

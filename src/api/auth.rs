@@ -8,9 +8,9 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::api::http::{self, BodyError};
+use crate::config::secret::{SecretError, SecretSource};
 use crate::config::{AuthConfig, OAuth2Config};
-use crate::http::{self, BodyError};
-use crate::secret::{SecretError, SecretSource};
 
 /// Token responses are a few kilobytes; anything larger is not one.
 const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::{Customer, UserCounts};
-use crate::license::{self, Totals};
+use crate::model::license::{self, Totals};
+use crate::model::{Customer, UserCounts};
 
 /// A metric family published from poll data. All are gauges.
 pub struct Family {

@@ -1,0 +1,8 @@
+//! The Live Platform API: the HTTP client with its credentials, the decoders of response bodies,
+//! and a mock platform for `--demo` and the tests.
+
+mod auth;
+pub(crate) mod client;
+pub(crate) mod decode;
+pub(crate) mod http;
+pub(crate) mod mock;

@@ -1,0 +1,67 @@
+//! Why data is missing: a record skipped, a poll failed. Small fixed sets, safe as label values.
+
+/// Why a record was left out of an otherwise good response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    NotAnObject,
+    MissingId,
+    MissingLicenseType,
+    InvalidField,
+    DuplicateId,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 5] = [
+        SkipReason::NotAnObject,
+        SkipReason::MissingId,
+        SkipReason::MissingLicenseType,
+        SkipReason::InvalidField,
+        SkipReason::DuplicateId,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotAnObject => "not_an_object",
+            SkipReason::MissingId => "missing_id",
+            SkipReason::MissingLicenseType => "missing_license_type",
+            SkipReason::InvalidField => "invalid_field",
+            SkipReason::DuplicateId => "duplicate_id",
+        }
+    }
+}
+
+/// Why a poll failed: a small fixed set, so that it is safe as a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorReason {
+    Timeout,
+    Connect,
+    Transport,
+    Auth,
+    HttpStatus,
+    Decode,
+    TooLarge,
+}
+
+impl ErrorReason {
+    pub const ALL: [ErrorReason; 7] = [
+        ErrorReason::Timeout,
+        ErrorReason::Connect,
+        ErrorReason::Transport,
+        ErrorReason::Auth,
+        ErrorReason::HttpStatus,
+        ErrorReason::Decode,
+        ErrorReason::TooLarge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorReason::Timeout => "timeout",
+            ErrorReason::Connect => "connect",
+            ErrorReason::Transport => "transport",
+            ErrorReason::Auth => "auth",
+            ErrorReason::HttpStatus => "http_status",
+            ErrorReason::Decode => "decode",
+            ErrorReason::TooLarge => "too_large",
+        }
+    }
+}
