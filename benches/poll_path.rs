@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flate2::Compression;
-use liveplatform_exporter::ExporterMetrics;
-use liveplatform_exporter::PlatformSlot;
 use liveplatform_exporter::poll_path::Segment;
+use liveplatform_exporter::poll_path::customers_slot;
 use liveplatform_exporter::poll_path::decode_customers;
 use liveplatform_exporter::poll_path::prepare;
 use liveplatform_exporter::poll_path::{platform_label, render_customers};
+use liveplatform_exporter::{CollectorSettings, ExporterMetrics};
 use liveplatform_exporter::{Encoding, Exposition};
 use tokio::time::Instant;
 
@@ -77,10 +77,18 @@ fn scrape_path(c: &mut Criterion) {
     for n in SIZES {
         let body = customers::body(n, customers::SEED);
         let health = Arc::new(ExporterMetrics::new());
-        let slot = Arc::new(PlatformSlot::new("bench", Duration::from_secs(3600)));
+        let slot = Arc::new(customers_slot("bench", Duration::from_secs(3600)));
         let (prepared, _) = prepare("bench", body.into(), None).unwrap();
         slot.publish(prepared.snapshot);
-        let _health = health.platform("bench");
+        let _health = health.collector(
+            "bench",
+            "customers",
+            &CollectorSettings {
+                interval: Duration::from_secs(300),
+                timeout: Duration::from_secs(30),
+                stale_after: Duration::from_secs(3600),
+            },
+        );
         let exposition = Exposition::new(vec![slot], health);
 
         let mut group = c.benchmark_group(format!("scrape/{n}"));

@@ -1,4 +1,4 @@
-//! Wiring: one poller per platform feeding the snapshots that the HTTP server exposes, and an
+//! Wiring: the collectors of every platform feeding the snapshots that the HTTP server exposes, and an
 //! orderly stop when asked.
 
 use std::net::SocketAddr;
@@ -11,11 +11,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::client::{ApiClient, ClientError};
-use crate::collect::customers::Poller;
+use crate::collect::scheduler::Scheduler;
+use crate::collect::{self, Context, PlanError, Planned};
 use crate::config::secret::SecretSource;
 use crate::config::{AuthConfig, Config, PlatformConfig};
 use crate::exposition::exporter_metrics::ExporterMetrics;
-use crate::exposition::snapshot::PlatformSlot;
 use crate::exposition::{Encoding, Exposition};
 use crate::web::auth::WebGuard;
 use crate::web::listener::{self, Limits};
@@ -38,22 +38,25 @@ pub enum AppError {
         source: ClientError,
     },
     #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
     WebConfig(#[from] WebLoadError),
     #[error("HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
 
-/// The pollers and the shared state they publish into, before anything runs.
+/// The collectors' schedulers and the shared state they publish into, before anything runs.
 struct Pipeline {
     exposition: Arc<Exposition>,
-    pollers: Vec<Poller>,
+    schedulers: Vec<Scheduler>,
 }
 
 fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
-    let health = Arc::new(ExporterMetrics::new());
-    let mut slots = Vec::with_capacity(platforms.len());
-    let mut pollers = Vec::with_capacity(platforms.len());
-    for platform in platforms {
+    let metrics = Arc::new(ExporterMetrics::new());
+    let mut slots = Vec::new();
+    let mut schedulers = Vec::new();
+    for (index, platform) in platforms.iter().enumerate() {
+        let planned = collect::plan(platform, index)?;
         if platform.base_url.scheme() == "http" && !is_loopback(&platform.base_url) {
             tracing::warn!(
                 platform = %platform.name,
@@ -65,24 +68,22 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
             platform: platform.name.clone(),
             source,
         })?;
-        let slot = Arc::new(PlatformSlot::new(&platform.name, platform.stale_after));
-        health.settings(
-            &platform.name,
-            platform.poll_interval,
-            platform.timeout,
-            platform.stale_after,
-        );
-        pollers.push(Poller::new(
-            slot.clone(),
-            client,
-            health.platform(&platform.name),
-            platform.poll_interval,
-        ));
-        slots.push(slot);
+        let client = Arc::new(client);
+        for Planned { kind, settings } in planned {
+            let slot = Arc::new(kind.slot(&platform.name, settings.stale_after));
+            let collector = (kind.build)(Context {
+                platform: platform.name.clone(),
+                client: client.clone(),
+                metrics: metrics.clone(),
+            });
+            let health = metrics.collector(&platform.name, kind.name, &settings);
+            schedulers.push(Scheduler::new(slot.clone(), collector, health, settings));
+            slots.push(slot);
+        }
     }
     Ok(Pipeline {
-        exposition: Arc::new(Exposition::new(slots, health)),
-        pollers,
+        exposition: Arc::new(Exposition::new(slots, metrics)),
+        schedulers,
     })
 }
 
@@ -169,11 +170,11 @@ impl App {
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
         let Pipeline {
             exposition,
-            pollers,
+            schedulers,
         } = self.pipeline;
         let mut tasks = JoinSet::new();
-        for poller in pollers {
-            tasks.spawn(poller.run(shutdown.clone()));
+        for scheduler in schedulers {
+            tasks.spawn(scheduler.run(shutdown.clone()));
         }
         let guard = Arc::new(WebGuard::new(self.web.clone()));
         let router = router::router(exposition, guard, self.server.request_timeout);
@@ -197,16 +198,16 @@ impl App {
     }
 }
 
-/// Polls every platform once, concurrently, and returns the exposition and whether every poll
-/// succeeded: `--once`, for checking credentials and output by hand.
+/// Runs every collector of every platform once, concurrently, and returns the exposition and
+/// whether every run succeeded: `--once`, for checking credentials and output by hand.
 pub async fn poll_once(platforms: &[PlatformConfig]) -> Result<(Vec<u8>, bool), AppError> {
     let Pipeline {
         exposition,
-        pollers,
+        schedulers,
     } = pipeline(platforms)?;
     let mut tasks = JoinSet::new();
-    for mut poller in pollers {
-        tasks.spawn(async move { poller.poll_once().await.is_ok() });
+    for mut scheduler in schedulers {
+        tasks.spawn(async move { scheduler.run_once().await.is_ok() });
     }
     let all_ok = tasks.join_all().await.into_iter().all(|ok| ok);
     Ok((

@@ -42,14 +42,21 @@ pub use config::secret::SecretSource;
 pub use config::{
     AuthConfig, ClientCertificate, Config, DEFAULT_PORT, OAuth2Config, PlatformConfig,
 };
-pub use exposition::exporter_metrics::ExporterMetrics;
-pub use exposition::snapshot::PlatformSlot;
+pub use exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
+pub use exposition::snapshot::Slot;
 pub use exposition::{Encoding, Exposition};
 pub use web::listener::{Limits, serve};
 pub use web::reload::WebConfigWatch;
 
 /// The stages of a customer-list poll, one by one: for the benchmarks and the fuzz target.
 pub mod poll_path {
+    use std::time::Duration;
+
+    /// An empty slot for the customer list of `platform`, to publish a prepared snapshot in.
+    pub fn customers_slot(platform: &str, stale_after: Duration) -> crate::Slot {
+        crate::collect::customers::KIND.slot(platform, stale_after)
+    }
+
     pub use crate::api::decode::decode_customers;
     pub use crate::collect::customers::prepare;
     pub use crate::exposition::gzip::Segment;

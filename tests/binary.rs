@@ -54,7 +54,7 @@ fn demo_once_prints_the_seed_data_and_promtool_finds_no_problem() {
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8(output.stdout.clone()).unwrap();
     assert_eq!(text.matches("liveplatform_customer_info{").count(), 35);
-    assert!(text.contains("liveplatform_up{platform=\"demo\"} 1"));
+    assert!(text.contains("liveplatform_up{collector=\"customers\",platform=\"demo\"} 1"));
     assert!(text.contains("liveplatform_exporter_build_info{"));
     assert!(text.contains("process_resident_memory_bytes"));
     assert_promtool_accepts(&output.stdout);
@@ -165,11 +165,11 @@ fn once_exits_non_zero_when_a_poll_fails() {
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("liveplatform_up{platform=\"down\"} 0"),
+        text.contains("liveplatform_up{collector=\"customers\",platform=\"down\"} 0"),
         "{text}"
     );
     assert!(
-        text.contains("liveplatform_poll_errors_total{platform=\"down\",reason=\"connect\"} 1")
+        text.contains("liveplatform_poll_errors_total{collector=\"customers\",platform=\"down\",reason=\"connect\"} 1")
     );
 }
 

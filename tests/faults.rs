@@ -202,14 +202,18 @@ fn form_fields(body: &[u8]) -> Vec<(String, String)> {
 
 /// A health series of [`PLATFORM`].
 fn health(scrape: &Scrape, name: &str) -> Option<f64> {
-    scrape.value(name, &[("platform", PLATFORM)])
+    scrape.value(name, &[("platform", PLATFORM), ("collector", "customers")])
 }
 
 fn errors(scrape: &Scrape, reason: &str) -> f64 {
     scrape
         .value(
             "liveplatform_poll_errors_total",
-            &[("platform", PLATFORM), ("reason", reason)],
+            &[
+                ("platform", PLATFORM),
+                ("collector", "customers"),
+                ("reason", reason),
+            ],
         )
         .unwrap_or_else(|| {
             panic!(

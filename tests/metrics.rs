@@ -131,7 +131,10 @@ async fn every_seed_customer_and_license_type_is_published_with_the_api_values()
     assert_matches_api(&scrape, "demo", &customers);
     assert_eq!(scrape.find("liveplatform_customer_info", &[]).len(), 35);
     assert_eq!(
-        scrape.value("liveplatform_up", &[("platform", "demo")]),
+        scrape.value(
+            "liveplatform_up",
+            &[("platform", "demo"), ("collector", "customers")]
+        ),
         Some(1.0)
     );
     assert!(
@@ -210,7 +213,11 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
         ("not_an_object", 1.0),
         ("missing_license_type", 0.0),
     ] {
-        let labels = [("platform", "p"), ("reason", reason)];
+        let labels = [
+            ("platform", "p"),
+            ("collector", "customers"),
+            ("reason", reason),
+        ];
         assert_eq!(
             scrape.value("liveplatform_records_skipped_total", &labels),
             Some(count),

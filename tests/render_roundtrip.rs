@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::Scrape;
-use liveplatform_exporter::ExporterMetrics;
-use liveplatform_exporter::PlatformSlot;
+use liveplatform_exporter::poll_path::customers_slot;
 use liveplatform_exporter::poll_path::prepare;
+use liveplatform_exporter::{CollectorSettings, ExporterMetrics};
 use liveplatform_exporter::{Encoding, Exposition};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -171,8 +171,16 @@ fn scrape(body: &[u8]) -> (Scrape, usize) {
         prepare(PLATFORM, Bytes::copy_from_slice(body), None).expect("an array always decodes");
     let skipped = prepared.skipped.len();
     let health = Arc::new(ExporterMetrics::new());
-    let _platform_health = health.platform(PLATFORM);
-    let slot = Arc::new(PlatformSlot::new(PLATFORM, Duration::from_secs(3600)));
+    let _platform_health = health.collector(
+        PLATFORM,
+        "customers",
+        &CollectorSettings {
+            interval: Duration::from_secs(300),
+            timeout: Duration::from_secs(30),
+            stale_after: Duration::from_secs(3600),
+        },
+    );
+    let slot = Arc::new(customers_slot(PLATFORM, Duration::from_secs(3600)));
     slot.publish(prepared.snapshot);
     let exposition = Exposition::new(vec![slot], health);
     let text = exposition

@@ -123,7 +123,7 @@ async fn basic_auth_refuses_missing_and_wrong_credentials_and_accepts_the_right_
                 .text()
                 .await
                 .unwrap()
-                .contains("liveplatform_up{platform=\"demo\"}")
+                .contains("liveplatform_up{collector=\"customers\",platform=\"demo\"}")
         );
     }
     assert_eq!(get_as(&app, "/", USER, PASSWORD).await.status(), 200);

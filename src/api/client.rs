@@ -2,7 +2,6 @@
 //! on a refused token, a deadline over the whole exchange and a cap on the body.
 
 use std::fmt;
-use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::{StatusCode, Url, header};
@@ -20,8 +19,6 @@ const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("no complete response within {0:?}")]
-    Timeout(Duration),
     #[error("authentication failed: {0}")]
     Auth(#[from] AuthError),
     #[error("API refused the credentials: HTTP {status}{problem}")]
@@ -41,7 +38,6 @@ pub enum FetchError {
 impl FetchError {
     pub fn reason(&self) -> ErrorReason {
         match self {
-            FetchError::Timeout(_) => ErrorReason::Timeout,
             FetchError::Auth(_) | FetchError::Unauthorized { .. } => ErrorReason::Auth,
             FetchError::Status { .. } => ErrorReason::HttpStatus,
             FetchError::Body(BodyError::TooLarge { .. }) => ErrorReason::TooLarge,
@@ -102,7 +98,6 @@ pub struct ApiClient {
     customers_url: Url,
     channel_id: Option<i64>,
     auth: Authenticator,
-    timeout: Duration,
     max_response_bytes: u64,
 }
 
@@ -171,19 +166,13 @@ impl ApiClient {
             customers_url: customers_url(&config.base_url),
             channel_id: config.channel_id,
             auth: Authenticator::new(&config.auth),
-            timeout: config.timeout,
             max_response_bytes: config.max_response_bytes,
         })
     }
 
-    /// The raw customer list. The timeout covers everything, token requests included.
+    /// The raw customer list. The collector's scheduler bounds the whole exchange, token
+    /// requests included, by the collector's timeout.
     pub async fn fetch_customers(&self) -> Result<Bytes, FetchError> {
-        tokio::time::timeout(self.timeout, self.fetch())
-            .await
-            .map_err(|_| FetchError::Timeout(self.timeout))?
-    }
-
-    async fn fetch(&self) -> Result<Bytes, FetchError> {
         let mut response = self.send().await?;
         // An expired or revoked token: one fresh token and one more try, never a loop.
         if is_refusal(response.status()) && self.auth.reject().await {

@@ -1,6 +1,330 @@
-//! Collectors: each fetches its data source on its own schedule and publishes into its
-//! platform's snapshot.
+//! Collectors: each fetches one data source of a platform on its own schedule and publishes its
+//! own metric families into its own slot of that platform's snapshots.
+//!
+//! A collector only fetches and prepares: the [`scheduler`] around it runs it every interval
+//! under its timeout, backs off after failures, counts runs, errors and skipped records into the
+//! exporter's own metrics, logs, and publishes. One collector failing, or being slow, touches no
+//! other collector's slot or schedule; its own slot keeps the last good data until
+//! `stale_after`.
+//!
+//! # Adding a collector
+//!
+//! 1. A file in this folder with a `pub(crate) const KIND: Kind` (its name, as used in the
+//!    configuration and the `collector` label; the metric families it publishes, in
+//!    `exposition/`; its default schedule; and a `build` function) and a type implementing
+//!    [`Collector`]. Model types go to `model/`, response decoding to `api/`.
+//! 2. One line in [`KINDS`].
+//!
+//! The configuration then accepts `[platforms.collectors.<name>]` (`enabled`, `interval`,
+//! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
+//! new collector without further code.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::client::{ApiClient, FetchError};
+use crate::api::decode::DecodeError;
+use crate::config::PlatformConfig;
+use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
+use crate::exposition::render::Family;
+use crate::exposition::snapshot::{Slot, Snapshot};
+use crate::model::{ErrorReason, SkipReason};
 
 mod background;
 mod blocks;
 pub(crate) mod customers;
+pub(crate) mod scheduler;
+
+/// Every collector the exporter has, in the order their families appear on `/metrics`.
+pub(crate) const KINDS: [&Kind; 1] = [&customers::KIND];
+
+/// A kind of collector: what it is called, what it publishes, how to make one.
+pub(crate) struct Kind {
+    /// Its name in the configuration and in the `collector` label.
+    pub name: &'static str,
+    /// The families it publishes, in the order of its snapshots' samples.
+    pub families: &'static [Family],
+    /// What the landing page calls the items a run finds.
+    pub items: &'static str,
+    /// Its schedule when `[platforms.collectors.<name>]` sets none.
+    pub defaults: Defaults,
+    pub build: fn(Context) -> Box<dyn Collector>,
+}
+
+/// Where a kind's schedule comes from.
+pub(crate) enum Defaults {
+    /// The platform's `poll_interval`, `timeout` and `stale_after`: the customer list's, which
+    /// the configuration has merged with its table already. It cannot be switched off.
+    Platform,
+    /// Its own, each overridden by its table; `stale_after` three intervals unless set.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the customer list is the only collector so far")
+    )]
+    Own {
+        interval: Duration,
+        timeout: Duration,
+    },
+}
+
+impl Kind {
+    /// An empty slot for this collector's data on `platform`.
+    pub fn slot(&self, platform: &str, stale_after: Duration) -> Slot {
+        Slot::new(platform, self.name, self.families, self.items, stale_after)
+    }
+}
+
+/// What a collector is built with.
+pub(crate) struct Context {
+    pub platform: String,
+    pub client: Arc<ApiClient>,
+    pub metrics: Arc<ExporterMetrics>,
+}
+
+/// One data source. `collect` fetches and prepares one run's snapshot; the scheduler does the
+/// rest.
+pub(crate) trait Collector: Send {
+    fn collect(
+        &mut self,
+    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>>;
+}
+
+/// A successful run.
+pub(crate) struct Collected {
+    pub snapshot: Arc<Snapshot>,
+    /// Records left out of the response, in order.
+    pub skipped: Vec<SkipReason>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CollectError {
+    #[error("no complete response within {0:?}")]
+    Timeout(Duration),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl CollectError {
+    pub fn reason(&self) -> ErrorReason {
+        match self {
+            CollectError::Timeout(_) => ErrorReason::Timeout,
+            CollectError::Fetch(e) => e.reason(),
+            CollectError::Decode(_) => ErrorReason::Decode,
+        }
+    }
+}
+
+/// A collector the configuration switched on, with its schedule.
+pub(crate) struct Planned {
+    pub kind: &'static Kind,
+    pub settings: CollectorSettings,
+}
+
+/// A `[platforms.collectors.<name>]` table that cannot be followed.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct PlanError {
+    key: String,
+    message: String,
+}
+
+/// The collectors `platform` (the configuration's `platforms[index]`) runs, with their
+/// schedules.
+pub(crate) fn plan(platform: &PlatformConfig, index: usize) -> Result<Vec<Planned>, PlanError> {
+    plan_from(&KINDS, platform, index)
+}
+
+fn plan_from(
+    kinds: &[&'static Kind],
+    platform: &PlatformConfig,
+    index: usize,
+) -> Result<Vec<Planned>, PlanError> {
+    let key = |name: &str, field: &str| format!("platforms[{index}].collectors.{name}{field}");
+    if let Some(unknown) = platform
+        .collectors
+        .keys()
+        .find(|name| !kinds.iter().any(|kind| kind.name == name.as_str()))
+    {
+        let known: Vec<&str> = kinds.iter().map(|kind| kind.name).collect();
+        return Err(PlanError {
+            key: key(unknown, ""),
+            message: format!("no such collector; known: {}", known.join(", ")),
+        });
+    }
+    let mut planned = Vec::with_capacity(kinds.len());
+    for &kind in kinds {
+        let settings = match kind.defaults {
+            Defaults::Platform => CollectorSettings {
+                interval: platform.poll_interval,
+                timeout: platform.timeout,
+                stale_after: platform.stale_after,
+            },
+            Defaults::Own { interval, timeout } => {
+                let table = platform
+                    .collectors
+                    .get(kind.name)
+                    .cloned()
+                    .unwrap_or_default();
+                if !table.enabled.unwrap_or(true) {
+                    continue;
+                }
+                let interval = table.interval.unwrap_or(interval);
+                let stale_after = table
+                    .stale_after
+                    .unwrap_or_else(|| interval.saturating_mul(3));
+                if stale_after < interval {
+                    return Err(PlanError {
+                        key: key(kind.name, ".stale_after"),
+                        message: "must be at least the interval, or every series would vanish \
+                                  between two runs"
+                            .to_owned(),
+                    });
+                }
+                CollectorSettings {
+                    interval,
+                    timeout: table.timeout.unwrap_or(timeout),
+                    stale_after,
+                }
+            }
+        };
+        planned.push(Planned { kind, settings });
+    }
+    Ok(planned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AuthConfig, CollectorConfig};
+
+    fn platform() -> PlatformConfig {
+        PlatformConfig::new(
+            "prod",
+            "https://sp.example.com/tenantui".parse().unwrap(),
+            AuthConfig::None,
+        )
+    }
+
+    #[test]
+    fn every_kind_has_a_unique_name_and_families_of_its_own() {
+        let mut names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len());
+        let mut families: Vec<&str> = KINDS
+            .iter()
+            .flat_map(|k| k.families.iter().map(|f| f.name))
+            .collect();
+        let all = families.len();
+        families.sort_unstable();
+        families.dedup();
+        assert_eq!(families.len(), all, "no family is published by two kinds");
+    }
+
+    #[test]
+    fn the_customer_list_follows_the_platform_keys() {
+        let mut platform = platform();
+        platform.poll_interval = Duration::from_secs(2);
+        platform.stale_after = Duration::from_secs(6);
+        let planned = plan(&platform, 0).unwrap();
+        let customers = planned
+            .iter()
+            .find(|p| p.kind.name == "customers")
+            .expect("the customer list always runs");
+        assert_eq!(customers.settings.interval, Duration::from_secs(2));
+        assert_eq!(customers.settings.stale_after, Duration::from_secs(6));
+        assert_eq!(customers.settings.timeout, platform.timeout);
+    }
+
+    #[test]
+    fn an_unknown_collector_is_refused_by_its_key() {
+        let mut platform = platform();
+        platform
+            .collectors
+            .insert("nonsense".to_owned(), CollectorConfig::default());
+        let error = plan(&platform, 3).err().expect("refused").to_string();
+        assert!(
+            error.starts_with("platforms[3].collectors.nonsense: no such collector"),
+            "{error}"
+        );
+    }
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    static SLOW: Kind = Kind {
+        name: "slow",
+        families: &[],
+        items: "things",
+        defaults: Defaults::Own {
+            interval: MINUTE,
+            timeout: Duration::from_secs(5),
+        },
+        build: |_| unreachable!("plans build nothing"),
+    };
+
+    fn settings_of_slow(
+        table: Option<CollectorConfig>,
+    ) -> Result<Option<CollectorSettings>, PlanError> {
+        let mut platform = platform();
+        if let Some(table) = table {
+            platform.collectors.insert("slow".to_owned(), table);
+        }
+        let planned = plan_from(&[&customers::KIND, &SLOW], &platform, 0)?;
+        Ok(planned
+            .iter()
+            .find(|p| p.kind.name == "slow")
+            .map(|p| p.settings))
+    }
+
+    #[test]
+    fn a_collector_of_its_own_takes_its_defaults_then_its_table() {
+        assert_eq!(
+            settings_of_slow(None).unwrap(),
+            Some(CollectorSettings {
+                interval: MINUTE,
+                timeout: Duration::from_secs(5),
+                stale_after: 3 * MINUTE
+            })
+        );
+        let table = CollectorConfig {
+            interval: Some(2 * MINUTE),
+            timeout: Some(Duration::from_secs(9)),
+            ..CollectorConfig::default()
+        };
+        assert_eq!(
+            settings_of_slow(Some(table)).unwrap(),
+            Some(CollectorSettings {
+                interval: 2 * MINUTE,
+                timeout: Duration::from_secs(9),
+                stale_after: 6 * MINUTE
+            })
+        );
+    }
+
+    #[test]
+    fn a_collector_of_its_own_can_be_switched_off() {
+        let table = CollectorConfig {
+            enabled: Some(false),
+            ..CollectorConfig::default()
+        };
+        assert_eq!(settings_of_slow(Some(table)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_stale_after_shorter_than_the_interval_is_refused_by_its_key() {
+        let table = CollectorConfig {
+            stale_after: Some(Duration::from_secs(30)),
+            ..CollectorConfig::default()
+        };
+        let error = settings_of_slow(Some(table)).unwrap_err().to_string();
+        assert!(
+            error.starts_with("platforms[0].collectors.slow.stale_after: must be at least"),
+            "{error}"
+        );
+    }
+}

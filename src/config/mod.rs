@@ -5,7 +5,7 @@
 pub(crate) mod pem;
 pub(crate) mod secret;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -96,6 +96,19 @@ pub struct PlatformConfig {
     /// Proxy for every request of this platform, token requests included; without it the
     /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` environment variables apply.
     pub proxy_url: Option<Url>,
+    /// `[platforms.collectors.<name>]` of every collector but the customer list, whose table is
+    /// merged into `poll_interval`, `timeout` and `stale_after` above. Names are checked
+    /// against the collectors the exporter has when the platform is set up.
+    pub collectors: BTreeMap<String, CollectorConfig>,
+}
+
+/// One collector's table; what it leaves unset is the collector's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CollectorConfig {
+    pub enabled: Option<bool>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub stale_after: Option<Duration>,
 }
 
 /// `[platforms.tls]`: how the API's (and token endpoint's) certificates are checked, and the
@@ -128,6 +141,7 @@ impl PlatformConfig {
             auth,
             tls: ClientTlsConfig::default(),
             proxy_url: None,
+            collectors: BTreeMap::new(),
         }
     }
 }
@@ -247,6 +261,41 @@ struct RawPlatform {
     auth: Option<RawAuth>,
     tls: Option<RawClientTls>,
     proxy_url: Option<String>,
+    collectors: Option<BTreeMap<String, RawCollector>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCollector {
+    enabled: Option<bool>,
+    interval: Option<String>,
+    timeout: Option<String>,
+    stale_after: Option<String>,
+}
+
+/// The collector whose schedule the platform-level `poll_interval`, `timeout` and
+/// `stale_after` keys set.
+const CUSTOMERS: &str = "customers";
+
+impl RawCollector {
+    /// Durations parsed and checked; `at` is the table's key.
+    fn validate(self, at: &str) -> Result<CollectorConfig, ConfigError> {
+        let key = |field: &str| format!("{at}.{field}");
+        let interval = duration(self.interval, &key("interval"))?;
+        if interval.is_some_and(|interval| interval < MIN_POLL_INTERVAL) {
+            return Err(invalid(key("interval"), "must be at least 1s"));
+        }
+        let timeout = duration(self.timeout, &key("timeout"))?;
+        if timeout.is_some_and(|timeout| timeout.is_zero()) {
+            return Err(invalid(key("timeout"), "must be greater than zero"));
+        }
+        Ok(CollectorConfig {
+            enabled: self.enabled,
+            interval,
+            timeout,
+            stale_after: duration(self.stale_after, &key("stale_after"))?,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -442,21 +491,56 @@ impl RawPlatform {
             &required(self.base_url, &key("base_url"))?,
             &key("base_url"),
         )?;
-        let poll_interval =
-            duration(self.poll_interval, &key("poll_interval"))?.unwrap_or(DEFAULT_POLL_INTERVAL);
-        if poll_interval < MIN_POLL_INTERVAL {
-            return Err(invalid(key("poll_interval"), "must be at least 1s"));
+        let mut collectors = BTreeMap::new();
+        for (name, table) in self.collectors.unwrap_or_default() {
+            let table = table.validate(&key(&format!("collectors.{name}")))?;
+            collectors.insert(name, table);
         }
-        let timeout = duration(self.timeout, &key("timeout"))?.unwrap_or(DEFAULT_TIMEOUT);
-        if timeout.is_zero() {
-            return Err(invalid(key("timeout"), "must be greater than zero"));
+        // The customer list's table overrides the platform keys, which keep their meaning.
+        let customers = collectors.remove(CUSTOMERS).unwrap_or_default();
+        let customers_key = |field: &str| key(&format!("collectors.{CUSTOMERS}.{field}"));
+        if customers.enabled == Some(false) {
+            return Err(invalid(
+                customers_key("enabled"),
+                "the customer list cannot be switched off: every other collector needs it",
+            ));
         }
-        let stale_after =
-            duration(self.stale_after, &key("stale_after"))?.unwrap_or(poll_interval * 3);
+        let (poll_interval, interval_key) = match customers.interval {
+            Some(interval) => (interval, customers_key("interval")),
+            None => {
+                let interval = duration(self.poll_interval, &key("poll_interval"))?
+                    .unwrap_or(DEFAULT_POLL_INTERVAL);
+                if interval < MIN_POLL_INTERVAL {
+                    return Err(invalid(key("poll_interval"), "must be at least 1s"));
+                }
+                (interval, key("poll_interval"))
+            }
+        };
+        let timeout = match customers.timeout {
+            Some(timeout) => timeout,
+            None => {
+                let timeout = duration(self.timeout, &key("timeout"))?.unwrap_or(DEFAULT_TIMEOUT);
+                if timeout.is_zero() {
+                    return Err(invalid(key("timeout"), "must be greater than zero"));
+                }
+                timeout
+            }
+        };
+        let (stale_after, stale_key) = match customers.stale_after {
+            Some(stale_after) => (Some(stale_after), customers_key("stale_after")),
+            None => (
+                duration(self.stale_after, &key("stale_after"))?,
+                key("stale_after"),
+            ),
+        };
+        let stale_after = stale_after.unwrap_or_else(|| poll_interval.saturating_mul(3));
         if stale_after < poll_interval {
             return Err(invalid(
-                key("stale_after"),
-                "must be at least poll_interval, or every series would vanish between two polls",
+                stale_key,
+                format!(
+                    "must be at least the interval ({interval_key}), or every series would \
+                     vanish between two polls"
+                ),
             ));
         }
         let max_response_bytes = self
@@ -499,6 +583,7 @@ impl RawPlatform {
             auth,
             tls,
             proxy_url,
+            collectors,
         })
     }
 }

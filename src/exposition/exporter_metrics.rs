@@ -1,4 +1,5 @@
-//! The exporter's own metrics: poll health per platform, build info and process metrics.
+//! The exporter's own metrics: health per platform and collector, build info and process
+//! metrics.
 //!
 //! These change between polls (counters, durations) and are few, so unlike the customer series
 //! they live in a `prometheus` registry and are encoded at each scrape.
@@ -33,10 +34,13 @@ fn register<M: prometheus::core::Collector + Clone + 'static>(registry: &Registr
     metric
 }
 
+/// The labels of every per-collector series.
+const COLLECTOR_LABELS: [&str; 2] = ["platform", "collector"];
+
 fn gauge(registry: &Registry, name: &str, help: &str) -> GaugeVec {
     register(
         registry,
-        GaugeVec::new(Opts::new(name, help), &["platform"]).expect("valid descriptor"),
+        GaugeVec::new(Opts::new(name, help), &COLLECTOR_LABELS).expect("valid descriptor"),
     )
 }
 
@@ -72,52 +76,52 @@ impl ExporterMetrics {
             up: gauge(
                 &registry,
                 "liveplatform_up",
-                "1 if the last poll of the platform's API succeeded, else 0.",
+                "1 if the collector's last run against the platform's API succeeded, else 0.",
             ),
             last_success: gauge(
                 &registry,
                 "liveplatform_last_poll_success_timestamp_seconds",
-                "Unix time of the last successful poll; 0 before the first.",
+                "Unix time of the collector's last successful run; 0 before the first.",
             ),
             duration: gauge(
                 &registry,
                 "liveplatform_poll_duration_seconds",
-                "Duration of the last poll, successful or not.",
+                "Duration of the collector's last run, successful or not.",
             ),
-            // The platform's settings, so that alerting rules can compare against them instead
+            // Each collector's settings, so that alerting rules can compare against them instead
             // of hard-coding the defaults.
             poll_interval: gauge(
                 &registry,
                 "liveplatform_poll_interval_seconds",
-                "Configured time between polls (poll_interval).",
+                "Configured time between the collector's runs (interval).",
             ),
             poll_timeout: gauge(
                 &registry,
                 "liveplatform_poll_timeout_seconds",
-                "Configured limit for a whole poll (timeout).",
+                "Configured limit for one run of the collector (timeout).",
             ),
             stale_after: gauge(
                 &registry,
                 "liveplatform_stale_after_seconds",
-                "Configured age after which the platform's data is withheld (stale_after).",
+                "Configured age after which the collector's data is withheld (stale_after).",
             ),
             polls: counter(
                 &registry,
                 "liveplatform_polls_total",
-                "Polls of the platform's API.",
-                &["platform"],
+                "Runs of the collector against the platform's API.",
+                &COLLECTOR_LABELS,
             ),
             errors: counter(
                 &registry,
                 "liveplatform_poll_errors_total",
-                "Failed polls by reason.",
-                &["platform", "reason"],
+                "Failed runs of the collector, by reason.",
+                &["platform", "collector", "reason"],
             ),
             skipped: counter(
                 &registry,
                 "liveplatform_records_skipped_total",
                 "Records left out of otherwise good responses, by reason.",
-                &["platform", "reason"],
+                &["platform", "collector", "reason"],
             ),
             added: counter(
                 &registry,
@@ -135,39 +139,48 @@ impl ExporterMetrics {
         }
     }
 
-    /// Publishes a platform's poll settings.
-    pub fn settings(
+    /// Handles for one collector of one platform, with every series created at zero so that
+    /// `rate()` and alerts see a value from the first scrape on, before anything has gone wrong;
+    /// its settings are published at once.
+    pub fn collector(
         &self,
-        name: &str,
-        interval: Duration,
-        timeout: Duration,
-        stale_after: Duration,
-    ) {
+        platform: &str,
+        collector: &str,
+        settings: &CollectorSettings,
+    ) -> CollectorHealth {
+        let labels = [platform, collector];
         self.poll_interval
-            .with_label_values(&[name])
-            .set(interval.as_secs_f64());
+            .with_label_values(&labels)
+            .set(settings.interval.as_secs_f64());
         self.poll_timeout
-            .with_label_values(&[name])
-            .set(timeout.as_secs_f64());
+            .with_label_values(&labels)
+            .set(settings.timeout.as_secs_f64());
         self.stale_after
-            .with_label_values(&[name])
-            .set(stale_after.as_secs_f64());
-    }
-
-    /// Handles for one platform, with every series created at zero so that `rate()` and alerts
-    /// see a value from the first scrape on, before anything has gone wrong.
-    pub fn platform(&self, name: &str) -> PlatformHealth {
-        let errors = ErrorReason::ALL.map(|r| self.errors.with_label_values(&[name, r.as_str()]));
-        let skipped = SkipReason::ALL.map(|r| self.skipped.with_label_values(&[name, r.as_str()]));
-        PlatformHealth {
-            up: self.up.with_label_values(&[name]),
-            last_success: self.last_success.with_label_values(&[name]),
-            duration: self.duration.with_label_values(&[name]),
-            polls: self.polls.with_label_values(&[name]),
-            added: self.added.with_label_values(&[name]),
-            removed: self.removed.with_label_values(&[name]),
+            .with_label_values(&labels)
+            .set(settings.stale_after.as_secs_f64());
+        let errors = ErrorReason::ALL.map(|r| {
+            self.errors
+                .with_label_values(&[platform, collector, r.as_str()])
+        });
+        let skipped = SkipReason::ALL.map(|r| {
+            self.skipped
+                .with_label_values(&[platform, collector, r.as_str()])
+        });
+        CollectorHealth {
+            up: self.up.with_label_values(&labels),
+            last_success: self.last_success.with_label_values(&labels),
+            duration: self.duration.with_label_values(&labels),
+            polls: self.polls.with_label_values(&labels),
             errors,
             skipped,
+        }
+    }
+
+    /// The customer list's change counters of one platform, created at zero.
+    pub fn customer_changes(&self, platform: &str) -> CustomerChanges {
+        CustomerChanges {
+            added: self.added.with_label_values(&[platform]),
+            removed: self.removed.with_label_values(&[platform]),
         }
     }
 
@@ -186,18 +199,25 @@ impl Default for ExporterMetrics {
     }
 }
 
-pub struct PlatformHealth {
+/// A collector's schedule, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectorSettings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub stale_after: Duration,
+}
+
+/// One collector's health series on one platform.
+pub struct CollectorHealth {
     pub up: prometheus::Gauge,
     pub last_success: prometheus::Gauge,
     pub duration: prometheus::Gauge,
     pub polls: prometheus::IntCounter,
-    pub added: prometheus::IntCounter,
-    pub removed: prometheus::IntCounter,
     errors: [prometheus::IntCounter; ErrorReason::ALL.len()],
     skipped: [prometheus::IntCounter; SkipReason::ALL.len()],
 }
 
-impl PlatformHealth {
+impl CollectorHealth {
     pub fn error(&self, reason: ErrorReason) {
         self.errors[reason as usize].inc();
     }
@@ -205,6 +225,12 @@ impl PlatformHealth {
     pub fn skipped(&self, reason: SkipReason) {
         self.skipped[reason as usize].inc();
     }
+}
+
+/// Customers that appeared in or vanished from a platform's customer list.
+pub struct CustomerChanges {
+    pub added: prometheus::IntCounter,
+    pub removed: prometheus::IntCounter,
 }
 
 #[cfg(test)]
@@ -217,66 +243,78 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    const SETTINGS: CollectorSettings = CollectorSettings {
+        interval: Duration::from_secs(300),
+        timeout: Duration::from_millis(1500),
+        stale_after: Duration::from_secs(900),
+    };
+
+    const PROD: &str = "collector=\"customers\",platform=\"prod\"";
+
     #[test]
-    fn every_platform_series_exists_before_anything_happens() {
+    fn every_collector_series_exists_before_anything_happens() {
         let metrics = ExporterMetrics::new();
-        let _health = metrics.platform("prod");
+        let _health = metrics.collector("prod", "customers", &SETTINGS);
+        let _changes = metrics.customer_changes("prod");
         let text = encoded(&metrics);
-        assert!(text.contains("liveplatform_up{platform=\"prod\"} 0\n"));
-        assert!(
-            text.contains(
-                "liveplatform_last_poll_success_timestamp_seconds{platform=\"prod\"} 0\n"
-            )
-        );
+        assert!(text.contains(&format!("liveplatform_up{{{PROD}}} 0\n")));
+        assert!(text.contains(&format!(
+            "liveplatform_last_poll_success_timestamp_seconds{{{PROD}}} 0\n"
+        )));
+        assert!(text.contains(&format!("liveplatform_polls_total{{{PROD}}} 0\n")));
         for reason in ErrorReason::ALL {
             assert!(text.contains(&format!(
-                "liveplatform_poll_errors_total{{platform=\"prod\",reason=\"{}\"}} 0\n",
+                "liveplatform_poll_errors_total{{{PROD},reason=\"{}\"}} 0\n",
                 reason.as_str()
             )));
         }
         for reason in SkipReason::ALL {
             assert!(text.contains(&format!(
-                "liveplatform_records_skipped_total{{platform=\"prod\",reason=\"{}\"}} 0\n",
+                "liveplatform_records_skipped_total{{{PROD},reason=\"{}\"}} 0\n",
                 reason.as_str()
             )));
         }
+        assert!(text.contains("liveplatform_customers_added_total{platform=\"prod\"} 0\n"));
+        assert!(text.contains("liveplatform_customers_removed_total{platform=\"prod\"} 0\n"));
         assert!(text.contains("liveplatform_exporter_build_info{"));
     }
 
     #[test]
     fn settings_are_published_in_seconds() {
         let metrics = ExporterMetrics::new();
-        metrics.settings(
-            "prod",
-            Duration::from_secs(300),
-            Duration::from_millis(1500),
-            Duration::from_secs(900),
-        );
+        let _health = metrics.collector("prod", "customers", &SETTINGS);
         let text = encoded(&metrics);
-        assert!(text.contains("liveplatform_poll_interval_seconds{platform=\"prod\"} 300\n"));
-        assert!(text.contains("liveplatform_poll_timeout_seconds{platform=\"prod\"} 1.5\n"));
-        assert!(text.contains("liveplatform_stale_after_seconds{platform=\"prod\"} 900\n"));
+        assert!(text.contains(&format!(
+            "liveplatform_poll_interval_seconds{{{PROD}}} 300\n"
+        )));
+        assert!(text.contains(&format!(
+            "liveplatform_poll_timeout_seconds{{{PROD}}} 1.5\n"
+        )));
+        assert!(text.contains(&format!("liveplatform_stale_after_seconds{{{PROD}}} 900\n")));
     }
 
     #[test]
     fn reasons_increment_their_own_series() {
         let metrics = ExporterMetrics::new();
-        let health = metrics.platform("prod");
+        let health = metrics.collector("prod", "customers", &SETTINGS);
+        let other = metrics.collector("prod", "other", &SETTINGS);
         health.error(ErrorReason::TooLarge);
         health.skipped(SkipReason::DuplicateId);
         health.skipped(SkipReason::DuplicateId);
+        other.error(ErrorReason::Timeout);
         let text = encoded(&metrics);
+        assert!(text.contains(&format!(
+            "liveplatform_poll_errors_total{{{PROD},reason=\"too_large\"}} 1\n"
+        )));
+        assert!(text.contains(&format!(
+            "liveplatform_poll_errors_total{{{PROD},reason=\"timeout\"}} 0\n"
+        )));
         assert!(text.contains(
-            "liveplatform_poll_errors_total{platform=\"prod\",reason=\"too_large\"} 1\n"
+            "liveplatform_poll_errors_total{collector=\"other\",platform=\"prod\",reason=\"timeout\"} 1\n"
         ));
-        assert!(
-            text.contains(
-                "liveplatform_poll_errors_total{platform=\"prod\",reason=\"timeout\"} 0\n"
-            )
-        );
-        assert!(text.contains(
-            "liveplatform_records_skipped_total{platform=\"prod\",reason=\"duplicate_id\"} 2\n"
-        ));
+        assert!(text.contains(&format!(
+            "liveplatform_records_skipped_total{{{PROD},reason=\"duplicate_id\"}} 2\n"
+        )));
     }
 
     #[test]

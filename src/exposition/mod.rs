@@ -10,30 +10,16 @@ mod recycle;
 pub(crate) mod render;
 pub(crate) mod snapshot;
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::gzip::{Deflater, Encoded, Member, Segment};
-use crate::exposition::render::{FAMILIES, FAMILY_COUNT};
-use crate::exposition::snapshot::{PlatformSlot, Text};
+use crate::exposition::snapshot::{Slot, Text};
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-/// `# HELP` and `# TYPE` of each family, in both encodings, built once per process.
-static HEADERS: LazyLock<[Encoded; FAMILY_COUNT]> = LazyLock::new(|| {
-    let mut deflater = Deflater::default();
-    FAMILIES.each_ref().map(|family| {
-        let text = format!(
-            "# HELP {name} {help}\n# TYPE {name} gauge\n",
-            name = family.name,
-            help = family.help
-        );
-        Encoded::new(text.into_bytes(), &mut deflater)
-    })
-});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -131,36 +117,78 @@ impl Iterator for Chunks {
     }
 }
 
+/// A scrape's assembler: the slots of every collector of every platform, and the exporter's own
+/// metrics.
 pub struct Exposition {
-    slots: Vec<Arc<PlatformSlot>>,
-    health: Arc<ExporterMetrics>,
+    slots: Vec<Arc<Slot>>,
+    /// Every family a slot publishes, once, in the order the slots first name them.
+    families: Vec<Header>,
+    metrics: Arc<ExporterMetrics>,
+}
+
+/// One family's `# HELP` and `# TYPE` lines, in both encodings, and where its samples are.
+struct Header {
+    encoded: Encoded,
+    /// (index into the slots, index into that slot's families) of each slot that publishes it.
+    sources: Vec<(usize, usize)>,
 }
 
 impl Exposition {
-    pub fn new(slots: Vec<Arc<PlatformSlot>>, health: Arc<ExporterMetrics>) -> Self {
-        Self { slots, health }
+    pub fn new(slots: Vec<Arc<Slot>>, metrics: Arc<ExporterMetrics>) -> Self {
+        let mut deflater = Deflater::default();
+        let mut families: Vec<(&str, Header)> = Vec::new();
+        for (slot_index, slot) in slots.iter().enumerate() {
+            for (family_index, family) in slot.families.iter().enumerate() {
+                let source = (slot_index, family_index);
+                if let Some((_, header)) =
+                    families.iter_mut().find(|(name, _)| *name == family.name)
+                {
+                    header.sources.push(source);
+                    continue;
+                }
+                let text = format!(
+                    "# HELP {name} {help}\n# TYPE {name} gauge\n",
+                    name = family.name,
+                    help = family.help
+                );
+                let encoded = Encoded::new(text.into_bytes(), &mut deflater);
+                families.push((
+                    family.name,
+                    Header {
+                        encoded,
+                        sources: vec![source],
+                    },
+                ));
+            }
+        }
+        Self {
+            families: families.into_iter().map(|(_, header)| header).collect(),
+            slots,
+            metrics,
+        }
     }
 
-    pub fn slots(&self) -> &[Arc<PlatformSlot>] {
+    pub fn slots(&self) -> &[Arc<Slot>] {
         &self.slots
     }
 
     pub fn render(&self, now: Instant, encoding: Encoding) -> Payload {
-        let fresh: Vec<_> = self.slots.iter().filter_map(|s| s.fresh(now)).collect();
-        let mut health = Vec::with_capacity(16 * 1024);
-        self.health.encode(&mut health);
+        let fresh: Vec<_> = self.slots.iter().map(|s| s.fresh(now)).collect();
+        let mut own = Vec::with_capacity(16 * 1024);
+        self.metrics.encode(&mut own);
 
-        let families = HEADERS.iter().enumerate().filter_map(|(index, header)| {
-            let samples = fresh
+        let families = self.families.iter().filter_map(|header| {
+            let samples = header
+                .sources
                 .iter()
-                .map(move |snapshot| snapshot.samples(index))
+                .filter_map(|&(slot, family)| fresh[slot].as_deref()?.samples(family))
                 .filter(|samples| !samples.is_empty());
             // A family no platform has samples for gets no header either.
             samples
                 .clone()
                 .next()
                 .is_some()
-                .then_some((header, samples))
+                .then_some((&header.encoded, samples))
         });
         let mut payload = Payload::new();
         match encoding {
@@ -171,7 +199,7 @@ impl Exposition {
                         payload.push(Piece::Many(samples.plain.clone()));
                     }
                 }
-                payload.push(Piece::One(Bytes::from(health)));
+                payload.push(Piece::One(Bytes::from(own)));
             }
             Encoding::Gzip => {
                 let mut member = Member::default();
@@ -183,8 +211,8 @@ impl Exposition {
                     }
                 }
                 // Changes at every scrape: framed, not compressed.
-                let health = Segment::stored(&health);
-                payload.push(Piece::One(member.segment(&health)));
+                let own = Segment::stored(&own);
+                payload.push(Piece::One(member.segment(&own)));
                 payload.push(Piece::One(member.trailer()));
             }
         }
@@ -195,9 +223,17 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::customers;
+    use crate::exposition::exporter_metrics::CollectorSettings;
     use crate::exposition::snapshot::Snapshot;
     use std::io::Read;
     use std::time::Duration;
+
+    const SETTINGS: CollectorSettings = CollectorSettings {
+        interval: Duration::from_secs(60),
+        timeout: Duration::from_secs(10),
+        stale_after: Duration::from_secs(60),
+    };
 
     /// A platform's snapshot of customers with these ids, each with 10 licensed users.
     fn snapshot(platform: &str, ids: &[&str], succeeded_at: Instant) -> Snapshot {
@@ -224,11 +260,11 @@ mod tests {
     fn platforms_share_one_header_per_family_and_stale_ones_drop_out() {
         let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
-        let a = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
-        let b = Arc::new(PlatformSlot::new("b", Duration::from_secs(60)));
+        let a = Arc::new(customers::KIND.slot("a", Duration::from_secs(60)));
+        let b = Arc::new(customers::KIND.slot("b", Duration::from_secs(60)));
         a.publish(snapshot("a", &["a1"], now));
         b.publish(snapshot("b", &["b1"], now));
-        let _ = health.platform("a");
+        let _ = health.collector("a", "customers", &SETTINGS);
         let exposition = Exposition::new(vec![a.clone(), b.clone()], health);
 
         let text_now = text(&exposition, now);
@@ -253,7 +289,7 @@ mod tests {
             "stale platform dropped"
         );
         assert!(
-            text_later.contains("liveplatform_up{platform=\"a\"}"),
+            text_later.contains("liveplatform_up{collector=\"customers\",platform=\"a\"}"),
             "health stays"
         );
     }
@@ -262,11 +298,11 @@ mod tests {
     fn gzip_payload_decompresses_to_the_identity_payload() {
         let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
-        let slot = Arc::new(PlatformSlot::new("a", Duration::from_secs(60)));
+        let slot = Arc::new(customers::KIND.slot("a", Duration::from_secs(60)));
         let ids: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         slot.publish(snapshot("a", &ids, now));
-        let _ = health.platform("a");
+        let _ = health.collector("a", "customers", &SETTINGS);
         let exposition = Exposition::new(vec![slot], health);
 
         let plain = exposition.render(now, Encoding::Identity).to_vec();

@@ -10,6 +10,7 @@ use crate::model::license::{self, Totals};
 use crate::model::{Customer, UserCounts};
 
 /// A metric family published from poll data. All are gauges.
+#[derive(Debug)]
 pub struct Family {
     pub name: &'static str,
     pub help: &'static str,

@@ -1,6 +1,7 @@
-//! The last good poll of each platform, published as an immutable, already rendered snapshot.
+//! The last good run of each collector of each platform, published as an immutable, already
+//! rendered snapshot.
 //!
-//! A poll builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
+//! A run builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
 //! sees either the previous poll or the new one, never a mix.
 
 use std::sync::{Arc, RwLock};
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::exposition::gzip::{Encoded, Segment};
-use crate::exposition::render::FAMILY_COUNT;
+use crate::exposition::render::Family;
 use crate::sync;
 
 /// One family's samples of one platform, in both encodings: the text as the chunks it was
@@ -65,57 +66,72 @@ impl Samples {
     }
 }
 
+/// What one successful run of a collector publishes: its families' samples, in the order of
+/// the collector's [`Family`] list.
 #[derive(Debug)]
 pub struct Snapshot {
     pub succeeded_at: Instant,
-    pub customers: usize,
-    families: Arc<[Samples; FAMILY_COUNT]>,
+    /// How many things (customers, ...) the run found: for the landing page and the log.
+    pub items: usize,
+    families: Arc<[Samples]>,
 }
 
 impl Snapshot {
-    /// `families` indexed like [`crate::exposition::render::FAMILIES`].
-    pub fn new(succeeded_at: Instant, customers: usize, families: [Samples; FAMILY_COUNT]) -> Self {
+    pub fn new(succeeded_at: Instant, items: usize, families: impl Into<Arc<[Samples]>>) -> Self {
         Self {
             succeeded_at,
-            customers,
-            families: Arc::new(families),
+            items,
+            families: families.into(),
         }
     }
 
-    /// The same data, as of a later successful poll that returned the very same response.
+    /// The same data, as of a later successful run that returned the very same response.
     pub fn renewed(&self, succeeded_at: Instant) -> Self {
         Self {
             succeeded_at,
-            customers: self.customers,
+            items: self.items,
             families: self.families.clone(),
         }
     }
 
-    /// Samples of the family at `index` in [`crate::exposition::render::FAMILIES`].
-    pub fn samples(&self, index: usize) -> &Samples {
-        &self.families[index]
+    /// Samples of the family at `index` in the collector's family list; none past its end.
+    pub fn samples(&self, index: usize) -> Option<&Samples> {
+        self.families.get(index)
     }
 }
 
-/// Where a platform's poller publishes and scrapes read.
+/// Where one collector of one platform publishes and scrapes read.
 #[derive(Debug)]
-pub struct PlatformSlot {
-    pub name: String,
+pub struct Slot {
+    pub platform: String,
+    pub collector: &'static str,
+    /// What the collector publishes, in order; the exposition writes their headers.
+    pub families: &'static [Family],
+    /// What the landing page calls the items a run finds ("customers").
+    pub items: &'static str,
     pub stale_after: Duration,
     latest: RwLock<Option<Arc<Snapshot>>>,
 }
 
-impl PlatformSlot {
-    pub fn new(name: impl Into<String>, stale_after: Duration) -> Self {
+impl Slot {
+    pub fn new(
+        platform: impl Into<String>,
+        collector: &'static str,
+        families: &'static [Family],
+        items: &'static str,
+        stale_after: Duration,
+    ) -> Self {
         Self {
-            name: name.into(),
+            platform: platform.into(),
+            collector,
+            families,
+            items,
             stale_after,
             latest: RwLock::new(None),
         }
     }
 
     pub fn publish(&self, snapshot: impl Into<Arc<Snapshot>>) {
-        // The lock guards one pointer swap; a panic elsewhere cannot leave it half-written.
         *sync::write(&self.latest) = Some(snapshot.into());
     }
 
@@ -123,7 +139,7 @@ impl PlatformSlot {
         sync::read(&self.latest).clone()
     }
 
-    /// The snapshot, unless its poll is older than `stale_after`: old data is worse than none,
+    /// The snapshot, unless its run is older than `stale_after`: old data is worse than none,
     /// because it looks current on a dashboard.
     pub fn fresh(&self, now: Instant) -> Option<Arc<Snapshot>> {
         self.latest()
@@ -136,12 +152,22 @@ mod tests {
     use super::*;
 
     fn empty(succeeded_at: Instant) -> Snapshot {
-        Snapshot::new(succeeded_at, 0, Default::default())
+        Snapshot::new(succeeded_at, 0, Vec::new())
+    }
+
+    fn slot() -> Slot {
+        Slot::new(
+            "prod",
+            "customers",
+            &[],
+            "customers",
+            Duration::from_secs(60),
+        )
     }
 
     #[test]
     fn a_snapshot_goes_stale_after_the_configured_age() {
-        let slot = PlatformSlot::new("prod", Duration::from_secs(60));
+        let slot = slot();
         let start = Instant::now();
         assert!(slot.fresh(start).is_none(), "nothing published yet");
         slot.publish(empty(start));
@@ -152,13 +178,13 @@ mod tests {
 
     #[test]
     fn publishing_replaces_the_whole_snapshot() {
-        let slot = PlatformSlot::new("prod", Duration::from_secs(60));
+        let slot = slot();
         let now = Instant::now();
         slot.publish(empty(now));
         let before = slot.latest().unwrap();
         slot.publish(empty(now));
         let after = slot.latest().unwrap();
         assert!(!Arc::ptr_eq(&before, &after));
-        assert_eq!(before.customers, 0, "a reader keeps the snapshot it took");
+        assert_eq!(before.items, 0, "a reader keeps the snapshot it took");
     }
 }

@@ -127,14 +127,14 @@ async fn healthy() -> &'static str {
     "Healthy\n"
 }
 
-/// Ready once every platform has been polled successfully at least once: before that a scrape
-/// would show no customer data at all.
+/// Ready once every collector of every platform has run successfully at least once: before
+/// that a scrape would lack some of the data.
 async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String) {
-    let waiting: Vec<&str> = exposition
+    let waiting: Vec<String> = exposition
         .slots()
         .iter()
         .filter(|s| s.latest().is_none())
-        .map(|s| s.name.as_str())
+        .map(|s| format!("{} (collector {})", s.platform, s.collector))
         .collect();
     if waiting.is_empty() {
         (StatusCode::OK, "Ready\n".to_owned())
@@ -142,7 +142,7 @@ async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String
         (
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
-                "Not ready: no successful poll yet of {}\n",
+                "Not ready: no successful run yet of {}\n",
                 waiting.join(", ")
             ),
         )
@@ -165,14 +165,15 @@ async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
                     " (stale: hidden from /metrics)"
                 };
                 format!(
-                    "{} customers, last successful poll {age}s ago{stale}",
-                    snapshot.customers
+                    "{} {}, last successful poll {age}s ago{stale}",
+                    snapshot.items, slot.items
                 )
             }
         };
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td></tr>\n",
-            escape_html(&slot.name),
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape_html(&slot.platform),
+            escape_html(slot.collector),
             escape_html(&status)
         ));
     }
@@ -181,7 +182,7 @@ async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
          <body><h1>Live Platform exporter</h1>\n\
          <p>Version {version}</p>\n\
          <ul><li><a href=\"metrics\">Metrics</a></li><li><a href=\"-/healthy\">Health</a></li><li><a href=\"-/ready\">Readiness</a></li></ul>\n\
-         <h2>Platforms</h2>\n<table><tr><th>Platform</th><th>Status</th></tr>\n{rows}</table>\n</body></html>\n",
+         <h2>Collectors</h2>\n<table><tr><th>Platform</th><th>Collector</th><th>Status</th></tr>\n{rows}</table>\n</body></html>\n",
         version = env!("CARGO_PKG_VERSION"),
     ))
 }

@@ -1,0 +1,235 @@
+//! Runs one collector: every interval under its timeout, backing off after failures, with its
+//! health series, its log lines and its slot kept up to date.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::collect::{CollectError, Collected, Collector};
+use crate::exposition::exporter_metrics::{CollectorHealth, CollectorSettings};
+use crate::exposition::snapshot::Slot;
+use crate::model::SkipReason;
+
+/// When to poll next. In steady state exactly one interval apart (plus jitter); after a failure
+/// sooner, doubling from an eighth of the interval back up to it, so a blip recovers quickly and
+/// an outage is not hammered. Jitter only ever lengthens a delay, and spreads the polls of
+/// several exporters (an HA pair) that started together.
+#[derive(Debug)]
+pub struct Schedule {
+    interval: Duration,
+    failures: u32,
+}
+
+const MIN_RETRY: Duration = Duration::from_secs(1);
+const JITTER: f64 = 0.1;
+
+impl Schedule {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            failures: 0,
+        }
+    }
+
+    /// `jitter` is a random number in [0, 1).
+    pub fn next_delay(&mut self, succeeded: bool, jitter: f64) -> Duration {
+        let base = if succeeded {
+            self.failures = 0;
+            self.interval
+        } else {
+            self.failures = self.failures.saturating_add(1);
+            let first = (self.interval / 8).max(MIN_RETRY).min(self.interval);
+            let doublings = (self.failures - 1).min(16);
+            first.saturating_mul(1 << doublings).min(self.interval)
+        };
+        base.saturating_add(base.mul_f64(jitter.clamp(0.0, 1.0) * JITTER))
+    }
+}
+
+/// A collector with what surrounds each of its runs.
+pub(crate) struct Scheduler {
+    slot: Arc<Slot>,
+    collector: Box<dyn Collector>,
+    health: CollectorHealth,
+    settings: CollectorSettings,
+    /// Whether the last run succeeded: a recovery is logged at info, a steady success at debug.
+    healthy: bool,
+}
+
+impl Scheduler {
+    pub fn new(
+        slot: Arc<Slot>,
+        collector: Box<dyn Collector>,
+        health: CollectorHealth,
+        settings: CollectorSettings,
+    ) -> Self {
+        Self {
+            slot,
+            collector,
+            health,
+            settings,
+            healthy: false,
+        }
+    }
+
+    /// Runs the collector until `shutdown` is cancelled.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut schedule = Schedule::new(self.settings.interval);
+        loop {
+            let outcome = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                outcome = self.run_once() => outcome,
+            };
+            let delay = schedule.next_delay(outcome.is_ok(), fastrand::f64());
+            tracing::debug!(
+                platform = %self.slot.platform,
+                collector = self.slot.collector,
+                next_in = ?delay,
+                "run scheduled"
+            );
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    /// One run: collect within the timeout, account for it, publish what it found.
+    pub async fn run_once(&mut self) -> Result<(), CollectError> {
+        let started = Instant::now();
+        self.health.polls.inc();
+        let timeout = self.settings.timeout;
+        let result = tokio::time::timeout(timeout, self.collector.collect())
+            .await
+            .unwrap_or(Err(CollectError::Timeout(timeout)));
+        let elapsed = started.elapsed();
+        self.health.duration.set(elapsed.as_secs_f64());
+        let slot = self.slot.clone();
+        let (platform, collector) = (slot.platform.as_str(), slot.collector);
+        match result {
+            Ok(collected) => {
+                let items = collected.snapshot.items;
+                let skipped = collected.skipped.len();
+                self.publish(collected);
+                if self.healthy {
+                    tracing::debug!(
+                        platform,
+                        collector,
+                        items,
+                        skipped,
+                        ?elapsed,
+                        "run succeeded"
+                    );
+                } else {
+                    tracing::info!(
+                        platform,
+                        collector,
+                        items,
+                        skipped,
+                        ?elapsed,
+                        "run succeeded"
+                    );
+                }
+                self.healthy = true;
+                Ok(())
+            }
+            Err(error) => {
+                self.health.up.set(0.0);
+                self.health.error(error.reason());
+                tracing::warn!(
+                    platform,
+                    collector,
+                    reason = error.reason().as_str(),
+                    %error,
+                    ?elapsed,
+                    "run failed; keeping the last good data"
+                );
+                self.healthy = false;
+                Err(error)
+            }
+        }
+    }
+
+    fn publish(&mut self, collected: Collected) {
+        let skipped = &collected.skipped;
+        for reason in skipped {
+            self.health.skipped(*reason);
+        }
+        if !skipped.is_empty() {
+            let counts: Vec<String> = SkipReason::ALL
+                .iter()
+                .filter_map(|reason| {
+                    let n = skipped.iter().filter(|r| *r == reason).count();
+                    (n > 0).then(|| format!("{}={n}", reason.as_str()))
+                })
+                .collect();
+            tracing::warn!(
+                platform = %self.slot.platform,
+                collector = self.slot.collector,
+                skipped = %counts.join(","),
+                "records skipped"
+            );
+        }
+        // Health first: once the snapshot is visible (and /-/ready says so), up is already 1.
+        self.health.up.set(1.0);
+        let unix_time = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        self.health.last_success.set(unix_time.as_secs_f64());
+        self.slot.publish(collected.snapshot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn steady_state_waits_exactly_one_interval_without_jitter() {
+        let mut schedule = Schedule::new(5 * MINUTE);
+        assert_eq!(schedule.next_delay(true, 0.0), 5 * MINUTE);
+        assert_eq!(schedule.next_delay(true, 0.0), 5 * MINUTE);
+    }
+
+    #[test]
+    fn jitter_lengthens_by_at_most_a_tenth() {
+        let mut schedule = Schedule::new(5 * MINUTE);
+        let longest = schedule.next_delay(true, 0.999_999);
+        assert!(longest > 5 * MINUTE && longest < 5 * MINUTE + 30 * Duration::from_secs(1));
+    }
+
+    #[test]
+    fn failures_back_off_from_an_eighth_up_to_the_interval_and_reset_on_success() {
+        let mut schedule = Schedule::new(8 * MINUTE);
+        let delays: Vec<_> = (0..6).map(|_| schedule.next_delay(false, 0.0)).collect();
+        assert_eq!(
+            delays,
+            [
+                MINUTE,
+                2 * MINUTE,
+                4 * MINUTE,
+                8 * MINUTE,
+                8 * MINUTE,
+                8 * MINUTE
+            ]
+        );
+        assert_eq!(schedule.next_delay(true, 0.0), 8 * MINUTE);
+        assert_eq!(schedule.next_delay(false, 0.0), MINUTE);
+    }
+
+    #[test]
+    fn short_intervals_never_retry_faster_than_a_second_nor_slower_than_the_interval() {
+        let mut schedule = Schedule::new(Duration::from_secs(1));
+        for _ in 0..40 {
+            assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(1));
+        }
+        let mut schedule = Schedule::new(Duration::from_secs(4));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(1));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(2));
+        assert_eq!(schedule.next_delay(false, 0.0), Duration::from_secs(4));
+    }
+}
