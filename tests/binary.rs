@@ -119,6 +119,25 @@ fn check_config_accepts_a_valid_file_and_names_the_bad_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("platforms[0].auth"), "{stderr}");
 
+    for (table, key) in [
+        (
+            "[platforms.collectors.nonsense]\n",
+            "platforms[0].collectors.nonsense",
+        ),
+        (
+            "[platforms.collectors.customers]\nintervall = \"2s\"\n",
+            "platforms[0].collectors.customers",
+        ),
+    ] {
+        let with_table = dir.path().join("table.toml");
+        let text = std::fs::read_to_string(&good).unwrap();
+        std::fs::write(&with_table, format!("{text}\n{table}")).unwrap();
+        let output = exporter(&["--config", with_table.to_str().unwrap(), "--check-config"]);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(key), "{stderr}");
+    }
+
     let output = exporter(&["--config", "/nonexistent/config.toml"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));

@@ -184,9 +184,67 @@ impl Scheduler {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::exposition::exporter_metrics::ExporterMetrics;
+    use crate::exposition::snapshot::Snapshot;
 
     const MINUTE: Duration = Duration::from_secs(60);
+
+    /// Records when it runs, and always succeeds.
+    struct Clocked {
+        runs: Arc<Mutex<Vec<Instant>>>,
+    }
+
+    impl Collector for Clocked {
+        fn collect(
+            &mut self,
+        ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+            Box::pin(async move {
+                let now = Instant::now();
+                self.runs.lock().unwrap().push(now);
+                Ok(Collected {
+                    snapshot: Arc::new(Snapshot::new(now, 0, Vec::new())),
+                    skipped: Vec::new(),
+                })
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_two_second_interval_runs_every_two_seconds() {
+        let interval = Duration::from_secs(2);
+        let settings = CollectorSettings {
+            interval,
+            timeout: Duration::from_secs(1),
+            stale_after: 3 * interval,
+        };
+        let runs = Arc::new(Mutex::new(Vec::new()));
+        let metrics = ExporterMetrics::new();
+        let scheduler = Scheduler::new(
+            Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after)),
+            Box::new(Clocked { runs: runs.clone() }),
+            metrics.collector("p", "customers", &settings),
+            settings,
+        );
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(scheduler.run(shutdown.clone()));
+        tokio::time::sleep(Duration::from_secs(21)).await;
+        shutdown.cancel();
+        task.await.unwrap();
+
+        let runs = runs.lock().unwrap().clone();
+        assert!(runs.len() >= 10, "{} runs in 21 s", runs.len());
+        for gap in runs.windows(2).map(|w| w[1] - w[0]) {
+            assert!(
+                gap >= interval && gap <= interval + interval.mul_f64(JITTER),
+                "runs {gap:?} apart"
+            );
+        }
+    }
 
     #[test]
     fn steady_state_waits_exactly_one_interval_without_jitter() {

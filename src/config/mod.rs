@@ -171,6 +171,24 @@ pub enum ConfigError {
     Invalid { key: String, message: String },
 }
 
+/// The `config` crate writes the path of a key below an array element without its dot
+/// (`platforms[0]collectors`); the operator should read the key as written in the file.
+fn dotted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == ']'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+        {
+            out.push('.');
+        }
+    }
+    out
+}
+
 fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
@@ -203,7 +221,7 @@ impl Config {
             )
             .build()
             .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError::Load(e.to_string()))?;
+            .map_err(|e| ConfigError::Load(dotted(&e.to_string())))?;
         raw.validate()
     }
 
@@ -766,6 +784,38 @@ mod tests {
     }
 
     #[test]
+    fn the_customer_lists_table_overrides_the_platform_keys() {
+        let config = load_str(&format!(
+            "{}\n[platforms.collectors.customers]\ninterval = \"2s\"\ntimeout = \"1s\"\n",
+            MINIMAL.replace(
+                "[platforms.auth]",
+                "poll_interval = \"1m\"\ntimeout = \"20s\"\n[platforms.auth]"
+            )
+        ))
+        .unwrap();
+        let platform = &config.platforms[0];
+        assert_eq!(platform.poll_interval, Duration::from_secs(2));
+        assert_eq!(platform.timeout, Duration::from_secs(1));
+        assert_eq!(platform.stale_after, Duration::from_secs(6));
+        assert!(
+            platform.collectors.is_empty(),
+            "merged into the platform keys"
+        );
+    }
+
+    #[test]
+    fn other_collector_tables_are_kept_for_the_plan() {
+        let config = load_str(&format!(
+            "{MINIMAL}\n[platforms.collectors.later]\nenabled = false\ninterval = \"1h\"\n"
+        ))
+        .unwrap();
+        let table = &config.platforms[0].collectors["later"];
+        assert_eq!(table.enabled, Some(false));
+        assert_eq!(table.interval, Some(Duration::from_secs(3600)));
+        assert_eq!(table.timeout, None);
+    }
+
+    #[test]
     fn environment_overrides_scalar_keys() {
         let config = load_with_env(
             MINIMAL,
@@ -894,6 +944,25 @@ mod tests {
                 format!("{MINIMAL}\n[platforms.tls]\ncert_file = \"/nonexistent/c.pem\"\n"),
                 "platforms[0].tls.key_file",
             ),
+            (
+                format!("{MINIMAL}\n[platforms.collectors.customers]\nenabled = false\n"),
+                "platforms[0].collectors.customers.enabled",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.collectors.customers]\ninterval = \"10ms\"\n"),
+                "platforms[0].collectors.customers.interval",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[platforms.collectors.customers]\ninterval = \"5m\"\n\
+                     stale_after = \"1m\"\n"
+                ),
+                "platforms[0].collectors.customers.stale_after",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.collectors.other]\ntimeout = \"never\"\n"),
+                "platforms[0].collectors.other.timeout",
+            ),
             (format!("[log]\nformat = \"xml\"\n{MINIMAL}"), "log.format"),
             (format!("{MINIMAL}\n{MINIMAL}"), "platforms[1].name"),
             ("[server]\n".to_owned(), "platforms"),
@@ -945,6 +1014,13 @@ mod tests {
             "name = \"prod\"\npoll_intervall = \"5m\"",
         ));
         assert!(message.contains("poll_intervall"), "{message}");
+        let message = error_of(&format!(
+            "{MINIMAL}\n[platforms.collectors.customers]\nintervall = \"5m\"\n"
+        ));
+        assert!(
+            message.contains("intervall") && message.contains("platforms[0].collectors.customers"),
+            "{message}"
+        );
     }
 
     #[test]
