@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 // Tens of thousands of ids are hashed at every poll; the standard SipHash would be a tenth of
@@ -83,7 +82,7 @@ fn cut(body: &Bytes, records: &[&[u8]]) -> Vec<Cut> {
     let mut start = 0;
     let mut key = 0u64;
     for (index, record) in records.iter().enumerate() {
-        let crc = crc32fast::hash(record);
+        let crc = zlib_rs::crc32::crc32(0, record);
         key = (key.rotate_left(23) ^ u64::from(crc)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let end = index + 1;
         if crc & BOUNDARY_MASK == 0 || end - start == MAX_RECORDS || end == records.len() {
@@ -329,38 +328,39 @@ struct Seen {
     counted: bool,
 }
 
-/// `work` applied to every item, the items handed out one at a time to a thread per core, each
-/// with its own compressor; results in the order of the items.
-fn in_parallel<T: Sync, R: Send + Sync>(
+/// `work` applied to every item, on one thread per core, each with its own compressor and a
+/// contiguous share of the items; results in the order of the items. Blocks cost about the
+/// same, so equal shares keep the cores equally busy. The calling thread takes the first share.
+fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     work: impl Fn(&T, &mut Deflater) -> R + Sync,
 ) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(items.len());
-    if workers <= 1 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let share = items.len().div_ceil(cores).max(1);
+    let map = |chunk: &[T]| {
         let mut deflater = Deflater::default();
-        return items.iter().map(|item| work(item, &mut deflater)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Vec<OnceLock<R>> = items.iter().map(|_| OnceLock::new()).collect();
+        chunk
+            .iter()
+            .map(|item| work(item, &mut deflater))
+            .collect::<Vec<R>>()
+    };
+    let mut chunks = items.chunks(share);
+    let first = chunks.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let mut deflater = Deflater::default();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(index) else { break };
-                    // Each index is taken by exactly one thread, so the cell is empty.
-                    let _ = results[index].set(work(item, &mut deflater));
-                }
-            });
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || map(chunk)))
+            .collect();
+        let mut results = map(first);
+        for other in others {
+            // A panic in `work` is passed on as it is.
+            results.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
         }
-    });
-    results
-        .into_iter()
-        .map(|cell| cell.into_inner().expect("every item is handed out once"))
-        .collect()
+        results
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
+use zlib_rs::crc32::{crc32, crc32_combine_gen, crc32_combine_op};
 
 use crate::exposition::recycle;
 
@@ -21,13 +22,13 @@ pub struct Segment {
 }
 
 /// CRC-32 and length of some uncompressed data. Two combine into those of the data back to
-/// back without reading it again (zlib's `crc32_combine`), in two carry-less multiplications:
-/// a poll joins thousands of segments.
+/// back without reading it again (zlib's `crc32_combine`): a poll joins thousands of segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Checksum {
     crc: u32,
     len: u64,
-    /// x^(8·len) modulo the CRC polynomial: multiplying a CRC by it appends `len` zero bytes.
+    /// zlib's combine operator for `len` bytes (x^(8·len) modulo the CRC polynomial), kept so
+    /// that appending costs one multiplication rather than one per bit of the length.
     shift: u32,
 }
 
@@ -36,71 +37,29 @@ impl Default for Checksum {
         Self {
             crc: 0,
             len: 0,
-            shift: ONE,
+            shift: crc32_combine_gen(0),
         }
     }
 }
 
 impl Checksum {
     fn of(data: &[u8]) -> Self {
+        let len = data.len() as u64;
         Self {
-            crc: crc32fast::hash(data),
-            len: data.len() as u64,
-            shift: x8n(data.len() as u64),
+            crc: crc32(0, data),
+            len,
+            shift: crc32_combine_gen(len),
         }
     }
 
     fn append(&mut self, next: Checksum) {
-        self.crc = multiply(next.shift, self.crc) ^ next.crc;
-        self.len += next.len;
-        self.shift = multiply(next.shift, self.shift);
+        self.crc = crc32_combine_op(self.crc, next.crc, next.shift);
+        // The operators multiply like the powers of x they are: combining a CRC of 0 with
+        // operator `a` yields a times it.
+        self.shift = crc32_combine_op(self.shift, 0, next.shift);
+        // gzip keeps the length modulo 2^32 anyway; wrapping is only reached past 16 EiB.
+        self.len = self.len.wrapping_add(next.len);
     }
-}
-
-/// The CRC-32 polynomial, bit-reversed like the CRC itself.
-const POLY: u32 = 0xEDB8_8320;
-
-/// a(x)·b(x) modulo the polynomial, all bit-reversed.
-const fn multiply(a: u32, mut b: u32) -> u32 {
-    let mut product = 0;
-    let mut i = 0;
-    while i < 32 {
-        product ^= b & ((a >> (31 - i)) & 1).wrapping_neg();
-        b = (b >> 1) ^ ((b & 1).wrapping_neg() & POLY);
-        i += 1;
-    }
-    product
-}
-
-/// x^(2^k) modulo the polynomial for k in 0..32, bit-reversed. They repeat with period 32,
-/// since the multiplicative order of x divides 2^32 - 1.
-const POWERS: [u32; 32] = {
-    let mut powers = [0; 32];
-    let mut power = 1 << 30; // x^1
-    let mut k = 0;
-    while k < 32 {
-        powers[k] = power;
-        power = multiply(power, power);
-        k += 1;
-    }
-    powers
-};
-
-/// x^0, bit-reversed.
-const ONE: u32 = 1 << 31;
-
-fn x8n(len: u64) -> u32 {
-    let mut product = ONE;
-    let mut n = len;
-    let mut k = 3; // 8·len = len·2^3
-    while n != 0 {
-        if n & 1 != 0 {
-            product = multiply(POWERS[k & 31], product);
-        }
-        n >>= 1;
-        k += 1;
-    }
-    product
 }
 
 /// gzip header: magic, deflate, no flags, no modification time, no extra flags, OS unknown.
