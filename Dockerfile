@@ -7,7 +7,7 @@
 #
 # The binary is built by scripts/build-static.sh, the same command CI builds and tests it with.
 
-# The toolchain the project is built and tested with; tests/deploy.rs checks they agree.
+# The toolchain the project is built and tested with; tests/integration/deploy.rs checks they agree.
 FROM rust:1.95.0-bookworm AS builder
 WORKDIR /src
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates the Prometheus Operator's PrometheusRule (deploy/kubernetes/prometheusrule.yaml) from
 # the project's rule file, so that Kubernetes deployments get the same rules as everyone else and
-# never a hand-kept copy. tests/deploy.rs fails when the committed manifest differs from what this
+# never a hand-kept copy. tests/integration/deploy.rs fails when the committed manifest differs from what this
 # prints.
 #
 #   scripts/gen-prometheusrule.sh          rewrite the manifest

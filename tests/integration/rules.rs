@@ -2,11 +2,11 @@
 //! tests, and written to the conventions an operator relies on (severities, annotations naming
 //! what is wrong, runbook sections that exist).
 
-mod monitoring;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use monitoring::{PROMETHEUS_CONFIG, RULE_TESTS, RULES, RUNBOOK, Rule, RuleFile, promtool, read};
+use crate::monitoring::{
+    PROMETHEUS_CONFIG, RULE_TESTS, RULES, RUNBOOK, Rule, RuleFile, promtool, read,
+};
 use serde::Deserialize;
 
 #[test]
@@ -162,7 +162,7 @@ struct ExprTest {
 /// rule added later without tests fails here.
 #[test]
 fn every_alert_is_tested_firing_and_silent_and_every_recording_rule_is_tested() {
-    let tests: RuleTestFile = monitoring::yaml(RULE_TESTS);
+    let tests: RuleTestFile = crate::monitoring::yaml(RULE_TESTS);
     let alert_tests: Vec<&AlertTest> = tests
         .tests
         .iter()

@@ -4,14 +4,12 @@
 //! parsed, and every port, path, user, probe and rule file they name is checked to exist and to
 //! agree with the code's defaults.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::demo::{BINARY, Demo, Log, run_healthcheck};
+use crate::common::demo::{BINARY, Demo, Log, run_healthcheck};
 use liveplatform_exporter::default_healthcheck_url;
 use liveplatform_exporter::{Config, DEFAULT_PORT};
 use serde::Deserialize;
@@ -84,7 +82,7 @@ fn rule_job_names() -> BTreeSet<String> {
 
 /// The health endpoint of an address where nothing listens.
 fn closed_port_url() -> String {
-    format!("http://{}/-/healthy", common::closed_loopback_addr())
+    format!("http://{}/-/healthy", crate::common::closed_loopback_addr())
 }
 
 #[tokio::test]

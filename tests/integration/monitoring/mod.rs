@@ -1,7 +1,6 @@
 //! The monitoring files the project ships (Prometheus rules and their unit tests, the example
 //! Prometheus configuration, the Grafana dashboard and provisioning, the runbook), loaded for the
-//! tests that check them: `rules.rs`, `dashboard.rs` and `prometheus_e2e.rs`.
-#![allow(dead_code)] // each test crate uses its own subset of these helpers
+//! tests that check them: `rules`, `dashboard` and `prometheus_e2e`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,7 +59,6 @@ pub struct RuleFile {
 
 #[derive(Debug, Deserialize)]
 pub struct RuleGroup {
-    pub name: String,
     pub rules: Vec<Rule>,
 }
 

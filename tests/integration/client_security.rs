@@ -2,16 +2,14 @@
 //! used, and `[platforms.tls]` (extra CA, client certificate, skipping verification) works
 //! against an HTTPS API made for the test.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::pki::TestCa;
+use crate::common::{Scrape, spawn_app, unauthenticated};
 use axum::Router;
 use axum::routing::get;
-use common::pki::TestCa;
-use common::{Scrape, spawn_app, unauthenticated};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::WebConfigWatch;
 use liveplatform_exporter::{AuthConfig, ClientCertificate, PlatformConfig};
@@ -40,7 +38,7 @@ fn published(scrape: &Scrape, platform: &str) -> bool {
 }
 
 fn bearer(name: &str, base_url: &str) -> PlatformConfig {
-    common::fast(PlatformConfig::new(
+    crate::common::fast(PlatformConfig::new(
         name,
         Url::parse(base_url).unwrap(),
         AuthConfig::Bearer {

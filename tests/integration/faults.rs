@@ -4,14 +4,12 @@
 //!
 //! wiremock plays both the API and the token endpoint, on loopback.
 
-mod common;
-
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
+use crate::common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, OAuth2Config, PlatformConfig};
 use reqwest::Url;
@@ -505,7 +503,7 @@ async fn chunked_body_without_a_length_is_cut_off_at_max_response_bytes() {
 
 #[tokio::test]
 async fn refused_connection_counts_connect_and_the_exporter_is_not_ready() {
-    let closed = common::closed_loopback_addr();
+    let closed = crate::common::closed_loopback_addr();
     let app = spawn_app(vec![unauthenticated(PLATFORM, &format!("http://{closed}"))]).await;
 
     let scrape = app

@@ -1,13 +1,11 @@
 //! The built binary as an operator runs it: `--demo`, `--once`, `--check-config`, signals, and
 //! its output checked by Prometheus' own `promtool`.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::demo::{BINARY, Demo, Log};
+use crate::common::demo::{BINARY, Demo, Log};
 
 use liveplatform_exporter::poll_once;
 use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
@@ -72,7 +70,7 @@ async fn promtool_accepts_the_output_for_hostile_names_and_unknown_types() {
     let a = MockPlatform::start(customers.to_string()).await.unwrap();
     let b = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut down = b.platform_config("down");
-    down.base_url = format!("http://{}/", common::closed_loopback_addr())
+    down.base_url = format!("http://{}/", crate::common::closed_loopback_addr())
         .parse()
         .unwrap();
     let platforms = [
@@ -176,7 +174,7 @@ fn once_exits_non_zero_when_a_poll_fails() {
             [platforms.auth]
             kind = "none"
             "#,
-            common::closed_loopback_addr()
+            crate::common::closed_loopback_addr()
         ),
     )
     .unwrap();

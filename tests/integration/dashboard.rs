@@ -1,12 +1,10 @@
 //! The Grafana dashboard and provisioning files: a dashboard a stock Grafana loads with no clicks,
 //! that works with whatever Prometheus data source it is given, and whose panels all follow the
-//! template variables. `prometheus_e2e.rs` checks that its queries return data.
-
-mod monitoring;
+//! template variables. `prometheus_e2e` checks that its queries return data.
 
 use std::collections::BTreeSet;
 
-use monitoring::{
+use crate::monitoring::{
     DASHBOARD_PROVISIONING, DATASOURCE_PROVISIONING, PROMETHEUS_CONFIG, dashboard, panel_queries,
     panels, read, variable, yaml,
 };
@@ -87,7 +85,7 @@ fn every_query_goes_through_the_datasource_variable_and_no_uid_is_hard_coded() {
     let provisioned: Value = yaml(DATASOURCE_PROVISIONING);
     let uid = provisioned["datasources"][0]["uid"].as_str().unwrap();
     assert!(
-        !read(monitoring::DASHBOARD).contains(uid),
+        !read(crate::monitoring::DASHBOARD).contains(uid),
         "the dashboard names the provisioned data source {uid}"
     );
 }

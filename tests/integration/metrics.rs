@@ -1,10 +1,8 @@
 //! What `/metrics` publishes for a platform, checked against the API's own data.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Scrape, fast, spawn_app};
+use crate::common::{Scrape, fast, spawn_app};
 use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
@@ -362,10 +360,10 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
 #[tokio::test]
 async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
     let good = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
-    let unreachable = format!("http://{}/tenantui", common::closed_loopback_addr());
+    let unreachable = format!("http://{}/tenantui", crate::common::closed_loopback_addr());
     let app = spawn_app(vec![
         fast(good.platform_config("good<b>")),
-        common::unauthenticated("down", &unreachable),
+        crate::common::unauthenticated("down", &unreachable),
     ])
     .await;
     assert_eq!(app.get("/-/healthy").await.status(), 200);

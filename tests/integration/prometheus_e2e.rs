@@ -13,16 +13,13 @@
 //! comparison, such as an `absent()` one, is evaluated as it is and must return data: teach this
 //! test about such an alert when one is added.)
 
-mod common;
-mod monitoring;
-
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::demo::{Demo, Log};
-use monitoring::{
+use crate::common::demo::{Demo, Log};
+use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
 };
 use serde_json::Value;
@@ -66,7 +63,7 @@ struct PrometheusServer {
 /// intervals, the demo exporter as the only target, and the rule files by absolute path. Job
 /// names and rule files stay as the example has them, so the rules see the job they expect.
 fn test_config(exporter_addr: &str) -> String {
-    let mut config: Yaml = monitoring::yaml(PROMETHEUS_CONFIG);
+    let mut config: Yaml = crate::monitoring::yaml(PROMETHEUS_CONFIG);
     let global = &mut config["global"];
     for key in ["scrape_interval", "scrape_timeout", "evaluation_interval"] {
         global[key] = "1s".into();
@@ -103,7 +100,7 @@ async fn start_prometheus(exporter_addr: &str) -> PrometheusServer {
     std::fs::write(&config, test_config(exporter_addr)).unwrap();
     let log = dir.path().join("prometheus.log");
     for _attempt in 0..3 {
-        let port = common::closed_loopback_addr().port();
+        let port = crate::common::closed_loopback_addr().port();
         let output = File::create(&log).unwrap();
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
@@ -499,7 +496,7 @@ fn variable_names(dashboard: &Value) -> Vec<&str> {
 async fn every_dashboard_and_rule_expression_returns_data_from_a_real_prometheus() {
     let started = Instant::now();
     let rules = RuleFile::load();
-    let dashboard = monitoring::dashboard();
+    let dashboard = crate::monitoring::dashboard();
     let exporter = Demo::start(Log::Keep);
     let prometheus = start_prometheus(&exporter.addr).await;
 

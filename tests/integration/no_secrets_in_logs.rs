@@ -4,15 +4,14 @@
 //! tokens, error bodies and good bodies that all carry secret-looking fields, and every line it
 //! writes is searched.
 //!
-//! One test in its own binary: the `log` bridge is process-wide, and the capture is the test
-//! thread's default subscriber, which the single-threaded runtime's tasks all run under.
-
-mod common;
+//! The only test that installs the `log` bridge, which is process-wide; the capture is the test
+//! thread's default subscriber, which the single-threaded runtime's tasks all run under, so the
+//! other tests running beside it in this binary write nothing into it.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use common::{Scrape, TestApp, fast, spawn_app};
+use crate::common::{Scrape, TestApp, fast, spawn_app};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, Config, OAuth2Config, PlatformConfig};
 use reqwest::Url;
@@ -96,7 +95,7 @@ fn errors(scrape: &Scrape, platform: &str, reason: &str) -> f64 {
 #[tokio::test]
 async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
     // reqwest logs through `log`; bridged, its records reach the capture like any event.
-    tracing_log::LogTracer::init().expect("the only logger of this test binary");
+    tracing_log::LogTracer::init().expect("no other test installs a logger");
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -186,7 +185,7 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
         oauth2("unauthorized", &unauthorized, "/token"),
         oauth2("garbled", &garbled, "/token"),
         bearer,
-        common::unauthenticated("good", &good.uri()),
+        crate::common::unauthenticated("good", &good.uri()),
     ];
     let config = Config::with_platforms(platforms.clone());
     let app: TestApp = spawn_app(platforms).await;

@@ -1,15 +1,13 @@
 //! Property tests: any customer list (any strings, any counts, nulls, numbers sent as strings or
 //! as integral floats, junk records) goes through the real poll path (decode, snapshot) and
 //! the real scrape path (exposition), and the text that comes out, read back by the
-//! independent parser of `tests/common`, holds every label and value that went in.
-
-mod common;
+//! independent parser of `tests/integration/common`, holds every label and value that went in.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::Scrape;
 use bytes::Bytes;
-use common::Scrape;
 use liveplatform_exporter::poll_path::customers_slot;
 use liveplatform_exporter::poll_path::prepare;
 use liveplatform_exporter::{CollectorSettings, ExporterMetrics};

@@ -1,6 +1,5 @@
 //! Shared test harness: an exporter spawned in-process on an ephemeral loopback port, and an
 //! exposition parser written independently of the exporter's renderer.
-#![allow(dead_code)] // each test crate uses its own subset of these helpers
 
 pub mod demo;
 pub mod pki;

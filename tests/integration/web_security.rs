@@ -2,13 +2,11 @@
 //! server and client certificates made for the test, response headers, reloads without a
 //! restart; and the server limits: methods, paths, slow clients, connection count, deadlines.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::pki::TestCa;
-use common::{TestApp, spawn_with};
+use crate::common::pki::TestCa;
+use crate::common::{TestApp, spawn_with};
 use liveplatform_exporter::App;
 use liveplatform_exporter::Config;
 use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
@@ -57,7 +55,8 @@ impl WebDir {
 /// The exporter over the demo data, with `web` as its web configuration file.
 async fn exporter(web: &WebDir, configure: impl FnOnce(&mut Config)) -> (TestApp, MockPlatform) {
     let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
-    let mut config = Config::with_platforms(vec![common::fast(mock.platform_config("demo"))]);
+    let mut config =
+        Config::with_platforms(vec![crate::common::fast(mock.platform_config("demo"))]);
     config.server.web_config_file = Some(web.file());
     configure(&mut config);
     (spawn_with(config).await, mock)
@@ -141,7 +140,7 @@ async fn health_endpoints_answer_probes_without_credentials() {
         ready == StatusCode::OK || ready == StatusCode::SERVICE_UNAVAILABLE,
         "readiness answers, never 401: {ready}"
     );
-    let output = common::demo::run_healthcheck(app.url("/-/healthy")).await;
+    let output = crate::common::demo::run_healthcheck(app.url("/-/healthy")).await;
     assert!(output.status.success(), "{output:?}");
 }
 
@@ -290,7 +289,7 @@ async fn tls_serves_the_configured_certificate_and_picks_up_a_rotated_one() {
         .expect("the rotated certificate is served without a restart");
     assert_eq!(response.status(), 200);
 
-    let output = common::demo::run_healthcheck(https(&app, "/-/healthy")).await;
+    let output = crate::common::demo::run_healthcheck(https(&app, "/-/healthy")).await;
     assert!(
         output.status.success(),
         "the healthcheck probes an HTTPS exporter: {output:?}"
@@ -547,7 +546,7 @@ async fn check_config_validates_the_web_config_file_given_by_flag() {
         web.write(yaml);
         let (config, file) = (config.clone(), web.file());
         tokio::task::spawn_blocking(move || {
-            std::process::Command::new(common::demo::BINARY)
+            std::process::Command::new(crate::common::demo::BINARY)
                 .arg("--config")
                 .arg(config)
                 .arg("--web.config.file")

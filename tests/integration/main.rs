@@ -1,0 +1,32 @@
+//! The integration tests, as one test binary: one crate with a module per area, so that the
+//! library and the test dependencies are linked once rather than once per area.
+//!
+//! - `metrics`: what `/metrics` publishes for a platform, against the API's own data.
+//! - `golden`: the exposition of the seed's customers, byte for byte, against a golden file.
+//! - `render_roundtrip`: rendered exposition parsed back by an independent parser.
+//! - `faults`: API and token endpoint failures, stale data, OAuth2.
+//! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
+//!   client, the web server, and every log line.
+//! - `binary`: the built binary as an operator runs it (`--demo`, `--once`, `--check-config`,
+//!   signals).
+//! - `deploy`: the container, compose, systemd and Kubernetes files against the code.
+//! - `rules`, `dashboard`, `prometheus_e2e`: the shipped alerting rules, dashboard and runbook,
+//!   up to a real Prometheus evaluating them against the demo.
+//!
+//! `common` and `monitoring` hold the harness they share.
+
+mod common;
+mod monitoring;
+
+mod binary;
+mod client_security;
+mod dashboard;
+mod deploy;
+mod faults;
+mod golden;
+mod metrics;
+mod no_secrets_in_logs;
+mod prometheus_e2e;
+mod render_roundtrip;
+mod rules;
+mod web_security;
