@@ -1,6 +1,7 @@
 //! Credentials for the Live Platform API: an Entra ID client-credentials token (cached and
 //! renewed ahead of expiry), a static bearer token, or nothing.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -16,6 +17,9 @@ use crate::config::{AuthConfig, OAuth2Config};
 const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
 /// How long before `expires_in` runs out a token is renewed, at most.
 const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+/// The longest a token is trusted, whatever `expires_in` claims: Entra's tokens live about an
+/// hour, and a lifetime of years (or one that overflows the clock) is a broken endpoint.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -30,6 +34,11 @@ pub enum AuthError {
         /// Entra's `AADSTSnnnnn` code, which says what to fix (unknown app, wrong secret, ...).
         code: Option<String>,
     },
+    #[error(
+        "token endpoint answered HTTP {status}, a redirect: token requests never follow one, so \
+         that the client secret goes to token_url and nowhere else"
+    )]
+    Redirected { status: u16 },
     #[error("token endpoint sent an unusable response: {0}")]
     InvalidResponse(&'static str),
 }
@@ -46,7 +55,10 @@ enum Kind {
 
 struct OAuth2 {
     config: OAuth2Config,
+    http: reqwest::Client,
     cached: Mutex<Option<CachedToken>>,
+    /// A too long `expires_in` is logged once, not at every renewal.
+    clamp_logged: AtomicBool,
 }
 
 struct CachedToken {
@@ -55,20 +67,23 @@ struct CachedToken {
 }
 
 impl Authenticator {
-    pub fn new(config: &AuthConfig) -> Self {
+    /// `http` must not follow redirects: a token request carries the client secret.
+    pub fn new(config: &AuthConfig, http: reqwest::Client) -> Self {
         let kind = match config {
             AuthConfig::None => Kind::None,
             AuthConfig::Bearer { token } => Kind::Bearer(token.clone()),
             AuthConfig::OAuth2(config) => Kind::OAuth2(Box::new(OAuth2 {
                 config: config.clone(),
+                http,
                 cached: Mutex::new(None),
+                clamp_logged: AtomicBool::new(false),
             })),
         };
         Self { kind }
     }
 
     /// The bearer token to send, if this platform uses one.
-    pub async fn token(&self, http: &reqwest::Client) -> Result<Option<SecretString>, AuthError> {
+    pub async fn token(&self) -> Result<Option<SecretString>, AuthError> {
         match &self.kind {
             Kind::None => Ok(None),
             Kind::Bearer(source) => Ok(Some(source.read()?)),
@@ -78,7 +93,7 @@ impl Authenticator {
                 if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
                     return Ok(Some(token.token.clone()));
                 }
-                let fresh = fetch_token(http, &oauth.config).await?;
+                let fresh = oauth.fetch_token().await?;
                 let token = fresh.token.clone();
                 *cached = Some(fresh);
                 Ok(Some(token))
@@ -99,9 +114,21 @@ impl Authenticator {
     }
 }
 
+/// How long a token is used: `expires_in` seconds, at most [`MAX_TOKEN_LIFETIME`]; the flag
+/// says the claim was cut. Without a lifetime the token is used once.
+fn token_lifetime(expires_in: Option<u64>) -> (Duration, bool) {
+    let claimed = Duration::from_secs(expires_in.unwrap_or(0));
+    (
+        claimed.min(MAX_TOKEN_LIFETIME),
+        claimed > MAX_TOKEN_LIFETIME,
+    )
+}
+
 /// Renew shortly before expiry: a tenth of the lifetime ahead, capped at a minute.
-fn renewal_time(now: Instant, expires_in: Duration) -> Instant {
-    now + expires_in - (expires_in / 10).min(MAX_RENEWAL_MARGIN)
+fn renewal_time(now: Instant, lifetime: Duration) -> Instant {
+    let ahead = lifetime - (lifetime / 10).min(MAX_RENEWAL_MARGIN);
+    // The lifetime is clamped; a clock that still cannot add it renews at once.
+    now.checked_add(ahead).unwrap_or(now)
 }
 
 #[derive(Deserialize)]
@@ -117,57 +144,69 @@ struct EntraError {
     error_description: Option<String>,
 }
 
-async fn fetch_token(
-    http: &reqwest::Client,
-    config: &OAuth2Config,
-) -> Result<CachedToken, AuthError> {
-    let secret = config.client_secret.read()?;
-    let requested_at = Instant::now();
-    let response = http
-        .post(config.token_url.clone())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", config.client_id.as_str()),
-            ("client_secret", secret.expose_secret()),
-            ("scope", config.scope.as_str()),
-        ])
-        .send()
-        .await
-        .map_err(|e| AuthError::Request(BodyError::Request(e)))?;
-    let status = response.status();
-    let body = http::read_limited(response, MAX_TOKEN_RESPONSE_BYTES)
-        .await
-        .map_err(AuthError::Request)?;
-    if !status.is_success() {
-        let entra: Option<EntraError> = serde_json::from_slice(&body).ok();
-        let (error, description) = entra
-            .map(|e| (e.error, e.error_description))
-            .unwrap_or_default();
-        return Err(AuthError::Rejected {
-            status: status.as_u16(),
-            error: error
-                .map(|e| http::sanitize(&e, 64))
-                .unwrap_or_else(|| "none given".to_owned()),
-            code: description.as_deref().and_then(aadsts_code),
-        });
+impl OAuth2 {
+    async fn fetch_token(&self) -> Result<CachedToken, AuthError> {
+        let config = &self.config;
+        let secret = config.client_secret.read()?;
+        let requested_at = Instant::now();
+        let response = self
+            .http
+            .post(config.token_url.clone())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", config.client_id.as_str()),
+                ("client_secret", secret.expose_secret()),
+                ("scope", config.scope.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| AuthError::Request(BodyError::Request(e)))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(AuthError::Redirected {
+                status: status.as_u16(),
+            });
+        }
+        let body = http::read_limited(response, MAX_TOKEN_RESPONSE_BYTES)
+            .await
+            .map_err(AuthError::Request)?;
+        if !status.is_success() {
+            let entra: Option<EntraError> = serde_json::from_slice(&body).ok();
+            let (error, description) = entra
+                .map(|e| (e.error, e.error_description))
+                .unwrap_or_default();
+            return Err(AuthError::Rejected {
+                status: status.as_u16(),
+                error: error
+                    .map(|e| http::sanitize(&e, 64))
+                    .unwrap_or_else(|| "none given".to_owned()),
+                code: description.as_deref().and_then(aadsts_code),
+            });
+        }
+        // serde_json's error would quote the body, which holds the token: say only what is wrong.
+        let parsed: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|_| AuthError::InvalidResponse("not a JSON object with an access_token"))?;
+        if parsed.access_token.is_empty() {
+            return Err(AuthError::InvalidResponse("empty access_token"));
+        }
+        let expires_in = match parsed.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        let (lifetime, clamped) = token_lifetime(expires_in);
+        if clamped && !self.clamp_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                expires_in,
+                used_seconds = lifetime.as_secs(),
+                "the token endpoint claims a token lifetime over a day; renewing it daily instead"
+            );
+        }
+        Ok(CachedToken {
+            token: SecretString::from(parsed.access_token),
+            renew_at: renewal_time(requested_at, lifetime),
+        })
     }
-    // serde_json's error would quote the body, which holds the token: say only what is wrong.
-    let parsed: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|_| AuthError::InvalidResponse("not a JSON object with an access_token"))?;
-    if parsed.access_token.is_empty() {
-        return Err(AuthError::InvalidResponse("empty access_token"));
-    }
-    let expires_in = match parsed.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
-    // Without a lifetime the token is used once; the next poll asks for a new one.
-    let lifetime = Duration::from_secs(expires_in.unwrap_or(0));
-    Ok(CachedToken {
-        token: SecretString::from(parsed.access_token),
-        renew_at: renewal_time(requested_at, lifetime),
-    })
 }
 
 /// Finds the `AADSTS` code in an Entra error description ("AADSTS700016: Application ...").
@@ -210,5 +249,20 @@ mod tests {
             now + Duration::from_secs(90)
         );
         assert_eq!(renewal_time(now, Duration::ZERO), now);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_claimed_lifetime_renews_within_a_day(expires_in in proptest::option::of(proptest::num::u64::ANY)) {
+            let now = Instant::now();
+            let (lifetime, clamped) = token_lifetime(expires_in);
+            let renew_at = renewal_time(now, lifetime);
+            proptest::prop_assert!(renew_at >= now);
+            proptest::prop_assert!(renew_at <= now + MAX_TOKEN_LIFETIME);
+            proptest::prop_assert_eq!(clamped, expires_in.is_some_and(|s| s > MAX_TOKEN_LIFETIME.as_secs()));
+            if !clamped {
+                proptest::prop_assert_eq!(lifetime.as_secs(), expires_in.unwrap_or(0));
+            }
+        }
     }
 }

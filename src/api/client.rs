@@ -147,25 +147,35 @@ fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
 
+/// The platform's connection settings: user agent, connect timeout, TLS and proxy.
+fn builder(config: &PlatformConfig) -> Result<reqwest::ClientBuilder, ClientError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(config.timeout);
+    builder = with_tls(builder, &config.tls)?;
+    if let Some(proxy) = &config.proxy_url {
+        // An explicit proxy comes before the environment's, which reqwest reads by itself.
+        builder = builder.proxy(reqwest::Proxy::all(proxy.clone()).map_err(ClientError::Build)?);
+    }
+    Ok(builder)
+}
+
 impl ApiClient {
     pub fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
-        // The default redirect policy is kept: it follows at most 10 and drops Authorization
-        // (and cookies) whenever a redirect leaves the original host and port.
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.timeout);
-        builder = with_tls(builder, &config.tls)?;
-        if let Some(proxy) = &config.proxy_url {
-            // An explicit proxy comes before the environment's, which reqwest reads by itself.
-            builder =
-                builder.proxy(reqwest::Proxy::all(proxy.clone()).map_err(ClientError::Build)?);
-        }
-        let http = builder.build().map_err(ClientError::Build)?;
+        // API requests keep the default redirect policy: it follows at most 10 and drops
+        // Authorization (and cookies) whenever a redirect leaves the original host and port.
+        let http = builder(config)?.build().map_err(ClientError::Build)?;
+        // A token request carries the client secret in its body, which a 307 or 308 would send
+        // on to wherever it points: token requests follow no redirect at all.
+        let token_http = builder(config)?
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ClientError::Build)?;
         Ok(Self {
             http,
             customers_url: customers_url(&config.base_url),
             channel_id: config.channel_id,
-            auth: Authenticator::new(&config.auth),
+            auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
         })
     }
@@ -196,7 +206,7 @@ impl ApiClient {
             .http
             .get(self.customers_url.clone())
             .header(header::ACCEPT, "application/json");
-        if let Some(token) = self.auth.token(&self.http).await? {
+        if let Some(token) = self.auth.token().await? {
             // bearer_auth marks the header sensitive, which keeps it out of reqwest's Debug.
             request = request.bearer_auth(token.expose_secret());
         }

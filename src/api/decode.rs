@@ -23,30 +23,32 @@ pub struct Decoded<'a> {
     pub repaired_escapes: usize,
 }
 
-/// The body could not be read as a JSON array. Deliberately carries only a category and a
-/// position: serde_json's own messages quote the offending input, which may be anything.
+/// The body is not a customer list. Deliberately carries only a category and a position, or a
+/// count: serde_json's own messages quote the offending input, which may be anything.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "response is not a valid JSON array of customers ({category} at line {line}, column {column})"
-)]
-pub struct DecodeError {
-    category: &'static str,
-    line: usize,
-    column: usize,
+pub enum DecodeError {
+    #[error(
+        "response is not a valid JSON array of customers ({category} at line {line}, column {column})"
+    )]
+    Syntax {
+        category: &'static str,
+        line: usize,
+        column: usize,
+    },
+    /// Records exist but every one was skipped: publishing an empty list would make every
+    /// customer's series vanish, so the poll fails and the last good data stays.
+    #[error("none of the response's {records} records is a usable customer")]
+    NoUsableRecord { records: usize },
 }
 
 impl DecodeError {
     /// An error at byte `offset` of `body`.
     fn at(body: &[u8], offset: usize, category: &'static str) -> Self {
-        let before = &body[..offset.min(body.len())];
-        let line_start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
-        DecodeError {
+        let (line, column) = position(body, offset);
+        DecodeError::Syntax {
             category,
-            line: 1 + before.iter().filter(|b| **b == b'\n').count(),
-            column: 1 + before.len() - line_start,
+            line,
+            column,
         }
     }
 
@@ -59,20 +61,31 @@ impl DecodeError {
             }
             serde_json::error::Category::Eof => "truncated",
         };
-        let start = DecodeError::at(body, offset, category);
-        if error.line() <= 1 {
-            DecodeError {
-                column: start.column - 1 + error.column(),
-                ..start
-            }
+        let (line, column) = position(body, offset);
+        let (line, column) = if error.line() <= 1 {
+            (line, column - 1 + error.column())
         } else {
-            DecodeError {
-                line: start.line + error.line() - 1,
-                column: error.column(),
-                ..start
-            }
+            (line + error.line() - 1, error.column())
+        };
+        DecodeError::Syntax {
+            category,
+            line,
+            column,
         }
     }
+}
+
+/// Line and column, from 1, of byte `offset` of `body`.
+fn position(body: &[u8], offset: usize) -> (usize, usize) {
+    let before = &body[..offset.min(body.len())];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    (
+        1 + before.iter().filter(|b| **b == b'\n').count(),
+        1 + before.len() - line_start,
+    )
 }
 
 /// Calls `each` with the records of a response, as the bytes the API sent for each, in order.

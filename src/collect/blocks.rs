@@ -159,9 +159,15 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
 
     let mut skipped = too_short;
     skipped.extend(published.iter().flat_map(|block| &block.skipped));
+    let customers = published.iter().map(|block| block.ids.len()).sum();
+    if customers == 0 && !skipped.is_empty() {
+        return Err(DecodeError::NoUsableRecord {
+            records: skipped.len(),
+        });
+    }
     Ok(Built {
         families: families(&platform_label, &published),
-        customers: published.iter().map(|block| block.ids.len()).sum(),
+        customers,
         skipped,
         repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
         changes,
@@ -485,7 +491,9 @@ mod tests {
             polls in prop::collection::vec(prop::collection::vec(edit(), 0..8), 1..4),
         ) {
             let first_body = body(&records);
-            let first = build(PLATFORM, &first_body, None).unwrap();
+            let Some(first) = good_poll(build(PLATFORM, &first_body, None), &first_body) else {
+                return Ok(());
+            };
             assert_publishes_the_whole_list(&first, &first_body);
             prop_assert_eq!(first.changes, None);
 
@@ -495,7 +503,11 @@ mod tests {
                     apply(&mut records, edit);
                 }
                 let next_body = body(&records);
-                let next = build(PLATFORM, &next_body, Some(&last.blocks)).unwrap();
+                let built = build(PLATFORM, &next_body, Some(&last.blocks));
+                // A failed poll leaves the last good one for the next to compare with.
+                let Some(next) = good_poll(built, &next_body) else {
+                    continue;
+                };
                 assert_publishes_the_whole_list(&next, &next_body);
 
                 let (_, _, _, before) = reference(&last_body);
@@ -510,6 +522,31 @@ mod tests {
                 (last, last_body) = (next, next_body);
             }
         }
+    }
+
+    /// The poll, unless no record of `body` is a usable customer although some exist: then it
+    /// must have failed, saying how many records there were.
+    fn good_poll(built: Result<Built, DecodeError>, body: &[u8]) -> Option<Built> {
+        let (_, skipped, _, ids) = reference(body);
+        if ids.is_empty() && !skipped.is_empty() {
+            match built {
+                Err(DecodeError::NoUsableRecord { records }) => assert_eq!(records, skipped.len()),
+                other => panic!("a response of only unusable records gave {other:?}"),
+            }
+            return None;
+        }
+        Some(built.unwrap())
+    }
+
+    #[test]
+    fn a_response_of_only_unusable_records_fails_but_an_empty_one_does_not() {
+        let unusable = Bytes::from_static(br#"[[1],[2],{"LicenseType":1},"x",null]"#);
+        assert!(matches!(
+            build(PLATFORM, &unusable, None),
+            Err(DecodeError::NoUsableRecord { records: 5 })
+        ));
+        let empty = build(PLATFORM, &Bytes::from_static(b"[]"), None).unwrap();
+        assert_eq!((empty.customers, empty.skipped.len()), (0, 0));
     }
 
     fn seed_list(n: usize) -> Vec<String> {

@@ -4,6 +4,7 @@
 
 pub(crate) mod pem;
 pub(crate) mod secret;
+mod whole;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -14,13 +15,24 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::config::secret::SecretSource;
+use crate::config::whole::Whole;
 
 /// Default listen port: marked free on the Prometheus default port allocations list when chosen.
 pub const DEFAULT_PORT: u16 = 9612;
 pub const ENV_PREFIX: &str = "LIVEPLATFORM_EXPORTER";
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(300);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Sane ranges for configured durations. Beyond them a value is a typo (a unit forgotten, a
+/// digit too many), and far beyond them it would overflow the clock's arithmetic.
+const INTERVALS: Range = Range::new(Duration::from_secs(1), Duration::from_secs(7 * DAY));
+const TIMEOUTS: Range = Range::new(Duration::from_millis(1), Duration::from_secs(DAY));
+const STALE_AFTER_MAX: Duration = Duration::from_secs(30 * DAY);
+const SERVER_TIMEOUTS: Range = Range::new(Duration::from_millis(1), Duration::from_secs(60 * 60));
+/// Far more than any Live Platform list, and what a 32-bit `usize` can still count.
+const MAX_RESPONSE_BYTES_LIMIT: u64 = 4 * 1024 * 1024 * 1024 - 1;
+/// More connections than this would exhaust file descriptors long before they were useful.
+const MAX_CONNECTIONS_LIMIT: usize = 100_000;
+const DAY: u64 = 24 * 60 * 60;
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 /// A client sends a request's headers in milliseconds; ten seconds covers a slow network and
@@ -256,7 +268,7 @@ struct RawServer {
     web_config_file: Option<PathBuf>,
     header_read_timeout: Option<String>,
     request_timeout: Option<String>,
-    max_connections: Option<usize>,
+    max_connections: Option<Whole<usize>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -274,8 +286,8 @@ struct RawPlatform {
     poll_interval: Option<String>,
     timeout: Option<String>,
     stale_after: Option<String>,
-    channel_id: Option<i64>,
-    max_response_bytes: Option<u64>,
+    channel_id: Option<Whole<i64>>,
+    max_response_bytes: Option<Whole<u64>>,
     auth: Option<RawAuth>,
     tls: Option<RawClientTls>,
     proxy_url: Option<String>,
@@ -299,19 +311,16 @@ impl RawCollector {
     /// Durations parsed and checked; `at` is the table's key.
     fn validate(self, at: &str) -> Result<CollectorConfig, ConfigError> {
         let key = |field: &str| format!("{at}.{field}");
-        let interval = duration(self.interval, &key("interval"))?;
-        if interval.is_some_and(|interval| interval < MIN_POLL_INTERVAL) {
-            return Err(invalid(key("interval"), "must be at least 1s"));
-        }
-        let timeout = duration(self.timeout, &key("timeout"))?;
-        if timeout.is_some_and(|timeout| timeout.is_zero()) {
-            return Err(invalid(key("timeout"), "must be greater than zero"));
-        }
+        let stale_after = duration(
+            self.stale_after,
+            &key("stale_after"),
+            Range::new(Duration::ZERO, STALE_AFTER_MAX),
+        )?;
         Ok(CollectorConfig {
             enabled: self.enabled,
-            interval,
-            timeout,
-            stale_after: duration(self.stale_after, &key("stale_after"))?,
+            interval: duration(self.interval, &key("interval"), INTERVALS)?,
+            timeout: duration(self.timeout, &key("timeout"), TIMEOUTS)?,
+            stale_after,
         })
     }
 }
@@ -386,15 +395,16 @@ impl RawServer {
             })?,
         };
         let positive = |value: Option<String>, key: &str, default: Duration| {
-            let value = duration(value, key)?.unwrap_or(default);
-            if value.is_zero() {
-                return Err(invalid(key, "must be greater than zero"));
-            }
-            Ok(value)
+            Ok::<_, ConfigError>(duration(value, key, SERVER_TIMEOUTS)?.unwrap_or(default))
         };
-        let max_connections = self.max_connections.unwrap_or(defaults.max_connections);
-        if max_connections == 0 {
-            return Err(invalid("server.max_connections", "must be at least 1"));
+        let max_connections = self
+            .max_connections
+            .map_or(defaults.max_connections, |n| n.0);
+        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&max_connections) {
+            return Err(invalid(
+                "server.max_connections",
+                format!("must be between 1 and {MAX_CONNECTIONS_LIMIT}"),
+            ));
         }
         Ok(ServerConfig {
             listen,
@@ -469,17 +479,73 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
     value.ok_or_else(|| invalid(key, "is required"))
 }
 
-fn duration(value: Option<String>, key: &str) -> Result<Option<Duration>, ConfigError> {
-    value
-        .map(|text| {
-            humantime::parse_duration(&text).map_err(|e| {
-                invalid(
-                    key,
-                    format!("{text:?} is not a duration such as \"90s\" or \"5m\": {e}"),
-                )
-            })
-        })
-        .transpose()
+/// An inclusive range of durations a key accepts.
+#[derive(Clone, Copy)]
+struct Range {
+    min: Duration,
+    max: Duration,
+}
+
+impl Range {
+    const fn new(min: Duration, max: Duration) -> Self {
+        Self { min, max }
+    }
+}
+
+/// The duration at `key`, parsed and checked against `range`.
+fn duration(
+    value: Option<String>,
+    key: &str,
+    range: Range,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    let parsed = humantime::parse_duration(&text).map_err(|e| {
+        invalid(
+            key,
+            format!("{text:?} is not a duration such as \"90s\" or \"5m\": {e}"),
+        )
+    })?;
+    if parsed < range.min || parsed > range.max {
+        return Err(invalid(
+            key,
+            format!(
+                "{text:?} is out of range: must be between {} and {}",
+                humantime::format_duration(range.min),
+                humantime::format_duration(range.max)
+            ),
+        ));
+    }
+    Ok(Some(parsed))
+}
+
+/// `stale_after` at `key`: from the interval (`interval_key`) up to [`STALE_AFTER_MAX`].
+fn check_stale_after(
+    stale_after: Duration,
+    interval: Duration,
+    key: &str,
+    interval_key: &str,
+) -> Result<(), ConfigError> {
+    if stale_after < interval {
+        return Err(invalid(
+            key,
+            format!(
+                "must be at least the interval ({interval_key}), or every series would vanish \
+                 between two polls"
+            ),
+        ));
+    }
+    if stale_after > STALE_AFTER_MAX {
+        return Err(invalid(
+            key,
+            format!(
+                "must be at most {}",
+                humantime::format_duration(STALE_AFTER_MAX)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn url(value: &str, key: &str) -> Result<Url, ConfigError> {
@@ -523,51 +589,40 @@ impl RawPlatform {
                 "the customer list cannot be switched off: every other collector needs it",
             ));
         }
+        // Both keys are parsed and checked, so that a bad value is named even when overridden.
+        let platform_interval = duration(self.poll_interval, &key("poll_interval"), INTERVALS)?;
+        let platform_timeout = duration(self.timeout, &key("timeout"), TIMEOUTS)?;
+        let platform_stale_after = duration(
+            self.stale_after,
+            &key("stale_after"),
+            Range::new(Duration::ZERO, STALE_AFTER_MAX),
+        )?;
         let (poll_interval, interval_key) = match customers.interval {
             Some(interval) => (interval, customers_key("interval")),
-            None => {
-                let interval = duration(self.poll_interval, &key("poll_interval"))?
-                    .unwrap_or(DEFAULT_POLL_INTERVAL);
-                if interval < MIN_POLL_INTERVAL {
-                    return Err(invalid(key("poll_interval"), "must be at least 1s"));
-                }
-                (interval, key("poll_interval"))
-            }
-        };
-        let timeout = match customers.timeout {
-            Some(timeout) => timeout,
-            None => {
-                let timeout = duration(self.timeout, &key("timeout"))?.unwrap_or(DEFAULT_TIMEOUT);
-                if timeout.is_zero() {
-                    return Err(invalid(key("timeout"), "must be greater than zero"));
-                }
-                timeout
-            }
-        };
-        let (stale_after, stale_key) = match customers.stale_after {
-            Some(stale_after) => (Some(stale_after), customers_key("stale_after")),
             None => (
-                duration(self.stale_after, &key("stale_after"))?,
-                key("stale_after"),
+                platform_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
+                key("poll_interval"),
             ),
         };
-        let stale_after = stale_after.unwrap_or_else(|| poll_interval.saturating_mul(3));
-        if stale_after < poll_interval {
-            return Err(invalid(
-                stale_key,
-                format!(
-                    "must be at least the interval ({interval_key}), or every series would \
-                     vanish between two polls"
-                ),
-            ));
-        }
+        let timeout = customers
+            .timeout
+            .or(platform_timeout)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let (stale_after, stale_key) = match customers.stale_after {
+            Some(stale_after) => (Some(stale_after), customers_key("stale_after")),
+            None => (platform_stale_after, key("stale_after")),
+        };
+        // Three intervals, at most the longest stale_after allowed.
+        let stale_after =
+            stale_after.unwrap_or_else(|| poll_interval.saturating_mul(3).min(STALE_AFTER_MAX));
+        check_stale_after(stale_after, poll_interval, &stale_key, &interval_key)?;
         let max_response_bytes = self
             .max_response_bytes
-            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-        if max_response_bytes == 0 {
+            .map_or(DEFAULT_MAX_RESPONSE_BYTES, |bytes| bytes.0);
+        if !(1..=MAX_RESPONSE_BYTES_LIMIT).contains(&max_response_bytes) {
             return Err(invalid(
                 key("max_response_bytes"),
-                "must be greater than zero",
+                format!("must be between 1 and {MAX_RESPONSE_BYTES_LIMIT}"),
             ));
         }
         let auth = required(self.auth, &key("auth"))?.validate(&key("auth"))?;
@@ -596,7 +651,7 @@ impl RawPlatform {
             poll_interval,
             timeout,
             stale_after,
-            channel_id: self.channel_id,
+            channel_id: self.channel_id.map(|id| id.0),
             max_response_bytes,
             auth,
             tls,
@@ -963,6 +1018,51 @@ mod tests {
                 format!("{MINIMAL}\n[platforms.collectors.other]\ntimeout = \"never\"\n"),
                 "platforms[0].collectors.other.timeout",
             ),
+            (
+                MINIMAL.replace(
+                    "[platforms.auth]",
+                    "poll_interval = \"18446744073709551615s\"\n[platforms.auth]",
+                ),
+                "platforms[0].poll_interval",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "timeout = \"2days\"\n[platforms.auth]"),
+                "platforms[0].timeout",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "stale_after = \"1year\"\n[platforms.auth]"),
+                "platforms[0].stale_after",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "max_response_bytes = 0\n[platforms.auth]"),
+                "platforms[0].max_response_bytes",
+            ),
+            (
+                MINIMAL.replace(
+                    "[platforms.auth]",
+                    "max_response_bytes = 5_000_000_000\n[platforms.auth]",
+                ),
+                "platforms[0].max_response_bytes",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\n[platforms.collectors.customers]\n\
+                     timeout = \"18446744073709551615s\"\n"
+                ),
+                "platforms[0].collectors.customers.timeout",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.collectors.other]\nstale_after = \"99999d\"\n"),
+                "platforms[0].collectors.other.stale_after",
+            ),
+            (
+                format!("[server]\nrequest_timeout = \"2h\"\n{MINIMAL}"),
+                "server.request_timeout",
+            ),
+            (
+                format!("[server]\nmax_connections = 1_000_000\n{MINIMAL}"),
+                "server.max_connections",
+            ),
             (format!("[log]\nformat = \"xml\"\n{MINIMAL}"), "log.format"),
             (format!("{MINIMAL}\n{MINIMAL}"), "platforms[1].name"),
             ("[server]\n".to_owned(), "platforms"),
@@ -973,6 +1073,68 @@ mod tests {
                 message.starts_with(key),
                 "expected an error naming {key}, got {message:?}"
             );
+        }
+    }
+
+    #[test]
+    fn numbers_that_would_be_rounded_are_refused_by_name() {
+        for (line, key) in [
+            (
+                "max_response_bytes = 1.5",
+                "platforms[0].max_response_bytes",
+            ),
+            ("max_response_bytes = -1", "platforms[0].max_response_bytes"),
+            (
+                "max_response_bytes = \"lots\"",
+                "platforms[0].max_response_bytes",
+            ),
+            ("channel_id = 2.5", "platforms[0].channel_id"),
+        ] {
+            let message = error_of(
+                &MINIMAL.replace("[platforms.auth]", &format!("{line}\n[platforms.auth]")),
+            );
+            assert!(message.contains(key), "{line}: {message}");
+            assert!(message.contains("whole number"), "{line}: {message}");
+        }
+        let message = error_of(&format!("[server]\nmax_connections = 64.5\n{MINIMAL}"));
+        assert!(message.contains("server.max_connections"), "{message}");
+
+        let config = load_with_env(
+            &MINIMAL.replace(
+                "[platforms.auth]",
+                "max_response_bytes = 1e6\n[platforms.auth]",
+            ),
+            [("LIVEPLATFORM_EXPORTER__SERVER__MAX_CONNECTIONS", "12")],
+        )
+        .unwrap();
+        assert_eq!(config.platforms[0].max_response_bytes, 1_000_000);
+        assert_eq!(config.server.max_connections, 12);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever number a duration key is given, start-up either gets a value in its range
+        /// or an error naming the key: never a panic, never an overflow later on.
+        #[test]
+        fn any_duration_is_in_range_or_refused_by_name(
+            n in proptest::num::u64::ANY,
+            unit in proptest::sample::select(vec!["ms", "s", "m", "h", "d", "y"]),
+            key in proptest::sample::select(vec!["poll_interval", "timeout", "stale_after"]),
+        ) {
+            let toml = MINIMAL.replace("[platforms.auth]", &format!("{key} = \"{n}{unit}\"\n[platforms.auth]"));
+            match load_str(&toml) {
+                Ok(config) => {
+                    let platform = &config.platforms[0];
+                    proptest::prop_assert!(INTERVALS.min <= platform.poll_interval && platform.poll_interval <= INTERVALS.max);
+                    proptest::prop_assert!(TIMEOUTS.min <= platform.timeout && platform.timeout <= TIMEOUTS.max);
+                    proptest::prop_assert!(platform.poll_interval <= platform.stale_after && platform.stale_after <= STALE_AFTER_MAX);
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    proptest::prop_assert!(message.starts_with(&format!("platforms[0].{key}")), "{}", message);
+                }
+            }
         }
     }
 

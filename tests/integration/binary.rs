@@ -126,6 +126,11 @@ fn check_config_accepts_a_valid_file_and_names_the_bad_key() {
             "[platforms.collectors.customers]\nintervall = \"2s\"\n",
             "platforms[0].collectors.customers",
         ),
+        // Once a panic (exit 101): now refused like any other bad value.
+        (
+            "[platforms.collectors.customers]\ninterval = \"18446744073709551615s\"\n",
+            "platforms[0].collectors.customers.interval",
+        ),
     ] {
         let with_table = dir.path().join("table.toml");
         let text = std::fs::read_to_string(&good).unwrap();

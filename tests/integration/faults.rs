@@ -393,6 +393,28 @@ async fn json_object_instead_of_an_array_counts_decode_and_keeps_last_good_data(
 }
 
 #[tokio::test]
+async fn records_that_are_all_unusable_count_decode_and_keep_last_good_data() {
+    // Records exist, none is a customer: publishing them would empty the platform.
+    let fault = json_response(200, r#"[[1],[2],{"LicenseType":1},"x"]"#);
+    assert_fault_is_counted_and_last_good_data_kept(fault, "decode", |_| {}).await;
+}
+
+#[tokio::test]
+async fn an_empty_list_is_a_good_poll_without_customers() {
+    let server = MockServer::start().await;
+    serve_one_good_poll_then(&server, json_response(200, "[]")).await;
+    let app = spawn_app(vec![fast(unauthenticated(PLATFORM, &server.uri()))]).await;
+    first_successful_poll(&app).await;
+    let emptied = app
+        .scrape_until("the customer gone", |s| {
+            s.find("liveplatform_customer_info", &[]).is_empty()
+        })
+        .await;
+    assert_eq!(health(&emptied, "liveplatform_up"), Some(1.0));
+    assert_errors_only_of(&emptied, None);
+}
+
+#[tokio::test]
 async fn response_slower_than_the_timeout_counts_timeout_and_keeps_last_good_data() {
     // A good body: only its lateness makes the poll fail.
     let fault = good_customers().set_delay(Duration::from_secs(2));
@@ -698,6 +720,54 @@ async fn oauth2_expires_in_sent_as_a_string_is_honoured() {
         "the token lives 3600 s, so the second poll reuses it"
     );
     assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+#[tokio::test]
+async fn oauth2_absurd_expires_in_is_clamped_and_polling_goes_on() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!(u64::MAX)).await;
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![fast(oauth2_platform(&server))]).await;
+
+    let scrape = first_successful_poll(&app).await;
+    assert_good_customer_published(&scrape, "with expires_in = u64::MAX");
+    // The poll task survived the token: later polls happen, reusing the (clamped) token.
+    let api = wait_for_requests(&server, CUSTOMERS_PATH, 3).await;
+    assert_eq!(authorizations(&api[..3]), ["Bearer tok-1"; 3]);
+    let later = app.scrape().await;
+    assert_eq!(health(&later, "liveplatform_up"), Some(1.0));
+    assert_errors_only_of(&later, None);
+}
+
+#[tokio::test]
+async fn oauth2_token_redirect_is_an_auth_failure_and_the_secret_goes_nowhere_else() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    issue_tokens(&elsewhere, json!(3600)).await;
+    for status in [307, 308] {
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("Location", format!("{}{TOKEN_PATH}", elsewhere.uri())),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    serve_customers(&server, good_customers()).await;
+    let app = spawn_app(vec![fast(oauth2_platform(&server))]).await;
+
+    let scrape = app
+        .scrape_until("two auth errors", |s| errors(s, "auth") >= 2.0)
+        .await;
+    assert_eq!(health(&scrape, "liveplatform_up"), Some(0.0));
+    assert_errors_only_of(&scrape, Some("auth"));
+    assert!(
+        requests_to(&elsewhere, TOKEN_PATH).await.is_empty(),
+        "the redirect target never received a token request"
+    );
+    assert!(requests_to(&server, CUSTOMERS_PATH).await.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

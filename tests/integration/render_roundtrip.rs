@@ -165,8 +165,8 @@ fn license_type_label(code: i64) -> String {
 
 /// The real path: body → prepared snapshot → exposition → text.
 fn scrape(body: &[u8]) -> (Scrape, usize) {
-    let (prepared, _) =
-        prepare(PLATFORM, Bytes::copy_from_slice(body), None).expect("an array always decodes");
+    let (prepared, _) = prepare(PLATFORM, Bytes::copy_from_slice(body), None)
+        .expect("an array with a customer, or empty, always decodes");
     let skipped = prepared.skipped.len();
     let health = Arc::new(ExporterMetrics::new());
     let _platform_health = health.collector(
@@ -211,6 +211,11 @@ proptest! {
         let mut list: Vec<Value> = records.iter().map(Record::json).collect();
         list.extend(junk.iter().cloned());
         let body = serde_json::to_vec(&list).unwrap();
+        if records.is_empty() && !junk.is_empty() {
+            // Nothing usable in a list that is not empty: a failed poll, not an empty platform.
+            prop_assert!(prepare(PLATFORM, Bytes::from(body), None).is_err());
+            return Ok(());
+        }
         let (scrape, skipped) = scrape(&body);
 
         prop_assert_eq!(skipped, junk.len(), "every junk record and only those is skipped");
