@@ -71,13 +71,14 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
         let client = Arc::new(client);
         for Planned { kind, settings } in planned {
             let slot = Arc::new(kind.slot(&platform.name, settings.stale_after));
-            let collector = (kind.build)(Context {
+            let context = Context {
                 platform: platform.name.clone(),
                 client: client.clone(),
                 metrics: metrics.clone(),
-            });
+            };
+            let build = Box::new(move || (kind.build)(context.clone()));
             let health = metrics.collector(&platform.name, kind.name, &settings);
-            schedulers.push(Scheduler::new(slot.clone(), collector, health, settings));
+            schedulers.push(Scheduler::new(slot.clone(), build, health, settings));
             slots.push(slot);
         }
     }

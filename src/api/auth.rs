@@ -41,6 +41,8 @@ pub enum AuthError {
     Redirected { status: u16 },
     #[error("token endpoint sent an unusable response: {0}")]
     InvalidResponse(&'static str),
+    #[error("token endpoint asked to slow down: HTTP 429{}", http::describe_wait(*.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
 }
 
 pub struct Authenticator {
@@ -165,6 +167,11 @@ impl OAuth2 {
         if status.is_redirection() {
             return Err(AuthError::Redirected {
                 status: status.as_u16(),
+            });
+        }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(AuthError::RateLimited {
+                retry_after: http::retry_after(response.headers(), std::time::SystemTime::now()),
             });
         }
         let body = http::read_limited(response, MAX_TOKEN_RESPONSE_BYTES)

@@ -2,6 +2,7 @@
 //! on a refused token, a deadline over the whole exchange and a cap on the body.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::{StatusCode, Url, header};
@@ -9,7 +10,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::api::auth::{AuthError, Authenticator};
-use crate::api::http::{self, BodyError};
+use crate::api::http::{self, BodyError, Pause};
 use crate::config::pem::{self, PemError};
 use crate::config::{ClientTlsConfig, PlatformConfig};
 use crate::model::ErrorReason;
@@ -31,6 +32,10 @@ pub enum FetchError {
         status: StatusCode,
         problem: Problem,
     },
+    #[error("API asked to slow down: HTTP 429{}", http::describe_wait(*.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("not sent: the platform pauses for another {} after a 429", humantime::format_duration(Duration::from_secs(.left.as_secs())))]
+    Paused { left: Duration },
     #[error("request failed: {0}")]
     Body(#[from] BodyError),
 }
@@ -38,12 +43,25 @@ pub enum FetchError {
 impl FetchError {
     pub fn reason(&self) -> ErrorReason {
         match self {
+            FetchError::RateLimited { .. }
+            | FetchError::Paused { .. }
+            | FetchError::Auth(AuthError::RateLimited { .. }) => ErrorReason::RateLimited,
             FetchError::Auth(_) | FetchError::Unauthorized { .. } => ErrorReason::Auth,
             FetchError::Status { .. } => ErrorReason::HttpStatus,
             FetchError::Body(BodyError::TooLarge { .. }) => ErrorReason::TooLarge,
             FetchError::Body(BodyError::Request(e)) if e.is_timeout() => ErrorReason::Timeout,
             FetchError::Body(BodyError::Request(e)) if e.is_connect() => ErrorReason::Connect,
             FetchError::Body(BodyError::Request(_)) => ErrorReason::Transport,
+        }
+    }
+
+    /// How long the platform's requests must wait, when the API or the token endpoint said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::RateLimited { retry_after }
+            | FetchError::Auth(AuthError::RateLimited { retry_after }) => *retry_after,
+            FetchError::Paused { left } => Some(*left),
+            _ => None,
         }
     }
 }
@@ -99,6 +117,8 @@ pub struct ApiClient {
     channel_id: Option<i64>,
     auth: Authenticator,
     max_response_bytes: u64,
+    /// Shared by every request of the platform, token requests included.
+    pause: Pause,
 }
 
 /// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
@@ -177,12 +197,28 @@ impl ApiClient {
             channel_id: config.channel_id,
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
+            pause: Pause::default(),
         })
     }
 
     /// The raw customer list. The collector's scheduler bounds the whole exchange, token
-    /// requests included, by the collector's timeout.
+    /// requests included, by the collector's timeout. After a 429 nothing is sent until its
+    /// `Retry-After` has passed.
     pub async fn fetch_customers(&self) -> Result<Bytes, FetchError> {
+        if let Some(left) = self.pause.remaining() {
+            return Err(FetchError::Paused { left });
+        }
+        let result = self.exchange().await;
+        if let Err(error) = &result
+            && error.reason() == ErrorReason::RateLimited
+            && let Some(wait) = error.retry_after()
+        {
+            self.pause.extend(wait);
+        }
+        result
+    }
+
+    async fn exchange(&self) -> Result<Bytes, FetchError> {
         let mut response = self.send().await?;
         // An expired or revoked token: one fresh token and one more try, never a loop.
         if is_refusal(response.status()) && self.auth.reject().await {
@@ -190,6 +226,11 @@ impl ApiClient {
             response = self.send().await?;
         }
         let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(FetchError::RateLimited {
+                retry_after: http::retry_after(response.headers(), SystemTime::now()),
+            });
+        }
         if !status.is_success() {
             let problem = Problem::read(response).await;
             return Err(if is_refusal(status) {

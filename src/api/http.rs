@@ -1,7 +1,18 @@
-//! Small pieces shared by every outgoing request: a bounded body read and making server-sent text
-//! safe for one log line.
+//! Small pieces shared by every outgoing request: a bounded body read, making server-sent text
+//! safe for one log line, and honouring a 429's `Retry-After`.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use tokio::time::Instant;
+
+use crate::sync::lock;
+
+/// The longest pause a `Retry-After` can impose: beyond it the data would go stale for hours on
+/// the word of one response (or a typo in a proxy's configuration).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
@@ -59,9 +70,110 @@ pub fn sanitize(text: &str, max_chars: usize) -> String {
     clean
 }
 
+/// A 429's `Retry-After`, in seconds or as an HTTP date, capped at [`MAX_RETRY_AFTER`]; `None`
+/// when absent or unreadable. A date in the past means no wait.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// ", retry after 1h 30s" for a log line, or nothing without a wait.
+pub fn describe_wait(wait: Option<Duration>) -> String {
+    wait.map(|wait| {
+        let whole = Duration::from_secs(wait.as_secs());
+        format!(", retry after {}", humantime::format_duration(whole))
+    })
+    .unwrap_or_default()
+}
+
+/// A platform's pause after a 429: until it ends, no request of any of the platform's
+/// collectors starts, so the whole platform slows down, not just the request that was refused.
+#[derive(Debug, Default)]
+pub struct Pause {
+    until: Mutex<Option<Instant>>,
+}
+
+impl Pause {
+    /// Time left before requests may start again, if any.
+    pub fn remaining(&self) -> Option<Duration> {
+        let until = (*lock(&self.until))?;
+        let left = until.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left)
+    }
+
+    /// Pauses for `wait` from now, unless a longer pause is already in force.
+    pub fn extend(&self, wait: Duration) {
+        let mut until = lock(&self.until);
+        // The wait is capped at an hour: the clock can always add it.
+        let end = Instant::now() + wait.min(MAX_RETRY_AFTER);
+        if until.is_none_or(|current| current < end) {
+            *until = Some(end);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn headers(retry_after: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, retry_after.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_or_as_a_date_and_capped_at_an_hour() {
+        let now = httpdate::parse_http_date("Wed, 02 Dec 2026 06:00:00 GMT").unwrap();
+        let at = |value| retry_after(&headers(value), now);
+        assert_eq!(at("120"), Some(Duration::from_secs(120)));
+        assert_eq!(at(" 0 "), Some(Duration::ZERO));
+        assert_eq!(at("18446744073709551615"), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            at("Wed, 02 Dec 2026 06:05:00 GMT"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(at("Thu, 03 Dec 2026 06:00:00 GMT"), Some(MAX_RETRY_AFTER));
+        assert_eq!(at("Tue, 01 Dec 2026 06:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(at("-5"), None);
+        assert_eq!(at("soon"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    proptest! {
+        #[test]
+        fn no_retry_after_can_ask_for_more_than_an_hour(value in "\\PC{0,40}", seconds in any::<u64>()) {
+            let now = SystemTime::now();
+            if let Ok(header) = value.parse() {
+                let mut map = HeaderMap::new();
+                map.insert(RETRY_AFTER, header);
+                prop_assert!(retry_after(&map, now).is_none_or(|wait| wait <= MAX_RETRY_AFTER));
+            }
+            let wait = retry_after(&headers(&seconds.to_string()), now).unwrap();
+            prop_assert_eq!(wait, Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_lasts_its_longest_wait() {
+        let pause = Pause::default();
+        assert_eq!(pause.remaining(), None);
+        pause.extend(Duration::from_secs(60));
+        pause.extend(Duration::from_secs(10));
+        assert_eq!(pause.remaining(), Some(Duration::from_secs(60)));
+        pause.extend(Duration::MAX);
+        assert_eq!(pause.remaining(), Some(MAX_RETRY_AFTER));
+        tokio::time::advance(MAX_RETRY_AFTER).await;
+        assert_eq!(pause.remaining(), None);
+    }
 
     #[test]
     fn sanitize_drops_control_characters_and_truncates() {

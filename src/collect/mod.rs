@@ -77,6 +77,7 @@ impl Kind {
 }
 
 /// What a collector is built with.
+#[derive(Clone)]
 pub(crate) struct Context {
     pub platform: String,
     pub client: Arc<ApiClient>,
@@ -107,6 +108,8 @@ pub(crate) enum CollectError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    #[error("the run crashed: {0}")]
+    Crashed(String),
 }
 
 impl CollectError {
@@ -115,6 +118,15 @@ impl CollectError {
             CollectError::Timeout(_) => ErrorReason::Timeout,
             CollectError::Fetch(e) => e.reason(),
             CollectError::Decode(_) => ErrorReason::Decode,
+            CollectError::Crashed(_) => ErrorReason::Crashed,
+        }
+    }
+
+    /// How long the API asked the platform to wait before its next request.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            CollectError::Fetch(e) => e.retry_after(),
+            _ => None,
         }
     }
 }

@@ -1,5 +1,10 @@
 //! Runs one collector: every interval under its timeout, backing off after failures, with its
 //! health series, its log lines and its slot kept up to date.
+//!
+//! Each run is a task of its own. Should it panic (a bug: nothing from the network or the
+//! configuration is meant to), the run counts as failed with reason `crashed`, is logged at
+//! error level, the slot says so to `/-/ready`, and the next run, after the usual backoff,
+//! starts from a freshly built collector: the poll loop itself never dies silently.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -48,10 +53,15 @@ impl Schedule {
     }
 }
 
+/// Builds the collector, at start and again after a run crashed.
+pub(crate) type Build = Box<dyn Fn() -> Box<dyn Collector> + Send>;
+
 /// A collector with what surrounds each of its runs.
 pub(crate) struct Scheduler {
     slot: Arc<Slot>,
-    collector: Box<dyn Collector>,
+    build: Build,
+    /// `None` after a crash took it: the next run builds a new one.
+    collector: Option<Box<dyn Collector>>,
     health: CollectorHealth,
     settings: CollectorSettings,
     /// Whether the last run succeeded: a recovery is logged at info, a steady success at debug.
@@ -61,13 +71,14 @@ pub(crate) struct Scheduler {
 impl Scheduler {
     pub fn new(
         slot: Arc<Slot>,
-        collector: Box<dyn Collector>,
+        build: Build,
         health: CollectorHealth,
         settings: CollectorSettings,
     ) -> Self {
         Self {
             slot,
-            collector,
+            collector: Some(build()),
+            build,
             health,
             settings,
             healthy: false,
@@ -82,7 +93,10 @@ impl Scheduler {
                 _ = shutdown.cancelled() => return,
                 outcome = self.run_once() => outcome,
             };
-            let delay = schedule.next_delay(outcome.is_ok(), fastrand::f64());
+            let backoff = schedule.next_delay(outcome.is_ok(), fastrand::f64());
+            // A 429's Retry-After (at most an hour) outweighs a shorter backoff.
+            let asked = outcome.as_ref().err().and_then(CollectError::retry_after);
+            let delay = asked.map_or(backoff, |asked| backoff.max(asked));
             tracing::debug!(
                 platform = %self.slot.platform,
                 collector = self.slot.collector,
@@ -101,9 +115,20 @@ impl Scheduler {
         let started = Instant::now();
         self.health.polls.inc();
         let timeout = self.settings.timeout;
-        let result = tokio::time::timeout(timeout, self.collector.collect())
-            .await
-            .unwrap_or(Err(CollectError::Timeout(timeout)));
+        let mut collector = self.collector.take().unwrap_or_else(|| (self.build)());
+        let run = tokio::spawn(async move {
+            let result = tokio::time::timeout(timeout, collector.collect())
+                .await
+                .unwrap_or(Err(CollectError::Timeout(timeout)));
+            (collector, result)
+        });
+        let result = match run.await {
+            Ok((collector, result)) => {
+                self.collector = Some(collector);
+                result
+            }
+            Err(join) => Err(CollectError::Crashed(panic_message(join))),
+        };
         let elapsed = started.elapsed();
         self.health.duration.set(elapsed.as_secs_f64());
         let slot = self.slot.clone();
@@ -134,6 +159,21 @@ impl Scheduler {
                 }
                 self.healthy = true;
                 Ok(())
+            }
+            Err(error @ CollectError::Crashed(_)) => {
+                self.health.up.set(0.0);
+                self.health.error(error.reason());
+                self.slot.set_crashed(true);
+                tracing::error!(
+                    platform,
+                    collector,
+                    reason = error.reason().as_str(),
+                    %error,
+                    ?elapsed,
+                    "run crashed; restarting the collector after the backoff, keeping the last good data"
+                );
+                self.healthy = false;
+                Err(error)
             }
             Err(error) => {
                 self.health.up.set(0.0);
@@ -179,7 +219,21 @@ impl Scheduler {
             .unwrap_or_default();
         self.health.last_success.set(unix_time.as_secs_f64());
         self.slot.publish(collected.snapshot);
+        self.slot.set_crashed(false);
     }
+}
+
+/// What a panicking run said, for the log: panics carry a `&str` or a `String`, usually.
+fn panic_message(join: tokio::task::JoinError) -> String {
+    if !join.is_panic() {
+        return "cancelled".to_owned();
+    }
+    let panic = join.into_panic();
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 #[cfg(test)]
@@ -187,6 +241,7 @@ mod tests {
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
     use crate::exposition::exporter_metrics::ExporterMetrics;
@@ -214,6 +269,149 @@ mod tests {
         }
     }
 
+    /// Panics on its run when built to.
+    struct Fragile {
+        panics: bool,
+    }
+
+    impl Collector for Fragile {
+        fn collect(
+            &mut self,
+        ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+            Box::pin(async move {
+                assert!(!self.panics, "a hostile value");
+                Ok(Collected {
+                    snapshot: Arc::new(Snapshot::new(Instant::now(), 0, Vec::new())),
+                    skipped: Vec::new(),
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_crashed_run_is_counted_reported_and_followed_by_a_fresh_collector() {
+        let settings = CollectorSettings {
+            interval: MINUTE,
+            timeout: MINUTE,
+            stale_after: 3 * MINUTE,
+        };
+        let builds = Arc::new(AtomicUsize::new(0));
+        let counted = builds.clone();
+        // The first collector built panics; the ones built after it do not.
+        let build: Build = Box::new(move || {
+            Box::new(Fragile {
+                panics: counted.fetch_add(1, Ordering::SeqCst) == 0,
+            })
+        });
+        let metrics = ExporterMetrics::new();
+        let slot = Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after));
+        let mut scheduler = Scheduler::new(
+            slot.clone(),
+            build,
+            metrics.collector("p", "customers", &settings),
+            settings,
+        );
+        let exposition = |metrics: &ExporterMetrics| {
+            let mut out = Vec::new();
+            metrics.encode(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+
+        let error = scheduler.run_once().await.unwrap_err();
+        assert!(
+            matches!(&error, CollectError::Crashed(message) if message.contains("a hostile value")),
+            "{error}"
+        );
+        assert!(slot.crashed(), "the slot tells /-/ready");
+        let text = exposition(&metrics);
+        assert!(text.contains(
+            "liveplatform_poll_errors_total{collector=\"customers\",platform=\"p\",reason=\"crashed\"} 1"
+        ));
+        assert!(text.contains("liveplatform_up{collector=\"customers\",platform=\"p\"} 0"));
+
+        scheduler.run_once().await.unwrap();
+        assert_eq!(
+            builds.load(Ordering::SeqCst),
+            2,
+            "a new collector after the crash"
+        );
+        assert!(!slot.crashed());
+        assert!(slot.latest().is_some());
+        assert!(
+            exposition(&metrics)
+                .contains("liveplatform_up{collector=\"customers\",platform=\"p\"} 1")
+        );
+    }
+
+    /// Refused with a 429 asking for an hour on its first run; fine afterwards.
+    struct Throttled {
+        runs: Arc<Mutex<Vec<Instant>>>,
+    }
+
+    impl Collector for Throttled {
+        fn collect(
+            &mut self,
+        ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+            Box::pin(async move {
+                let now = Instant::now();
+                let first = {
+                    let mut runs = self.runs.lock().unwrap();
+                    runs.push(now);
+                    runs.len() == 1
+                };
+                if first {
+                    return Err(CollectError::Fetch(
+                        crate::api::client::FetchError::RateLimited {
+                            retry_after: Some(60 * MINUTE),
+                        },
+                    ));
+                }
+                Ok(Collected {
+                    snapshot: Arc::new(Snapshot::new(now, 0, Vec::new())),
+                    skipped: Vec::new(),
+                })
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_of_an_hour_delays_the_next_run_by_an_hour() {
+        // A one-second interval would retry within a second without the Retry-After.
+        let settings = CollectorSettings {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            stale_after: MINUTE,
+        };
+        let runs = Arc::new(Mutex::new(Vec::new()));
+        let throttled = runs.clone();
+        let metrics = ExporterMetrics::new();
+        let scheduler = Scheduler::new(
+            Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after)),
+            Box::new(move || {
+                Box::new(Throttled {
+                    runs: throttled.clone(),
+                })
+            }),
+            metrics.collector("p", "customers", &settings),
+            settings,
+        );
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(scheduler.run(shutdown.clone()));
+        tokio::time::sleep(59 * MINUTE).await;
+        assert_eq!(
+            runs.lock().unwrap().len(),
+            1,
+            "no run before the hour is up"
+        );
+        tokio::time::sleep(2 * MINUTE).await;
+        shutdown.cancel();
+        task.await.unwrap();
+        let runs = runs.lock().unwrap().clone();
+        assert!(runs.len() >= 2, "the collector runs again after the hour");
+        let gap = runs[1] - runs[0];
+        assert!(gap >= 60 * MINUTE && gap <= 61 * MINUTE, "{gap:?}");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_two_second_interval_runs_every_two_seconds() {
         let interval = Duration::from_secs(2);
@@ -224,9 +422,14 @@ mod tests {
         };
         let runs = Arc::new(Mutex::new(Vec::new()));
         let metrics = ExporterMetrics::new();
+        let clocked = runs.clone();
         let scheduler = Scheduler::new(
             Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after)),
-            Box::new(Clocked { runs: runs.clone() }),
+            Box::new(move || {
+                Box::new(Clocked {
+                    runs: clocked.clone(),
+                })
+            }),
             metrics.collector("p", "customers", &settings),
             settings,
         );

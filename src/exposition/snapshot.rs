@@ -4,6 +4,7 @@
 //! A run builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
 //! sees either the previous poll or the new one, never a mix.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -111,6 +112,8 @@ pub struct Slot {
     pub items: &'static str,
     pub stale_after: Duration,
     latest: RwLock<Option<Arc<Snapshot>>>,
+    /// Set when a run crashed, until a run succeeds: the collector is restarting, not polling.
+    crashed: AtomicBool,
 }
 
 impl Slot {
@@ -128,7 +131,18 @@ impl Slot {
             items,
             stale_after,
             latest: RwLock::new(None),
+            crashed: AtomicBool::new(false),
         }
+    }
+
+    /// Records whether the collector's last run crashed (see [`Slot::crashed`]).
+    pub fn set_crashed(&self, crashed: bool) {
+        self.crashed.store(crashed, Ordering::Relaxed);
+    }
+
+    /// True from a crashed run until the next successful one.
+    pub fn crashed(&self) -> bool {
+        self.crashed.load(Ordering::Relaxed)
     }
 
     pub fn publish(&self, snapshot: impl Into<Arc<Snapshot>>) {

@@ -40,10 +40,14 @@ pub enum ErrorReason {
     HttpStatus,
     Decode,
     TooLarge,
+    /// A 429: the API asked the exporter to slow down.
+    RateLimited,
+    /// The run panicked: a bug, reported and followed by a fresh collector.
+    Crashed,
 }
 
 impl ErrorReason {
-    pub const ALL: [ErrorReason; 7] = [
+    pub const ALL: [ErrorReason; 9] = [
         ErrorReason::Timeout,
         ErrorReason::Connect,
         ErrorReason::Transport,
@@ -51,6 +55,8 @@ impl ErrorReason {
         ErrorReason::HttpStatus,
         ErrorReason::Decode,
         ErrorReason::TooLarge,
+        ErrorReason::RateLimited,
+        ErrorReason::Crashed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +68,8 @@ impl ErrorReason {
             ErrorReason::HttpStatus => "http_status",
             ErrorReason::Decode => "decode",
             ErrorReason::TooLarge => "too_large",
+            ErrorReason::RateLimited => "rate_limited",
+            ErrorReason::Crashed => "crashed",
         }
     }
 }

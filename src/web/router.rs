@@ -20,6 +20,7 @@ use axum::routing::get;
 use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
+use crate::exposition::snapshot::Slot;
 use crate::exposition::{CONTENT_TYPE, Chunks, Encoding, Exposition, Payload};
 use crate::web::auth::{self, WebGuard};
 use crate::web::{HEALTHY_PATH, READY_PATH};
@@ -127,26 +128,36 @@ async fn healthy() -> &'static str {
     "Healthy\n"
 }
 
-/// Ready once every collector of every platform has run successfully at least once: before
-/// that a scrape would lack some of the data.
+/// Ready once every collector of every platform has run successfully at least once (before
+/// that a scrape would lack some of the data) and none is restarting after a crashed run.
 async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String) {
-    let waiting: Vec<String> = exposition
-        .slots()
+    let name = |slot: &Slot| format!("{} (collector {})", slot.platform, slot.collector);
+    let slots = exposition.slots();
+    let waiting: Vec<String> = slots
         .iter()
-        .filter(|s| s.latest().is_none())
-        .map(|s| format!("{} (collector {})", s.platform, s.collector))
+        .filter(|s| s.latest().is_none() && !s.crashed())
+        .map(|s| name(s))
         .collect();
-    if waiting.is_empty() {
-        (StatusCode::OK, "Ready\n".to_owned())
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "Not ready: no successful run yet of {}\n",
-                waiting.join(", ")
-            ),
-        )
+    let crashed: Vec<String> = slots
+        .iter()
+        .filter(|s| s.crashed())
+        .map(|s| name(s))
+        .collect();
+    if waiting.is_empty() && crashed.is_empty() {
+        return (StatusCode::OK, "Ready\n".to_owned());
     }
+    let mut message = "Not ready:".to_owned();
+    if !waiting.is_empty() {
+        message.push_str(&format!(
+            " no successful run yet of {}.",
+            waiting.join(", ")
+        ));
+    }
+    if !crashed.is_empty() {
+        message.push_str(&format!(" Crashed, restarting: {}.", crashed.join(", ")));
+    }
+    message.push('\n');
+    (StatusCode::SERVICE_UNAVAILABLE, message)
 }
 
 async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
@@ -169,6 +180,11 @@ async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
                     snapshot.items, slot.items
                 )
             }
+        };
+        let status = if slot.crashed() {
+            format!("{status}; last run crashed, restarting")
+        } else {
+            status
         };
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -223,6 +239,38 @@ mod tests {
         assert!(!accepts_gzip(&headers("gzip;q=0")));
         assert!(!accepts_gzip(&headers("identity")));
         assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[tokio::test]
+    async fn readiness_names_a_collector_that_crashed_until_it_runs_again() {
+        let slot = Arc::new(crate::collect::customers::KIND.slot("prod", Duration::from_secs(60)));
+        let metrics = Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new());
+        let exposition = Arc::new(Exposition::new(vec![slot.clone()], metrics));
+        let (status, body) = ready(State(exposition.clone())).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            body.contains("no successful run yet of prod (collector customers)"),
+            "{body}"
+        );
+
+        slot.publish(crate::exposition::snapshot::Snapshot::new(
+            Instant::now(),
+            0,
+            Vec::new(),
+        ));
+        assert_eq!(ready(State(exposition.clone())).await.0, StatusCode::OK);
+
+        slot.set_crashed(true);
+        let (status, body) = ready(State(exposition.clone())).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            body.contains("Crashed, restarting: prod (collector customers)"),
+            "{body}"
+        );
+        assert!(!body.contains("no successful run yet"), "{body}");
+
+        slot.set_crashed(false);
+        assert_eq!(ready(State(exposition)).await.0, StatusCode::OK);
     }
 
     #[test]

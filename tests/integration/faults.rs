@@ -25,7 +25,7 @@ const PLATFORM: &str = "lp";
 /// One customer of license type 2 (hosted_pro); well under 200 bytes.
 const GOOD_BODY: &str = r#"[{"UmpCustomerGuid":"g1","CustomerShortName":"one","CustomerFullName":"One","LicenseType":2,"LicensedUsersCount":10,"ActiveUserCount":3}]"#;
 
-const REASONS: [&str; 7] = [
+const REASONS: [&str; 9] = [
     "timeout",
     "connect",
     "transport",
@@ -33,6 +33,8 @@ const REASONS: [&str; 7] = [
     "http_status",
     "decode",
     "too_large",
+    "rate_limited",
+    "crashed",
 ];
 
 const CLIENT_ID: &str = "exporter-app";
@@ -397,6 +399,75 @@ async fn records_that_are_all_unusable_count_decode_and_keep_last_good_data() {
     // Records exist, none is a customer: publishing them would empty the platform.
     let fault = json_response(200, r#"[[1],[2],{"LicenseType":1},"x"]"#);
     assert_fault_is_counted_and_last_good_data_kept(fault, "decode", |_| {}).await;
+}
+
+#[tokio::test]
+async fn http_429_counts_rate_limited_and_keeps_last_good_data() {
+    let fault = ResponseTemplate::new(429).insert_header("Retry-After", "1");
+    assert_fault_is_counted_and_last_good_data_kept(fault, "rate_limited", |_| {}).await;
+}
+
+/// Makes a `Retry-After` value when the 429 is sent.
+type RetryAfter = Box<dyn Fn() -> String + Send + Sync>;
+
+/// Answers the second request with a 429 and `retry_after()`, the others with the good list;
+/// records when each request came.
+struct TooManyOnce {
+    retry_after: RetryAfter,
+    seen: Arc<Mutex<Vec<std::time::Instant>>>,
+}
+
+impl Respond for TooManyOnce {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.push(std::time::Instant::now());
+        if seen.len() == 2 {
+            ResponseTemplate::new(429).insert_header("Retry-After", (self.retry_after)())
+        } else {
+            good_customers()
+        }
+    }
+}
+
+#[tokio::test]
+async fn retry_after_in_seconds_or_as_a_date_delays_the_platforms_next_request() {
+    // With a one-second interval the next try would come a second after the 429.
+    let in_seconds = || "3".to_owned();
+    // Made when the 429 is sent, as a server would.
+    let as_a_date =
+        || httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
+    let cases: [(&str, RetryAfter); 2] = [
+        ("seconds", Box::new(in_seconds)),
+        ("an HTTP date", Box::new(as_a_date)),
+    ];
+    for (form, retry_after) in cases {
+        let server = MockServer::start().await;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        serve_customers(
+            &server,
+            TooManyOnce {
+                retry_after,
+                seen: seen.clone(),
+            },
+        )
+        .await;
+        let app = spawn_app(vec![fast(unauthenticated(PLATFORM, &server.uri()))]).await;
+        let scrape = app
+            .scrape_until("a poll after the 429", |s| {
+                errors(s, "rate_limited") >= 1.0 && health(s, "liveplatform_up") == Some(1.0)
+            })
+            .await;
+        assert_errors_only_of(&scrape, Some("rate_limited"));
+        let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let gap = seen[2] - seen[1];
+        // An HTTP date has whole seconds: up to one less than asked.
+        assert!(
+            gap >= Duration::from_secs(2),
+            "Retry-After in {form} honoured, next request {gap:?} later"
+        );
+        // wiremock hands a dropped server's port to the next test: stop polling it first.
+        app.stop().await.unwrap();
+    }
 }
 
 #[tokio::test]
