@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Generates the Prometheus Operator's PrometheusRule (deploy/kubernetes/prometheusrule.yaml) from
 # the project's rule file, so that Kubernetes deployments get the same rules as everyone else and
-# never a hand-kept copy. tests/integration/deploy.rs fails when the committed manifest differs from what this
-# prints.
+# never a hand-kept copy. tests/integration/deploy.rs fails when the committed manifest differs
+# from what this prints.
 #
 #   scripts/gen-prometheusrule.sh          rewrite the manifest
 #   scripts/gen-prometheusrule.sh --check  exit 1, showing the difference, if it is out of date

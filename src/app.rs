@@ -10,11 +10,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::client::{ApiClient, ClientError};
-use crate::collect::scheduler::Scheduler;
-use crate::collect::{self, Context, PlanError, Planned};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::collect::supervisor::{self, PreparedPlatform, SetupError, Supervisor};
 use crate::config::secret::SecretSource;
-use crate::config::{AuthConfig, Config, PlatformConfig};
+use crate::config::{AuthConfig, Config, ConfigError, PlatformConfig};
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::{Encoding, Exposition};
 use crate::web::auth::WebGuard;
@@ -32,31 +32,21 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("platform {platform}: cannot set up the HTTP client: {source}")]
-    Client {
-        platform: String,
-        source: ClientError,
-    },
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Setup(#[from] SetupError),
     #[error(transparent)]
     WebConfig(#[from] WebLoadError),
     #[error("HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
 
-/// The collectors' schedulers and the shared state they publish into, before anything runs.
-struct Pipeline {
-    exposition: Arc<Exposition>,
-    schedulers: Vec<Scheduler>,
-}
-
-fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
-    let metrics = Arc::new(ExporterMetrics::new());
-    let mut slots = Vec::new();
-    let mut schedulers = Vec::new();
-    for (index, platform) in platforms.iter().enumerate() {
-        let planned = collect::plan(platform, index)?;
+/// Checks the platforms and makes their clients and plans, logging what weakens security.
+fn prepare(
+    platforms: &[PlatformConfig],
+    current: Option<&Supervisor>,
+) -> Result<Vec<PreparedPlatform>, AppError> {
+    let prepared = supervisor::prepare(platforms, current)?;
+    for platform in platforms {
         if platform.base_url.scheme() == "http" && !is_loopback(&platform.base_url) {
             tracing::warn!(
                 platform = %platform.name,
@@ -64,28 +54,8 @@ fn pipeline(platforms: &[PlatformConfig]) -> Result<Pipeline, AppError> {
             );
         }
         warn_about_exposure(platform);
-        let client = ApiClient::new(platform).map_err(|source| AppError::Client {
-            platform: platform.name.clone(),
-            source,
-        })?;
-        let client = Arc::new(client);
-        for Planned { kind, settings } in planned {
-            let slot = Arc::new(kind.slot(&platform.name, settings.stale_after));
-            let context = Context {
-                platform: platform.name.clone(),
-                client: client.clone(),
-                metrics: metrics.clone(),
-            };
-            let build = Box::new(move || (kind.build)(context.clone()));
-            let health = metrics.collector(&platform.name, kind.name, &settings);
-            schedulers.push(Scheduler::new(slot.clone(), build, health, settings));
-            slots.push(slot);
-        }
     }
-    Ok(Pipeline {
-        exposition: Arc::new(Exposition::new(slots, metrics)),
-        schedulers,
-    })
+    Ok(prepared)
 }
 
 /// Settings that work but weaken security, logged at every start so that they are not forgotten.
@@ -118,7 +88,7 @@ fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
 /// Everything start-up checks short of binding the port: the HTTP clients (with their TLS
 /// files) and the web configuration. For `--check-config`.
 pub fn check(config: &Config) -> Result<(), AppError> {
-    pipeline(&config.platforms)?;
+    supervisor::prepare(&config.platforms, None)?;
     web_config(config)?;
     Ok(())
 }
@@ -137,26 +107,65 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 
 pub struct App {
     listener: TcpListener,
-    pipeline: Pipeline,
+    platforms: Vec<PreparedPlatform>,
     web: Arc<WebConfigWatch>,
-    server: crate::config::ServerConfig,
+    config: Config,
+    reloads: mpsc::Receiver<ReloadRequest>,
+    reloader: Reloader,
+}
+
+/// Why a configuration reload was refused; the running configuration stays.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("the exporter is stopping")]
+    Stopped,
+}
+
+struct ReloadRequest {
+    config: Result<Config, ConfigError>,
+    done: oneshot::Sender<Result<(), ReloadError>>,
+}
+
+/// Asks a running [`App`] to switch to a new configuration (what SIGHUP does).
+#[derive(Clone)]
+pub struct Reloader(mpsc::Sender<ReloadRequest>);
+
+impl Reloader {
+    /// Applies `config`, or refuses it (a load error included, so that the refusal is counted
+    /// and logged like any other) and keeps the running one.
+    pub async fn reload(&self, config: Result<Config, ConfigError>) -> Result<(), ReloadError> {
+        let (done, outcome) = oneshot::channel();
+        self.0
+            .send(ReloadRequest { config, done })
+            .await
+            .map_err(|_| ReloadError::Stopped)?;
+        outcome.await.unwrap_or(Err(ReloadError::Stopped))
+    }
 }
 
 impl App {
     /// Sets everything up and binds the listen address, so that a port conflict stops start-up
     /// before any poll is made.
     pub async fn bind(config: &Config) -> Result<Self, AppError> {
-        let pipeline = pipeline(&config.platforms)?;
+        let platforms = prepare(&config.platforms, None)?;
         let web = Arc::new(web_config(config)?);
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| AppError::Bind { addr, source })?;
+        // One reload at a time: a second SIGHUP waits for the first to be applied.
+        let (sender, reloads) = mpsc::channel(1);
         Ok(Self {
             listener,
-            pipeline,
+            platforms,
             web,
-            server: config.server.clone(),
+            config: config.clone(),
+            reloads,
+            reloader: Reloader(sender),
         })
     }
 
@@ -166,46 +175,105 @@ impl App {
             .expect("a bound TCP listener has an address")
     }
 
+    /// The handle that reloads this app's configuration once it runs.
+    pub fn reloader(&self) -> Reloader {
+        self.reloader.clone()
+    }
+
     /// Serves until `shutdown` is cancelled, then stops polling, lets in-flight responses finish
-    /// (for at most [`SHUTDOWN_GRACE`]) and returns.
+    /// (for at most [`SHUTDOWN_GRACE`]) and returns. Reloads are applied as they come.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
-        let Pipeline {
-            exposition,
-            schedulers,
-        } = self.pipeline;
-        let mut tasks = JoinSet::new();
-        for scheduler in schedulers {
-            tasks.spawn(scheduler.run(shutdown.clone()));
-        }
-        let guard = Arc::new(WebGuard::new(self.web.clone()));
-        let router = router::router(exposition, guard, self.server.request_timeout);
+        let App {
+            listener,
+            platforms,
+            web,
+            mut config,
+            mut reloads,
+            reloader,
+        } = self;
+        // Kept only so that the channel stays open while the app runs.
+        drop(reloader);
+        let exposition = Arc::new(Exposition::new(
+            Vec::new(),
+            Arc::new(ExporterMetrics::new()),
+        ));
+        let mut collectors = Supervisor::new(exposition.clone(), shutdown.clone());
+        collectors.apply(platforms).await;
+        let guard = Arc::new(WebGuard::new(web.clone()));
+        let router = router::router(exposition, guard, config.server.request_timeout);
         let limits = Limits {
-            header_read_timeout: self.server.header_read_timeout,
-            max_connections: self.server.max_connections,
+            header_read_timeout: config.server.header_read_timeout,
+            max_connections: config.server.max_connections,
             shutdown_grace: SHUTDOWN_GRACE,
         };
-        let result = tokio::spawn(listener::serve(
-            self.listener,
+        let mut server = tokio::spawn(listener::serve(
+            listener,
             router,
-            self.web,
+            web,
             limits,
             shutdown.clone(),
-        ))
-        .await;
+        ));
+        let result = loop {
+            tokio::select! {
+                result = &mut server => break result,
+                Some(request) = reloads.recv() => {
+                    let outcome = reload(&mut collectors, &mut config, request.config).await;
+                    let _ = request.done.send(outcome);
+                }
+            }
+        };
         shutdown.cancel();
-        tasks.shutdown().await;
+        collectors.stop().await;
         // The server task never panics by design; if it did, say so rather than hide it.
         result.map_err(|join| AppError::Serve(std::io::Error::other(join)))
     }
 }
 
+/// Switches `collectors` to `next`, or refuses it; counts and logs the outcome either way.
+async fn reload(
+    collectors: &mut Supervisor,
+    running: &mut Config,
+    next: Result<Config, ConfigError>,
+) -> Result<(), ReloadError> {
+    let outcome = match next {
+        Err(e) => Err(ReloadError::Config(e)),
+        Ok(next) => match prepare(&next.platforms, Some(collectors)) {
+            Err(e) => Err(ReloadError::App(e)),
+            Ok(platforms) => {
+                collectors.apply(platforms).await;
+                // The listener, its limits, the web configuration file's path and logging are
+                // set up once: changing them takes a restart (the web file itself is re-read
+                // whenever it changes).
+                if next.server != running.server || next.log != running.log {
+                    tracing::warn!(
+                        "[server] and [log] settings changed; they take effect at the next restart"
+                    );
+                }
+                *running = next;
+                Ok(())
+            }
+        },
+    };
+    collectors.metrics().config_reloaded(outcome.is_ok());
+    match &outcome {
+        Ok(()) => tracing::info!(
+            platforms = running.platforms.len(),
+            "configuration reloaded"
+        ),
+        Err(e) => tracing::error!(
+            error = %e,
+            "configuration reload refused; the running configuration stays"
+        ),
+    }
+    outcome
+}
+
 /// Runs every collector of every platform once, concurrently, and returns the exposition and
 /// whether every run succeeded: `--once`, for checking credentials and output by hand.
 pub async fn poll_once(platforms: &[PlatformConfig]) -> Result<(Vec<u8>, bool), AppError> {
-    let Pipeline {
-        exposition,
-        schedulers,
-    } = pipeline(platforms)?;
+    let metrics = Arc::new(ExporterMetrics::new());
+    let (slots, schedulers) = supervisor::schedulers(&metrics, &prepare(platforms, None)?);
+    let exposition = Exposition::new(slots, metrics);
     let mut tasks = JoinSet::new();
     for mut scheduler in schedulers {
         tasks.spawn(async move { scheduler.run_once().await.is_ok() });

@@ -10,14 +10,14 @@
 //! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
 //! | `api/` | the Live Platform HTTP client and its credentials (OAuth2), the decoders of response bodies, a mock platform for `--demo` and the tests |
 //! | `model/` | domain types: a customer, its user counts, license types, why a record or a poll is lost |
-//! | `collect/` | the collectors: each fetches one data source on its own schedule and publishes into its platform's snapshot |
+//! | `collect/` | the collectors: each fetches one data source on its own schedule and publishes into its platform's snapshot; the supervisor that starts, restarts and stops them when the configuration is reloaded |
 //! | `exposition/` | rendering samples (once per poll), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
 //!
 //! `config → api → collect → exposition (snapshot → rendered exposition) → web`: a module
 //! imports only from its left (and from `model`, which imports nothing of the exporter's).
-//! `app.rs` wires one run together, `cli/` parses the command line (and holds the
-//! `healthcheck` subcommand), `telemetry.rs` sets up logging, `sync.rs` holds the one
+//! `app.rs` wires one run together and applies configuration reloads, `cli/` parses the command
+//! line (and holds the `healthcheck` subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
 //! poison-tolerant lock helper.
 //!
 //! Modules are private; the items below are what the binary, the integration tests, the
@@ -35,7 +35,7 @@ mod telemetry;
 mod web;
 
 pub use api::mock::{MockPlatform, SEED_CUSTOMERS};
-pub use app::{App, AppError, poll_once};
+pub use app::{App, AppError, ReloadError, Reloader, poll_once};
 pub use cli::healthcheck::default_url as default_healthcheck_url;
 pub use cli::{Cli, run};
 pub use config::secret::SecretSource;

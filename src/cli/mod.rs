@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::mock::{self, MockPlatform};
-use crate::app::{self, App, AppError};
+use crate::app::{self, App, AppError, Reloader};
 use crate::config::{Config, ConfigError};
 use crate::telemetry;
 
@@ -83,25 +83,43 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The configuration file under the environment's overrides, then the command line's.
+fn load(cli: &Cli) -> Result<Config, ConfigError> {
+    let mut config = Config::load(&cli.config, std::env::vars())?;
+    cli.override_server(&mut config);
+    Ok(config)
+}
+
+impl Cli {
+    fn override_server(&self, config: &mut Config) {
+        if let Some(addr) = self.listen_address {
+            config.server.listen = addr;
+        }
+        if let Some(path) = &self.web_config_file {
+            config.server.web_config_file = Some(path.clone());
+        }
+    }
+}
+
 async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
+    // Taken over before anything else: until a handler exists, SIGHUP's default action is to
+    // end the process.
+    #[cfg(unix)]
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     // The mock lives as long as this function: dropping it stops the demo platform.
-    let (mut config, _demo) = if cli.demo {
+    let (config, _demo) = if cli.demo {
         let mock = MockPlatform::start(mock::SEED_CUSTOMERS)
             .await
             .map_err(CliError::Demo)?;
         let mut platform = mock.platform_config("demo");
         platform.poll_interval = DEMO_POLL_INTERVAL;
         platform.stale_after = DEMO_POLL_INTERVAL * 3;
-        (Config::with_platforms(vec![platform]), Some(mock))
+        let mut config = Config::with_platforms(vec![platform]);
+        cli.override_server(&mut config);
+        (config, Some(mock))
     } else {
-        (Config::load(&cli.config, std::env::vars())?, None)
+        (load(&cli)?, None)
     };
-    if let Some(addr) = cli.listen_address {
-        config.server.listen = addr;
-    }
-    if let Some(path) = cli.web_config_file {
-        config.server.web_config_file = Some(path);
-    }
     if cli.check_config {
         app::check(&config)?;
         println!(
@@ -134,9 +152,31 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     );
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
+    #[cfg(unix)]
+    match hangups {
+        Ok(hangups) => {
+            tokio::spawn(reload_on_hangup(hangups, app.reloader(), cli));
+        }
+        Err(e) => tracing::error!(error = %e, "cannot listen for SIGHUP; reloads need a restart"),
+    }
     app.run(shutdown).await?;
     tracing::info!("exporter stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP reloads the configuration file, as Prometheus and Alertmanager do. The app logs and
+/// counts the outcome; a refused file leaves the running configuration in place.
+#[cfg(unix)]
+async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, reloader: Reloader, cli: Cli) {
+    while hangups.recv().await.is_some() {
+        if cli.demo {
+            tracing::info!("SIGHUP: the demo has no configuration file to reload");
+            continue;
+        }
+        tracing::info!(file = %cli.config.display(), "SIGHUP: reloading the configuration");
+        // The app logs and counts the outcome, a refusal included.
+        let _ = reloader.reload(load(&cli)).await;
+    }
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd, Kubernetes) start a graceful stop.

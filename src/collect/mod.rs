@@ -36,6 +36,7 @@ mod background;
 mod blocks;
 pub(crate) mod customers;
 pub(crate) mod scheduler;
+pub(crate) mod supervisor;
 
 /// Every collector the exporter has, in the order their families appear on `/metrics`.
 pub(crate) const KINDS: [&Kind; 1] = [&customers::KIND];

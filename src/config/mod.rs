@@ -44,14 +44,14 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// connection flood from exhausting file descriptors.
 const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub server: ServerConfig,
     pub log: LogConfig,
     pub platforms: Vec<PlatformConfig>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// exporter-toolkit web configuration: TLS, basic auth, headers.
@@ -73,7 +73,7 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogConfig {
     pub level: String,
     pub format: LogFormat,
@@ -94,7 +94,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlatformConfig {
     pub name: String,
     pub base_url: Url,
@@ -125,7 +125,7 @@ pub struct CollectorConfig {
 
 /// `[platforms.tls]`: how the API's (and token endpoint's) certificates are checked, and the
 /// client certificate to present.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientTlsConfig {
     /// Extra trusted roots, on top of the built-in ones.
     pub ca_file: Option<PathBuf>,
@@ -133,7 +133,7 @@ pub struct ClientTlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientCertificate {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
@@ -158,14 +158,14 @@ impl PlatformConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AuthConfig {
     None,
     Bearer { token: SecretSource },
     OAuth2(OAuth2Config),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OAuth2Config {
     pub token_url: Url,
     pub client_id: String,

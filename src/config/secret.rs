@@ -13,6 +13,25 @@ pub enum SecretSource {
     Inline(SecretString),
 }
 
+/// Whether two sources name the same credential: what a configuration reload compares. Inline
+/// secrets compare their values in constant time.
+impl PartialEq for SecretSource {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        match (self, other) {
+            (SecretSource::File(a), SecretSource::File(b)) => a == b,
+            (SecretSource::Env(a), SecretSource::Env(b)) => a == b,
+            (SecretSource::Inline(a), SecretSource::Inline(b)) => a
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(b.expose_secret().as_bytes())
+                .into(),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("cannot read secret file {path}: {source}")]

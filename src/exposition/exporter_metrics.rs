@@ -4,9 +4,9 @@
 //! These change between polls (counters, durations) and are few, so unlike the customer series
 //! they live in a `prometheus` registry and are encoded at each scrape.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use prometheus::{Encoder, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Gauge, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 use crate::model::{ErrorReason, SkipReason};
 
@@ -23,6 +23,8 @@ pub struct ExporterMetrics {
     skipped: IntCounterVec,
     added: IntCounterVec,
     removed: IntCounterVec,
+    reload_successful: Gauge,
+    reload_success_time: Gauge,
 }
 
 /// The metric names and help texts are fixed here and nowhere else; registration only fails on
@@ -66,6 +68,25 @@ impl ExporterMetrics {
         .expect("valid descriptor");
         build_info.set(1);
         register(&registry, build_info);
+        // As Prometheus does: start-up is the first successful load.
+        let reload_successful = register(
+            &registry,
+            Gauge::new(
+                "liveplatform_exporter_config_last_reload_successful",
+                "1 if the last configuration load (start-up or SIGHUP) succeeded, else 0.",
+            )
+            .expect("valid descriptor"),
+        );
+        reload_successful.set(1.0);
+        let reload_success_time = register(
+            &registry,
+            Gauge::new(
+                "liveplatform_exporter_config_last_reload_success_timestamp_seconds",
+                "Unix time of the last successful configuration load (start-up or SIGHUP).",
+            )
+            .expect("valid descriptor"),
+        );
+        reload_success_time.set(unix_now());
         #[cfg(target_os = "linux")]
         registry
             .register(Box::new(
@@ -135,8 +156,53 @@ impl ExporterMetrics {
                 "Customers that vanished between two successful polls.",
                 &["platform"],
             ),
+            reload_successful,
+            reload_success_time,
             registry,
         }
+    }
+
+    /// Records the outcome of a configuration reload.
+    pub fn config_reloaded(&self, succeeded: bool) {
+        self.reload_successful
+            .set(if succeeded { 1.0 } else { 0.0 });
+        if succeeded {
+            self.reload_success_time.set(unix_now());
+        }
+    }
+
+    /// Removes every series of a collector the configuration no longer runs, so that it
+    /// vanishes from `/metrics` instead of lingering with its last values.
+    pub fn remove_collector(&self, platform: &str, collector: &str) {
+        let labels = [platform, collector];
+        for vec in [
+            &self.up,
+            &self.last_success,
+            &self.duration,
+            &self.poll_interval,
+            &self.poll_timeout,
+            &self.stale_after,
+        ] {
+            let _ = vec.remove_label_values(&labels);
+        }
+        let _ = self.polls.remove_label_values(&labels);
+        for reason in ErrorReason::ALL {
+            let _ = self
+                .errors
+                .remove_label_values(&[platform, collector, reason.as_str()]);
+        }
+        for reason in SkipReason::ALL {
+            let _ = self
+                .skipped
+                .remove_label_values(&[platform, collector, reason.as_str()]);
+        }
+    }
+
+    /// Removes the series of a platform the configuration no longer has, beyond its
+    /// collectors' own.
+    pub fn remove_platform(&self, platform: &str) {
+        let _ = self.added.remove_label_values(&[platform]);
+        let _ = self.removed.remove_label_values(&[platform]);
     }
 
     /// Handles for one collector of one platform, with every series created at zero so that
@@ -197,6 +263,13 @@ impl Default for ExporterMetrics {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
 }
 
 /// A collector's schedule, as configured.
@@ -315,6 +388,50 @@ mod tests {
         assert!(text.contains(&format!(
             "liveplatform_records_skipped_total{{{PROD},reason=\"duplicate_id\"}} 2\n"
         )));
+    }
+
+    #[test]
+    fn a_removed_collector_or_platform_leaves_no_series_behind() {
+        let metrics = ExporterMetrics::new();
+        let gone = metrics.collector("prod", "customers", &SETTINGS);
+        let _changes = metrics.customer_changes("prod");
+        let _kept = metrics.collector("test", "customers", &SETTINGS);
+        metrics.remove_collector("prod", "customers");
+        metrics.remove_platform("prod");
+        // A run still finishing after its removal must not bring its series back.
+        gone.up.set(1.0);
+        gone.error(ErrorReason::Timeout);
+        let text = encoded(&metrics);
+        assert!(!text.contains("platform=\"prod\""), "{text}");
+        assert!(text.contains("liveplatform_up{collector=\"customers\",platform=\"test\"} 0\n"));
+    }
+
+    #[test]
+    fn reloads_are_reported_with_the_time_of_the_last_success() {
+        let metrics = ExporterMetrics::new();
+        let value = |name: &str| -> f64 {
+            let text = encoded(&metrics);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{name} in {text}"));
+            line[name.len() + 1..].parse().unwrap()
+        };
+        const OK: &str = "liveplatform_exporter_config_last_reload_successful";
+        const AT: &str = "liveplatform_exporter_config_last_reload_success_timestamp_seconds";
+        assert_eq!(value(OK), 1.0, "start-up is a successful load");
+        let started = value(AT);
+        assert!(started > 1.7e9);
+        metrics.config_reloaded(false);
+        assert_eq!(value(OK), 0.0);
+        assert_eq!(
+            value(AT),
+            started,
+            "a failed reload keeps the last success's time"
+        );
+        metrics.config_reloaded(true);
+        assert_eq!(value(OK), 1.0);
+        assert!(value(AT) >= started);
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod recycle;
 pub(crate) mod render;
 pub(crate) mod snapshot;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use tokio::time::Instant;
@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::gzip::{Deflater, Encoded, Member, Segment};
 use crate::exposition::snapshot::{Slot, Text};
+use crate::sync;
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -118,12 +119,17 @@ impl Iterator for Chunks {
 }
 
 /// A scrape's assembler: the slots of every collector of every platform, and the exporter's own
-/// metrics.
+/// metrics. The set of slots changes when a configuration reload adds or removes collectors.
 pub struct Exposition {
+    layout: RwLock<Arc<Layout>>,
+    metrics: Arc<ExporterMetrics>,
+}
+
+/// The slots, and the family headers they share.
+struct Layout {
     slots: Vec<Arc<Slot>>,
     /// Every family a slot publishes, once, in the order the slots first name them.
     families: Vec<Header>,
-    metrics: Arc<ExporterMetrics>,
 }
 
 /// One family's `# HELP` and `# TYPE` lines, in both encodings, and where its samples are.
@@ -133,8 +139,8 @@ struct Header {
     sources: Vec<(usize, usize)>,
 }
 
-impl Exposition {
-    pub fn new(slots: Vec<Arc<Slot>>, metrics: Arc<ExporterMetrics>) -> Self {
+impl Layout {
+    fn new(slots: Vec<Arc<Slot>>) -> Self {
         let mut deflater = Deflater::default();
         let mut families: Vec<(&str, Header)> = Vec::new();
         for (slot_index, slot) in slots.iter().enumerate() {
@@ -164,20 +170,42 @@ impl Exposition {
         Self {
             families: families.into_iter().map(|(_, header)| header).collect(),
             slots,
+        }
+    }
+}
+
+impl Exposition {
+    pub fn new(slots: Vec<Arc<Slot>>, metrics: Arc<ExporterMetrics>) -> Self {
+        Self {
+            layout: RwLock::new(Arc::new(Layout::new(slots))),
             metrics,
         }
     }
 
-    pub fn slots(&self) -> &[Arc<Slot>] {
-        &self.slots
+    /// The slots of every collector now running, in the order of the configuration.
+    pub fn slots(&self) -> Vec<Arc<Slot>> {
+        sync::read(&self.layout).slots.clone()
+    }
+
+    /// Replaces the slots (after a configuration reload); scrapes under way finish with the
+    /// old ones.
+    pub fn set_slots(&self, slots: Vec<Arc<Slot>>) {
+        let layout = Arc::new(Layout::new(slots));
+        *sync::write(&self.layout) = layout;
+    }
+
+    /// The exporter's own metrics, which the collectors' health series live in.
+    pub fn metrics(&self) -> &Arc<ExporterMetrics> {
+        &self.metrics
     }
 
     pub fn render(&self, now: Instant, encoding: Encoding) -> Payload {
-        let fresh: Vec<_> = self.slots.iter().map(|s| s.fresh(now)).collect();
+        let layout = sync::read(&self.layout).clone();
+        let fresh: Vec<_> = layout.slots.iter().map(|s| s.fresh(now)).collect();
         let mut own = Vec::with_capacity(16 * 1024);
         self.metrics.encode(&mut own);
 
-        let families = self.families.iter().filter_map(|header| {
+        let families = layout.families.iter().filter_map(|header| {
             let samples = header
                 .sources
                 .iter()

@@ -220,6 +220,104 @@ async fn serve_then_terminate(demo: &mut Demo) -> std::process::ExitStatus {
         .expect("stopped within 5 s of SIGTERM")
 }
 
+/// `kill -<signal> <pid>`.
+fn signal(demo: &Demo, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &demo.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Scrapes the exporter until `done` holds, for at most 15 s.
+async fn metrics_until(demo: &Demo, what: &str, done: impl Fn(&str) -> bool) -> String {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = match http.get(demo.url("/metrics")).send().await {
+            Ok(response) => response.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if done(&text) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; log:\n{}\nlast scrape:\n{text}",
+            demo.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The sample lines, not the HELP text (which starts with "1 if").
+const RELOADED: &str = "\nliveplatform_exporter_config_last_reload_successful 1\n";
+const REFUSED: &str = "\nliveplatform_exporter_config_last_reload_successful 0\n";
+
+#[tokio::test]
+async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused_by_key() {
+    let mut apis = Vec::new();
+    for id in ["a1", "b1"] {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::path("/api/v3/customer"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+                format!(
+                    r#"[{{"UmpCustomerGuid":"{id}","CustomerShortName":"{id}","LicenseType":1}}]"#
+                ),
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        apis.push(server);
+    }
+    let platform = |name: &str, api: &wiremock::MockServer| {
+        format!(
+            "[[platforms]]\nname = \"{name}\"\nbase_url = \"{}\"\npoll_interval = \"1s\"\n\
+             [platforms.auth]\nkind = \"none\"\n",
+            api.uri()
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, platform("a", &apis[0])).unwrap();
+    let demo = Demo::start_with(&["--config", file.to_str().unwrap()], Log::Keep);
+    let customer = |id: &str| format!("customer_id=\"{id}\"");
+    metrics_until(&demo, "a polled", |t| t.contains(&customer("a1"))).await;
+
+    // A platform added.
+    std::fs::write(&file, platform("a", &apis[0]) + &platform("b", &apis[1])).unwrap();
+    signal(&demo, "HUP");
+    let both = metrics_until(&demo, "b polled after SIGHUP", |t| {
+        t.contains(&customer("b1"))
+    })
+    .await;
+    assert!(both.contains(&customer("a1")));
+    assert!(both.contains(RELOADED));
+
+    // A bad file: refused, the key named in the log, both platforms still served.
+    std::fs::write(
+        &file,
+        platform("a", &apis[0]) + "[platforms.collectors.nonsense]\n",
+    )
+    .unwrap();
+    signal(&demo, "HUP");
+    let refused = metrics_until(&demo, "the reload refused", |t| t.contains(REFUSED)).await;
+    assert!(refused.contains(&customer("a1")) && refused.contains(&customer("b1")));
+    let log = demo.log();
+    assert!(
+        log.contains("configuration reload refused")
+            && log.contains("platforms[0].collectors.nonsense"),
+        "{log}"
+    );
+
+    // A platform removed: its series go.
+    std::fs::write(&file, platform("b", &apis[1])).unwrap();
+    signal(&demo, "HUP");
+    let removed = metrics_until(&demo, "a removed", |t| t.contains(RELOADED)).await;
+    assert!(!removed.contains("platform=\"a\""), "{removed}");
+    assert!(removed.contains(&customer("b1")));
+}
+
 #[tokio::test]
 async fn sigterm_stops_the_exporter_cleanly_and_quickly() {
     let mut demo = Demo::start(Log::Keep);

@@ -668,6 +668,11 @@ fn the_systemd_unit_runs_the_installed_binary_as_a_dynamic_user_with_credentials
             "/usr/local/bin/liveplatform-exporter --config {CONFIG_PATH}"
         )]
     );
+    // SIGHUP reloads the configuration: `systemctl reload` sends it.
+    assert_eq!(
+        unit_values(&unit, "ExecReload"),
+        ["/bin/kill -HUP $MAINPID"]
+    );
     assert_eq!(unit_values(&unit, "DynamicUser"), ["yes"]);
     assert_eq!(unit_values(&unit, "Restart"), ["on-failure"]);
     // The configuration names the credential by its full path; the unit's comment shows it.

@@ -9,6 +9,7 @@
 //!   client, the web server, and every log line.
 //! - `binary`: the built binary as an operator runs it (`--demo`, `--once`, `--check-config`,
 //!   signals).
+//! - `reload`: configuration reloads, platforms and collectors added, changed and removed.
 //! - `deploy`: the container, compose, systemd and Kubernetes files against the code.
 //! - `rules`, `dashboard`, `prometheus_e2e`: the shipped alerting rules, dashboard and runbook,
 //!   up to a real Prometheus evaluating them against the demo.
@@ -27,6 +28,7 @@ mod golden;
 mod metrics;
 mod no_secrets_in_logs;
 mod prometheus_e2e;
+mod reload;
 mod render_roundtrip;
 mod rules;
 mod web_security;

@@ -44,6 +44,10 @@ fn recording_rules_are_named_level_metric_operations() {
 /// Labels of the series an alert is about, which its text must name to be actionable: the
 /// platform, and for customer alerts the customer.
 fn labels_an_alert_must_name(rule: &Rule) -> Vec<&'static str> {
+    // The exporter's own metrics (build, configuration) are about the instance.
+    if rule.expr.contains("liveplatform_exporter_") {
+        return vec!["instance"];
+    }
     let about_customers =
         rule.expr.contains("liveplatform_customer_") || rule.expr.contains("customer:");
     let about_platforms = rule.expr.contains("liveplatform_") || rule.expr.contains("platform:");

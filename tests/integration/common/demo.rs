@@ -1,4 +1,4 @@
-//! The built binary serving its demo data, as an operator starts it.
+//! The built binary serving its demo data (or a configuration file), as an operator starts it.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -16,7 +16,7 @@ pub enum Log {
     Close,
 }
 
-/// `--demo` on an ephemeral loopback port; killed when dropped, pass or fail.
+/// The exporter binary on an ephemeral loopback port; killed when dropped, pass or fail.
 pub struct Demo {
     child: Child,
     pub addr: String,
@@ -24,9 +24,16 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// `--demo`.
     pub fn start(log: Log) -> Self {
+        Self::start_with(&["--demo"], log)
+    }
+
+    /// With `args` (`--config PATH`, say).
+    pub fn start_with(args: &[&str], log: Log) -> Self {
         let mut child = Command::new(BINARY)
-            .args(["--demo", "--web.listen-address", "127.0.0.1:0"])
+            .args(args)
+            .args(["--web.listen-address", "127.0.0.1:0"])
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())

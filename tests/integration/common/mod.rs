@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use liveplatform_exporter::{App, AppError};
+use liveplatform_exporter::{App, AppError, Reloader};
 use liveplatform_exporter::{AuthConfig, Config, PlatformConfig};
 use reqwest::Url;
 use tokio::task::JoinHandle;
@@ -20,6 +20,8 @@ const PATIENCE: Duration = Duration::from_secs(15);
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
+    /// What SIGHUP uses, without the signal.
+    pub reloader: Reloader,
     shutdown: CancellationToken,
     handle: JoinHandle<Result<(), AppError>>,
 }
@@ -57,11 +59,13 @@ pub async fn spawn_with(mut config: Config) -> TestApp {
     config.server.listen = "127.0.0.1:0".parse().unwrap();
     let app = App::bind(&config).await.expect("exporter starts");
     let addr = app.local_addr();
+    let reloader = app.reloader();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(app.run(shutdown.clone()));
     TestApp {
         addr,
         http: reqwest::Client::new(),
+        reloader,
         shutdown,
         handle,
     }

@@ -1,0 +1,269 @@
+//! The collectors that run, and changing them while the exporter serves: a configuration reload
+//! starts what is new, restarts what changed, stops what is gone, and leaves the rest alone.
+//!
+//! A collector is identified by its platform's name and its own. It is unchanged when its
+//! platform's connection (everything but the other collectors' tables) and its own schedule are
+//! the same as before: its task goes on, its slot keeps its data, its counters keep counting.
+//! A collector whose schedule changed restarts with the data it had (the source is the same);
+//! one whose platform's connection changed (URL, credentials, TLS, ...) restarts empty. A
+//! removed collector's series vanish from `/metrics`, health series included.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::client::{ApiClient, ClientError};
+use crate::collect::scheduler::Scheduler;
+use crate::collect::{self, Context, PlanError, Planned};
+use crate::config::PlatformConfig;
+use crate::exposition::Exposition;
+use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
+use crate::exposition::snapshot::Slot;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("platform {platform}: cannot set up the HTTP client: {source}")]
+    Client {
+        platform: String,
+        source: ClientError,
+    },
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// A platform's settings as its collectors share them: everything but the schedules (the
+/// collectors' tables, and the customer list's `poll_interval` and `stale_after`), which each
+/// collector's own settings reflect instead. `timeout` stays: the client's connect timeout.
+fn connection(platform: &PlatformConfig) -> PlatformConfig {
+    PlatformConfig {
+        collectors: BTreeMap::new(),
+        poll_interval: Duration::ZERO,
+        stale_after: Duration::ZERO,
+        ..platform.clone()
+    }
+}
+
+/// A platform ready to run: its HTTP client and the collectors its configuration switches on.
+pub(crate) struct PreparedPlatform {
+    connection: PlatformConfig,
+    client: Arc<ApiClient>,
+    collectors: Vec<Planned>,
+}
+
+/// Checks `platforms` and makes what running them needs, without starting anything: the plan of
+/// a start-up, of `--check-config`, of `--once` and of a reload. A platform whose connection is
+/// that of one in `current` keeps its client (and with it its token and any 429 pause).
+pub(crate) fn prepare(
+    platforms: &[PlatformConfig],
+    current: Option<&Supervisor>,
+) -> Result<Vec<PreparedPlatform>, SetupError> {
+    platforms
+        .iter()
+        .enumerate()
+        .map(|(index, platform)| {
+            let collectors = collect::plan(platform, index)?;
+            let connection = connection(platform);
+            let reused = current
+                .and_then(|current| current.clients.get(&platform.name))
+                .filter(|(known, _)| *known == connection)
+                .map(|(_, client)| client.clone());
+            let client = match reused {
+                Some(client) => client,
+                None => {
+                    Arc::new(
+                        ApiClient::new(platform).map_err(|source| SetupError::Client {
+                            platform: platform.name.clone(),
+                            source,
+                        })?,
+                    )
+                }
+            };
+            Ok(PreparedPlatform {
+                connection,
+                client,
+                collectors,
+            })
+        })
+        .collect()
+}
+
+/// A scheduler for one planned collector of `platform`, publishing into `slot`.
+fn scheduler(
+    metrics: &Arc<ExporterMetrics>,
+    platform: &PreparedPlatform,
+    planned: &Planned,
+    slot: Arc<Slot>,
+) -> Scheduler {
+    let kind = planned.kind;
+    let context = Context {
+        platform: platform.connection.name.clone(),
+        client: platform.client.clone(),
+        metrics: metrics.clone(),
+    };
+    let health = metrics.collector(&platform.connection.name, kind.name, &planned.settings);
+    let build = Box::new(move || (kind.build)(context.clone()));
+    Scheduler::new(slot, build, health, planned.settings)
+}
+
+/// Every planned collector as a scheduler not yet running, and their slots in order: for a
+/// single round of runs (`--once`).
+pub(crate) fn schedulers(
+    metrics: &Arc<ExporterMetrics>,
+    platforms: &[PreparedPlatform],
+) -> (Vec<Arc<Slot>>, Vec<Scheduler>) {
+    let mut slots = Vec::new();
+    let mut schedulers = Vec::new();
+    for platform in platforms {
+        for planned in &platform.collectors {
+            let slot = Arc::new(
+                planned
+                    .kind
+                    .slot(&platform.connection.name, planned.settings.stale_after),
+            );
+            schedulers.push(scheduler(metrics, platform, planned, slot.clone()));
+            slots.push(slot);
+        }
+    }
+    (slots, schedulers)
+}
+
+/// One running collector.
+struct Running {
+    platform: String,
+    collector: &'static str,
+    connection: PlatformConfig,
+    settings: CollectorSettings,
+    slot: Arc<Slot>,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops the collector and waits until its task has ended, so that nothing it does
+    /// afterwards can overlap with a successor.
+    async fn stop(self) {
+        self.stop.cancel();
+        if let Err(e) = self.task.await {
+            tracing::error!(platform = %self.platform, collector = self.collector, error = %e, "collector task ended abnormally");
+        }
+    }
+}
+
+/// The collectors running now, and the clients they share per platform.
+pub(crate) struct Supervisor {
+    metrics: Arc<ExporterMetrics>,
+    exposition: Arc<Exposition>,
+    shutdown: CancellationToken,
+    clients: BTreeMap<String, (PlatformConfig, Arc<ApiClient>)>,
+    /// In the order of the configuration.
+    running: Vec<Running>,
+}
+
+impl Supervisor {
+    /// Nothing runs until the first [`Supervisor::apply`]; every task stops with `shutdown`.
+    pub fn new(exposition: Arc<Exposition>, shutdown: CancellationToken) -> Self {
+        Self {
+            metrics: exposition.metrics().clone(),
+            exposition,
+            shutdown,
+            clients: BTreeMap::new(),
+            running: Vec::new(),
+        }
+    }
+
+    /// Makes the running collectors those of `platforms` (from [`prepare`]).
+    pub async fn apply(&mut self, platforms: Vec<PreparedPlatform>) {
+        let mut previous: Vec<Option<Running>> = std::mem::take(&mut self.running)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut slots = Vec::new();
+        for platform in &platforms {
+            for planned in &platform.collectors {
+                let name = &platform.connection.name;
+                let old = previous
+                    .iter_mut()
+                    .find(|r| {
+                        r.as_ref().is_some_and(|r| {
+                            r.platform == *name && r.collector == planned.kind.name
+                        })
+                    })
+                    .and_then(Option::take);
+                let running = match old {
+                    Some(old)
+                        if old.connection == platform.connection
+                            && old.settings == planned.settings =>
+                    {
+                        old
+                    }
+                    old => {
+                        // The same source on a new schedule keeps what it had published.
+                        let carried = old
+                            .as_ref()
+                            .filter(|old| old.connection == platform.connection)
+                            .and_then(|old| old.slot.latest());
+                        if let Some(old) = old {
+                            old.stop().await;
+                        }
+                        let slot = Arc::new(planned.kind.slot(name, planned.settings.stale_after));
+                        if let Some(snapshot) = carried {
+                            slot.publish(snapshot);
+                        }
+                        self.start(platform, planned, slot)
+                    }
+                };
+                slots.push(running.slot.clone());
+                self.running.push(running);
+            }
+        }
+        for gone in previous.into_iter().flatten() {
+            self.metrics
+                .remove_collector(&gone.platform, gone.collector);
+            gone.stop().await;
+        }
+        let names: Vec<&str> = platforms
+            .iter()
+            .map(|p| p.connection.name.as_str())
+            .collect();
+        for platform in self
+            .clients
+            .keys()
+            .filter(|name| !names.contains(&name.as_str()))
+        {
+            self.metrics.remove_platform(platform);
+        }
+        self.clients = platforms
+            .into_iter()
+            .map(|p| (p.connection.name.clone(), (p.connection, p.client)))
+            .collect();
+        self.exposition.set_slots(slots);
+    }
+
+    fn start(&self, platform: &PreparedPlatform, planned: &Planned, slot: Arc<Slot>) -> Running {
+        let scheduler = scheduler(&self.metrics, platform, planned, slot.clone());
+        let stop = self.shutdown.child_token();
+        Running {
+            platform: platform.connection.name.clone(),
+            collector: planned.kind.name,
+            connection: platform.connection.clone(),
+            settings: planned.settings,
+            slot,
+            task: tokio::spawn(scheduler.run(stop.clone())),
+            stop,
+        }
+    }
+
+    pub fn metrics(&self) -> &Arc<ExporterMetrics> {
+        &self.metrics
+    }
+
+    /// Stops every collector and waits for their tasks.
+    pub async fn stop(&mut self) {
+        for running in self.running.drain(..) {
+            running.stop().await;
+        }
+    }
+}

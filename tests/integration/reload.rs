@@ -1,0 +1,201 @@
+//! Configuration reloads (what SIGHUP triggers; `binary.rs` sends the signal itself): platforms
+//! and collectors added, changed and removed while the exporter serves, the data of what did
+//! not change kept, and a bad configuration refused with the running one left in place.
+
+use std::time::Duration;
+
+use crate::common::{Scrape, TestApp, spawn_app, unauthenticated};
+use liveplatform_exporter::{Config, PlatformConfig, ReloadError};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A server whose customer list holds one customer, `id`.
+async fn platform_api(id: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let body = format!(
+        r#"[{{"UmpCustomerGuid":"{id}","CustomerShortName":"{id}","LicenseType":1,"LicensedUsersCount":5}}]"#
+    );
+    Mock::given(method("GET"))
+        .and(path("/api/v3/customer"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn has_customer(scrape: &Scrape, id: &str) -> bool {
+    !scrape
+        .find("liveplatform_customer_info", &[("customer_id", id)])
+        .is_empty()
+}
+
+fn health(scrape: &Scrape, name: &str, platform: &str) -> Option<f64> {
+    scrape.value(name, &[("platform", platform), ("collector", "customers")])
+}
+
+fn reload_succeeded(scrape: &Scrape) -> Option<f64> {
+    scrape.value("liveplatform_exporter_config_last_reload_successful", &[])
+}
+
+async fn both_polled(app: &TestApp) -> Scrape {
+    app.scrape_until("both platforms polled", |s| {
+        has_customer(s, "a1") && has_customer(s, "b1")
+    })
+    .await
+}
+
+#[tokio::test]
+async fn platforms_are_added_changed_and_removed_keeping_what_did_not_change() {
+    let (a_api, b_api) = (platform_api("a1").await, platform_api("b1").await);
+    let a = unauthenticated("a", &a_api.uri());
+    let b = unauthenticated("b", &b_api.uri());
+    let app = spawn_app(vec![a.clone()]).await;
+    let first = app
+        .scrape_until("a polled", |s| has_customer(s, "a1"))
+        .await;
+    assert_eq!(
+        reload_succeeded(&first),
+        Some(1.0),
+        "start-up is a good load"
+    );
+
+    // b added; a untouched: its task goes on, its counters keep counting.
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![a.clone(), b.clone()])))
+        .await
+        .unwrap();
+    let right_after = app.scrape().await;
+    assert!(has_customer(&right_after, "a1"), "a's data never leaves");
+    assert!(
+        health(&right_after, "liveplatform_polls_total", "a")
+            >= health(&first, "liveplatform_polls_total", "a"),
+        "a's counters were not reset"
+    );
+    let both = both_polled(&app).await;
+    assert_eq!(reload_succeeded(&both), Some(1.0));
+
+    // a on a new schedule: restarted with the data it had, the new interval published.
+    let mut slower = a.clone();
+    slower.poll_interval = Duration::from_secs(2);
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![slower, b.clone()])))
+        .await
+        .unwrap();
+    let rescheduled = app.scrape().await;
+    assert!(
+        has_customer(&rescheduled, "a1"),
+        "same source: data carried over"
+    );
+    assert_eq!(
+        health(&rescheduled, "liveplatform_poll_interval_seconds", "a"),
+        Some(2.0)
+    );
+
+    // a removed: its customer series and its health series vanish at once.
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![b.clone()])))
+        .await
+        .unwrap();
+    let removed = app.scrape().await;
+    assert!(!has_customer(&removed, "a1"));
+    assert!(has_customer(&removed, "b1"));
+    assert!(
+        !removed.text.contains("platform=\"a\""),
+        "nothing of platform a is left:\n{}",
+        removed.text
+    );
+    let ready = app.get("/-/ready").await;
+    assert_eq!(ready.status(), 200, "b alone is polled and ready");
+}
+
+#[tokio::test]
+async fn a_new_connection_starts_empty_and_waits_for_its_own_poll() {
+    let (old_api, new_api) = (platform_api("old1").await, platform_api("new1").await);
+    let app = spawn_app(vec![unauthenticated("a", &old_api.uri())]).await;
+    app.scrape_until("a polled", |s| has_customer(s, "old1"))
+        .await;
+    // The same platform name, another API: what the old one said is not this one's data.
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![unauthenticated(
+            "a",
+            &new_api.uri(),
+        )])))
+        .await
+        .unwrap();
+    let moved = app.scrape().await;
+    assert!(!has_customer(&moved, "old1"), "{}", moved.text);
+    app.scrape_until("the new API polled", |s| has_customer(s, "new1"))
+        .await;
+}
+
+#[tokio::test]
+async fn a_bad_configuration_is_refused_by_key_and_the_running_one_stays() {
+    let (a_api, b_api) = (platform_api("a1").await, platform_api("b1").await);
+    let a = unauthenticated("a", &a_api.uri());
+    let b = unauthenticated("b", &b_api.uri());
+    let app = spawn_app(vec![a.clone(), b.clone()]).await;
+    both_polled(&app).await;
+
+    // A file that does not load.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(
+        &file,
+        "[[platforms]]\nname = \"a\"\nbase_url = \"https://x.example\"\npoll_interval = \"1y\"\n[platforms.auth]\nkind = \"none\"\n",
+    )
+    .unwrap();
+    let error = app
+        .reloader
+        .reload(Config::load(&file, []))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ReloadError::Config(_)));
+    assert!(
+        error.to_string().contains("platforms[0].poll_interval"),
+        "{error}"
+    );
+    let refused = app.scrape().await;
+    assert_eq!(reload_succeeded(&refused), Some(0.0));
+
+    // One that loads but cannot be followed: an unknown collector, named by its key.
+    let mut unknown: PlatformConfig = b.clone();
+    unknown
+        .collectors
+        .insert("nonsense".to_owned(), Default::default());
+    let error = app
+        .reloader
+        .reload(Ok(Config::with_platforms(vec![unknown])))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("platforms[0].collectors.nonsense"),
+        "{error}"
+    );
+
+    // Both platforms still run: their data stays and keeps being polled.
+    let before = app.scrape().await;
+    let polls = health(&before, "liveplatform_polls_total", "a").unwrap();
+    let after = app
+        .scrape_until("a polled again", |s| {
+            health(s, "liveplatform_polls_total", "a") > Some(polls)
+        })
+        .await;
+    assert!(has_customer(&after, "a1") && has_customer(&after, "b1"));
+    assert_eq!(
+        reload_succeeded(&after),
+        Some(0.0),
+        "until a reload succeeds"
+    );
+    let stamp = "liveplatform_exporter_config_last_reload_success_timestamp_seconds";
+    let last_good = after.value(stamp, &[]).unwrap();
+
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![a, b])))
+        .await
+        .unwrap();
+    let good = app.scrape().await;
+    assert_eq!(reload_succeeded(&good), Some(1.0));
+    assert!(good.value(stamp, &[]).unwrap() >= last_good);
+}
