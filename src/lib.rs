@@ -40,13 +40,20 @@ pub use cli::healthcheck::default_url as default_healthcheck_url;
 pub use cli::{Cli, run};
 pub use config::secret::SecretSource;
 pub use config::{
-    AuthConfig, ClientCertificate, Config, DEFAULT_PORT, OAuth2Config, PlatformConfig,
+    AuthConfig, ClientCertificate, CollectorConfig, Config, DEFAULT_PORT, OAuth2Config,
+    PlatformConfig,
 };
 pub use exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
 pub use exposition::snapshot::Slot;
 pub use exposition::{Encoding, Exposition};
 pub use web::listener::{Limits, serve};
 pub use web::reload::WebConfigWatch;
+
+/// The names of every collector the exporter has, as `[platforms.collectors.<name>]` and the
+/// `collector` label spell them.
+pub fn collector_names() -> impl Iterator<Item = &'static str> {
+    collect::KINDS.iter().map(|kind| kind.name)
+}
 
 /// The stages of a customer-list poll, one by one: for the benchmarks and the fuzz target.
 pub mod poll_path {

@@ -1,5 +1,6 @@
-//! The Live Platform API client: `GET {base_url}/api/v3/customer` with authentication, one retry
-//! on a refused token, a deadline over the whole exchange and a cap on the body.
+//! The Live Platform API client: `GET`s below `{base_url}` with authentication, one retry on a
+//! refused token, a pause after a 429 shared by every request of the platform, and a cap on the
+//! body. The collector's scheduler puts a deadline over the whole exchange.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -113,7 +114,7 @@ pub enum ClientError {
 
 pub struct ApiClient {
     http: reqwest::Client,
-    customers_url: Url,
+    base_url: Url,
     channel_id: Option<i64>,
     auth: Authenticator,
     max_response_bytes: u64,
@@ -154,14 +155,21 @@ fn with_tls(
     Ok(builder.danger_accept_invalid_certs(config.insecure_skip_verify))
 }
 
-/// `{base_url}/api/v3/customer`, whether or not the base URL ends with a slash.
-pub fn customers_url(base_url: &Url) -> Url {
+/// `{base_url}/` followed by `segments` (each percent-encoded as needed), whether or not the
+/// base URL ends with a slash.
+pub fn api_url(base_url: &Url, segments: &[&str]) -> Url {
     let mut url = base_url.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().extend(["api", "v3", "customer"]);
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
     }
     url
 }
+
+/// The customer list, `{base_url}/api/v3/customer`.
+pub const CUSTOMERS: &[&str] = &["api", "v3", "customer"];
+/// The Operator Connect numbers' removal summary.
+pub const NUMBER_REMOVAL_SUMMARY: &[&str] =
+    &["api", "v3", "oc", "numbers", "removal-status", "summary"];
 
 fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
@@ -193,7 +201,7 @@ impl ApiClient {
             .map_err(ClientError::Build)?;
         Ok(Self {
             http,
-            customers_url: customers_url(&config.base_url),
+            base_url: config.base_url.clone(),
             channel_id: config.channel_id,
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
@@ -201,14 +209,13 @@ impl ApiClient {
         })
     }
 
-    /// The raw customer list. The collector's scheduler bounds the whole exchange, token
-    /// requests included, by the collector's timeout. After a 429 nothing is sent until its
+    /// The raw body of `GET {base_url}/{segments}`. After a 429 nothing is sent until its
     /// `Retry-After` has passed.
-    pub async fn fetch_customers(&self) -> Result<Bytes, FetchError> {
+    pub async fn get(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
         if let Some(left) = self.pause.remaining() {
             return Err(FetchError::Paused { left });
         }
-        let result = self.exchange().await;
+        let result = self.exchange(api_url(&self.base_url, segments)).await;
         if let Err(error) = &result
             && error.reason() == ErrorReason::RateLimited
             && let Some(wait) = error.retry_after()
@@ -218,12 +225,12 @@ impl ApiClient {
         result
     }
 
-    async fn exchange(&self) -> Result<Bytes, FetchError> {
-        let mut response = self.send().await?;
+    async fn exchange(&self, url: Url) -> Result<Bytes, FetchError> {
+        let mut response = self.send(&url).await?;
         // An expired or revoked token: one fresh token and one more try, never a loop.
         if is_refusal(response.status()) && self.auth.reject().await {
             tracing::debug!(status = %response.status(), "API refused the token; renewing it");
-            response = self.send().await?;
+            response = self.send(&url).await?;
         }
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -242,10 +249,10 @@ impl ApiClient {
         Ok(http::read_limited(response, self.max_response_bytes).await?)
     }
 
-    async fn send(&self) -> Result<reqwest::Response, FetchError> {
+    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
         let mut request = self
             .http
-            .get(self.customers_url.clone())
+            .get(url.clone())
             .header(header::ACCEPT, "application/json");
         if let Some(token) = self.auth.token().await? {
             // bearer_auth marks the header sensitive, which keeps it out of reqwest's Debug.
@@ -266,19 +273,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn customers_url_is_below_the_base_url_with_or_without_a_slash() {
+    fn api_urls_are_below_the_base_url_with_or_without_a_slash() {
         for base in [
             "https://sp.example.com/tenantui",
             "https://sp.example.com/tenantui/",
         ] {
             assert_eq!(
-                customers_url(&Url::parse(base).unwrap()).as_str(),
+                api_url(&Url::parse(base).unwrap(), CUSTOMERS).as_str(),
                 "https://sp.example.com/tenantui/api/v3/customer"
             );
         }
         assert_eq!(
-            customers_url(&Url::parse("http://127.0.0.1:8080").unwrap()).as_str(),
+            api_url(&Url::parse("http://127.0.0.1:8080").unwrap(), CUSTOMERS).as_str(),
             "http://127.0.0.1:8080/api/v3/customer"
+        );
+        // A segment from the API (a customer id) cannot climb out of its place.
+        assert_eq!(
+            api_url(
+                &Url::parse("https://sp.example.com/tenantui").unwrap(),
+                &["api", "v3", "customer", "../../x?y#z", "licenseinfo"]
+            )
+            .as_str(),
+            "https://sp.example.com/tenantui/api/v3/customer/..%2F..%2Fx%3Fy%23z/licenseinfo"
         );
     }
 

@@ -1,5 +1,6 @@
-//! A stand-in Live Platform on loopback: an Entra-style token endpoint and the customer list,
-//! enforcing the same client-credentials flow as the real thing. The demo mode runs the exporter
+//! A stand-in Live Platform on loopback: an Entra-style token endpoint, the customer list and the
+//! Operator Connect number-removal summary, enforcing the same client-credentials flow as the
+//! real thing. The demo mode runs the exporter
 //! against it, and the integration tests use it as their API.
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,11 @@ use crate::sync::lock;
 /// The vendor's example response: 35 customers of license types 0 to 3.
 pub const SEED_CUSTOMERS: &[u8] = include_bytes!("../../fixtures/customers-seed.json");
 
+/// Numbers waiting for removal on the demo platform: some ready, so that the alert on them has
+/// something to show.
+const REMOVAL_SUMMARY: &str =
+    r#"{"markedForRemovalCount": 4, "readyForRemovalCount": 2, "totalCount": 6}"#;
+
 const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 const CLIENT_ID: &str = "liveplatform-exporter-demo";
 const SCOPE: &str = "api://liveplatform-demo/.default";
@@ -36,6 +42,7 @@ pub struct MockPlatform {
 
 struct MockState {
     customers: Mutex<Bytes>,
+    removal_summary: Mutex<Bytes>,
     client_secret: String,
     issued: Mutex<HashSet<String>>,
     token_requests: AtomicU64,
@@ -47,6 +54,7 @@ impl MockPlatform {
     pub async fn start(body: impl Into<Bytes>) -> std::io::Result<Self> {
         let state = Arc::new(MockState {
             customers: Mutex::new(body.into()),
+            removal_summary: Mutex::new(Bytes::from_static(REMOVAL_SUMMARY.as_bytes())),
             client_secret: random_token(),
             issued: Mutex::new(HashSet::new()),
             token_requests: AtomicU64::new(0),
@@ -55,6 +63,10 @@ impl MockPlatform {
         let app = Router::new()
             .route(&format!("/{TENANT}/oauth2/v2.0/token"), post(token))
             .route("/tenantui/api/v3/customer", get(customers))
+            .route(
+                "/tenantui/api/v3/oc/numbers/removal-status/summary",
+                get(removal_summary),
+            )
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -98,6 +110,11 @@ impl MockPlatform {
                 scope: SCOPE.to_owned(),
             }),
         )
+    }
+
+    /// Replaces the number-removal summary served from now on.
+    pub fn set_removal_summary(&self, body: impl Into<Bytes>) {
+        *lock(&self.state.removal_summary) = body.into();
     }
 
     /// Replaces the customer list served from now on.
@@ -170,25 +187,43 @@ async fn token(
     .into_response()
 }
 
-async fn customers(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
-    state.customer_requests.fetch_add(1, Ordering::SeqCst);
+/// Refuses a request whose bearer token this mock did not issue, as the API does.
+fn refuse_unless_authorized(state: &MockState, headers: &HeaderMap) -> Option<Response> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if !presented.is_some_and(|token| lock(&state.issued).contains(token)) {
-        let problem = serde_json::json!({
-            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.2",
-            "title": "Unauthorized",
-            "status": 401,
-            "traceId": "00-mock-trace-00",
-        });
-        return (StatusCode::UNAUTHORIZED, Json(problem)).into_response();
+    if presented.is_some_and(|token| lock(&state.issued).contains(token)) {
+        return None;
     }
-    let body = lock(&state.customers).clone();
+    let problem = serde_json::json!({
+        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        "title": "Unauthorized",
+        "status": 401,
+        "traceId": "00-mock-trace-00",
+    });
+    Some((StatusCode::UNAUTHORIZED, Json(problem)).into_response())
+}
+
+fn json_body(body: Bytes) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         body,
     )
         .into_response()
+}
+
+async fn customers(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
+    state.customer_requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(refusal) = refuse_unless_authorized(&state, &headers) {
+        return refusal;
+    }
+    json_body(lock(&state.customers).clone())
+}
+
+async fn removal_summary(State(state): State<Arc<MockState>>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refuse_unless_authorized(&state, &headers) {
+        return refusal;
+    }
+    json_body(lock(&state.removal_summary).clone())
 }

@@ -5,4 +5,6 @@ mod auth;
 pub(crate) mod client;
 pub(crate) mod decode;
 pub(crate) mod http;
+pub(crate) mod lenient;
 pub(crate) mod mock;
+pub(crate) mod removal;

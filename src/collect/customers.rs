@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::api::client::ApiClient;
+use crate::api::client::{self, ApiClient};
 use crate::api::decode::DecodeError;
 use crate::collect::background;
 use crate::collect::blocks::{self, Blocks, Changes};
@@ -49,7 +49,7 @@ impl Customers {
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
-        let body = self.client.fetch_customers().await?;
+        let body = self.client.get(client::CUSTOMERS).await?;
         let platform = self.platform.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // off the async threads and below them in priority, so scrapes keep being answered.

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use crate::api::client::{ApiClient, FetchError};
 use crate::api::decode::DecodeError;
+use crate::api::lenient::ShapeError;
 use crate::config::PlatformConfig;
 use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
 use crate::exposition::render::Family;
@@ -35,11 +36,12 @@ use crate::model::{ErrorReason, SkipReason};
 mod background;
 mod blocks;
 pub(crate) mod customers;
+mod number_removal;
 pub(crate) mod scheduler;
 pub(crate) mod supervisor;
 
 /// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 1] = [&customers::KIND];
+pub(crate) const KINDS: [&Kind; 2] = [&customers::KIND, &number_removal::KIND];
 
 /// A kind of collector: what it is called, what it publishes, how to make one.
 pub(crate) struct Kind {
@@ -60,10 +62,6 @@ pub(crate) enum Defaults {
     /// the configuration has merged with its table already. It cannot be switched off.
     Platform,
     /// Its own, each overridden by its table; `stale_after` three intervals unless set.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the customer list is the only collector so far")
-    )]
     Own {
         interval: Duration,
         timeout: Duration,
@@ -109,6 +107,8 @@ pub(crate) enum CollectError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
     #[error("the run crashed: {0}")]
     Crashed(String),
 }
@@ -118,7 +118,7 @@ impl CollectError {
         match self {
             CollectError::Timeout(_) => ErrorReason::Timeout,
             CollectError::Fetch(e) => e.reason(),
-            CollectError::Decode(_) => ErrorReason::Decode,
+            CollectError::Decode(_) | CollectError::Shape(_) => ErrorReason::Decode,
             CollectError::Crashed(_) => ErrorReason::Crashed,
         }
     }

@@ -7,6 +7,7 @@
 pub(crate) mod exporter_metrics;
 pub(crate) mod gzip;
 mod recycle;
+pub(crate) mod removal;
 pub(crate) mod render;
 pub(crate) mod snapshot;
 

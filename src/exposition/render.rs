@@ -174,7 +174,8 @@ fn push_counts(out: &mut [Vec<u8>], families: &[Family], labels: &[u8], counts: 
     }
 }
 
-fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: i64) {
+/// Appends `name{labels} value` and a line feed.
+pub fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
     out.extend_from_slice(name.as_bytes());
     out.push(b'{');
     out.extend_from_slice(labels);

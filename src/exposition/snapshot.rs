@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::exposition::gzip::{Encoded, Segment};
+use crate::exposition::gzip::{Deflater, Encoded, Segment};
 use crate::exposition::render::Family;
 use crate::sync;
 
@@ -64,6 +64,12 @@ impl Samples {
 
     pub fn is_empty(&self) -> bool {
         self.gzip.is_empty()
+    }
+
+    /// A small family's lines, compressed on their own.
+    pub fn encode(text: Vec<u8>) -> Self {
+        let encoded = Encoded::new(text, &mut Deflater::default());
+        Self::join(std::iter::once(&encoded))
     }
 }
 

@@ -38,13 +38,13 @@ fn published(scrape: &Scrape, platform: &str) -> bool {
 }
 
 fn bearer(name: &str, base_url: &str) -> PlatformConfig {
-    crate::common::fast(PlatformConfig::new(
+    crate::common::customers_only(crate::common::fast(PlatformConfig::new(
         name,
         Url::parse(base_url).unwrap(),
         AuthConfig::Bearer {
             token: SecretSource::Inline(SecretString::from(TOKEN)),
         },
-    ))
+    )))
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
+use crate::common::{Scrape, TestApp, customers_only, fast, spawn_app, unauthenticated};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, OAuth2Config, PlatformConfig};
 use reqwest::Url;
@@ -111,7 +111,7 @@ fn oauth2_platform(server: &MockServer) -> PlatformConfig {
     let token_url = base_url
         .join(TOKEN_PATH)
         .expect("the token path joins onto the wiremock URI");
-    PlatformConfig::new(
+    customers_only(PlatformConfig::new(
         PLATFORM,
         base_url,
         AuthConfig::OAuth2(OAuth2Config {
@@ -120,7 +120,7 @@ fn oauth2_platform(server: &MockServer) -> PlatformConfig {
             client_secret: SecretSource::Inline(SecretString::from(CLIENT_SECRET)),
             scope: SCOPE.to_owned(),
         }),
-    )
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

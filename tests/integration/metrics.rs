@@ -139,7 +139,7 @@ async fn every_seed_customer_and_license_type_is_published_with_the_api_values()
         scrape
             .value(
                 "liveplatform_last_poll_success_timestamp_seconds",
-                &[("platform", "demo")]
+                &[("platform", "demo"), ("collector", "customers")]
             )
             .unwrap()
             > 1.7e9
@@ -223,7 +223,10 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
         );
     }
     assert_eq!(
-        scrape.value("liveplatform_up", &[("platform", "p")]),
+        scrape.value(
+            "liveplatform_up",
+            &[("platform", "p"), ("collector", "customers")]
+        ),
         Some(1.0)
     );
 }
@@ -348,9 +351,11 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
     };
     assert_eq!(customer_lines(&text), customer_lines(&plain));
     // Customer series are compressed once per poll; the health block, new at every scrape, is
-    // sent stored (uncompressed), so on this small demo the ratio is modest.
+    // sent stored (uncompressed): the customer series must account for a saving of at least
+    // half their size.
+    let customer_bytes: usize = customer_lines(&plain).iter().map(|l| l.len() + 1).sum();
     assert!(
-        bytes.len() < plain.len() / 2,
+        bytes.len() < plain.len() - customer_bytes / 2,
         "{} gzip bytes for {} plain",
         bytes.len(),
         plain.len()
@@ -368,7 +373,10 @@ async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
     .await;
     assert_eq!(app.get("/-/healthy").await.status(), 200);
     app.scrape_until("the good platform's first poll", |s| {
-        s.value("liveplatform_up", &[("platform", "good<b>")]) == Some(1.0)
+        s.value(
+            "liveplatform_up",
+            &[("platform", "good<b>"), ("collector", "customers")],
+        ) == Some(1.0)
     })
     .await;
     let ready = app.get("/-/ready").await;
@@ -400,4 +408,83 @@ async fn stopping_the_app_finishes_cleanly() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no longer listening"
     );
+}
+
+/// A number-removal series of collector `number_removal` on `platform`.
+fn removal(scrape: &Scrape, name: &str, platform: &str) -> Option<f64> {
+    scrape.value(name, &[("platform", platform)])
+}
+
+#[tokio::test]
+async fn the_number_removal_summary_is_published_per_platform() {
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    mock.set_removal_summary(
+        r#"{"MarkedForRemovalCount": "7", "readyForRemovalCount": 0, "totalCounts": 7}"#,
+    );
+    let defaults = spawn_app(vec![mock.platform_config("demo")]).await;
+    let scrape = defaults.ready().await;
+    defaults.stop().await.unwrap();
+    assert_eq!(
+        removal(
+            &scrape,
+            "liveplatform_oc_numbers_marked_for_removal",
+            "demo"
+        ),
+        Some(7.0)
+    );
+    assert_eq!(
+        removal(&scrape, "liveplatform_oc_numbers_ready_for_removal", "demo"),
+        Some(0.0)
+    );
+    assert_eq!(
+        scrape.value(
+            "liveplatform_up",
+            &[("platform", "demo"), ("collector", "number_removal")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        scrape.value(
+            "liveplatform_poll_interval_seconds",
+            &[("platform", "demo"), ("collector", "number_removal")]
+        ),
+        Some(900.0),
+        "its own default interval, 15 minutes"
+    );
+
+    // A broken summary fails that collector alone; its last good values stay.
+    let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
+    app.ready().await;
+    mock.set_removal_summary(r#"{"markedForRemovalCount": -1}"#);
+    let failed = app
+        .scrape_until("the number_removal collector failing", |s| {
+            s.value(
+                "liveplatform_poll_errors_total",
+                &[
+                    ("platform", "demo"),
+                    ("collector", "number_removal"),
+                    ("reason", "decode"),
+                ],
+            ) >= Some(1.0)
+        })
+        .await;
+    assert_eq!(
+        removal(
+            &failed,
+            "liveplatform_oc_numbers_marked_for_removal",
+            "demo"
+        ),
+        Some(7.0)
+    );
+    let up = |collector| {
+        failed.value(
+            "liveplatform_up",
+            &[("platform", "demo"), ("collector", collector)],
+        )
+    };
+    assert_eq!(
+        (up("number_removal"), up("customers")),
+        (Some(0.0), Some(1.0))
+    );
+    assert_eq!(failed.find("liveplatform_customer_info", &[]).len(), 35);
 }

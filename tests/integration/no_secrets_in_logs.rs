@@ -87,7 +87,11 @@ fn errors(scrape: &Scrape, platform: &str, reason: &str) -> f64 {
     scrape
         .value(
             "liveplatform_poll_errors_total",
-            &[("platform", platform), ("reason", reason)],
+            &[
+                ("platform", platform),
+                ("collector", "customers"),
+                ("reason", reason),
+            ],
         )
         .unwrap_or(0.0)
 }
@@ -198,7 +202,11 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
             && errors(s, "bearer", "decode") >= 1.0
             && s.value(
                 "liveplatform_records_skipped_total",
-                &[("platform", "good"), ("reason", "missing_id")],
+                &[
+                    ("platform", "good"),
+                    ("collector", "customers"),
+                    ("reason", "missing_id"),
+                ],
             )
             .is_some_and(|n| n >= 1.0)
     })

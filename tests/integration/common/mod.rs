@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use liveplatform_exporter::{App, AppError, Reloader};
-use liveplatform_exporter::{AuthConfig, Config, PlatformConfig};
+use liveplatform_exporter::{AuthConfig, Config, PlatformConfig, collector_names};
 use reqwest::Url;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,21 +26,41 @@ pub struct TestApp {
     handle: JoinHandle<Result<(), AppError>>,
 }
 
-/// A platform that polls every second, the shortest interval the config accepts.
+/// A platform whose collectors all run every second, the shortest interval the config accepts.
 pub fn fast(mut platform: PlatformConfig) -> PlatformConfig {
     platform.poll_interval = Duration::from_secs(1);
     platform.stale_after = Duration::from_secs(60);
     platform.timeout = Duration::from_secs(5);
+    for name in collector_names().filter(|name| *name != "customers") {
+        let table = platform.collectors.entry(name.to_owned()).or_default();
+        table.interval = Some(Duration::from_secs(1));
+        table.stale_after = Some(Duration::from_secs(60));
+        table.timeout = Some(Duration::from_secs(5));
+    }
     platform
 }
 
-/// A platform without authentication at `base_url` (a wiremock server's URI, usually).
+/// The platform with every collector but the customer list switched off: for a stand-in API
+/// that only serves the list.
+pub fn customers_only(mut platform: PlatformConfig) -> PlatformConfig {
+    for name in collector_names().filter(|name| *name != "customers") {
+        platform
+            .collectors
+            .entry(name.to_owned())
+            .or_default()
+            .enabled = Some(false);
+    }
+    platform
+}
+
+/// A platform of the customer list alone, without authentication, at `base_url` (a wiremock
+/// server's URI, usually).
 pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
-    fast(PlatformConfig::new(
+    customers_only(fast(PlatformConfig::new(
         name,
         Url::parse(base_url).unwrap(),
         AuthConfig::None,
-    ))
+    )))
 }
 
 /// A loopback address where nothing listens: a port the system just handed out and took back.
