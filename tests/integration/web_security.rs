@@ -13,6 +13,7 @@ use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 const USER: &str = "prometheus";
 const PASSWORD: &str = "correct horse battery staple";
@@ -189,6 +190,38 @@ async fn a_request_that_outlives_the_request_timeout_is_answered_503() {
     .await;
     let response = get_as(&app, "/metrics", USER, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_unknown_user_takes_as_long_to_refuse_as_a_wrong_password_of_the_costliest_user() {
+    let web = WebDir::new();
+    // The costliest user is far from cost 10, that of the fixed decoy this test replaced, and
+    // cheap enough to check several times.
+    let costly = bcrypt::hash(PASSWORD, 8).unwrap();
+    web.write(&format!(
+        "basic_auth_users:\n  cheap: '{}'\n  costly: '{costly}'\n",
+        hash(PASSWORD)
+    ));
+    let (app, _mock) = exporter(&web, |_| {}).await;
+    let refusal = |user: &'static str| {
+        let app = &app;
+        async move {
+            let started = Instant::now();
+            let response = get_as(app, "/metrics", user, "wrong").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
+            started.elapsed()
+        }
+    };
+    // The quickest of several each, taken in turns: a busy machine only ever slows a refusal.
+    let (mut wrong_password, mut unknown_user) = (Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        wrong_password = wrong_password.min(refusal("costly").await);
+        unknown_user = unknown_user.min(refusal("intruder").await);
+    }
+    assert!(
+        wrong_password / 2 < unknown_user && unknown_user < wrong_password * 2,
+        "an unknown user is refused in {unknown_user:?}, a wrong password in {wrong_password:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
