@@ -46,9 +46,14 @@ where
 
 #[cfg(target_os = "linux")]
 fn lower_priority() {
-    // SAFETY: setpriority only reads its arguments. On Linux the nice value is per thread, and
-    // PRIO_PROCESS with who = 0 names the calling thread, not the whole process.
-    let status = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, NICE_INCREMENT) };
+    // Relative to the thread's own nice value: an exporter started under `nice` keeps its poll
+    // work below its scrapes too. 19 is the lowest priority there is.
+    // SAFETY: getpriority and setpriority only read their arguments. On Linux the nice value is
+    // per thread, and PRIO_PROCESS with who = 0 names the calling thread, not the whole process.
+    // getpriority's -1 is ambiguous (an error or nice -1); either way the result stays in range.
+    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    let lowered = current.saturating_add(NICE_INCREMENT).min(19);
+    let status = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, lowered) };
     if status != 0 {
         tracing::debug!(error = %std::io::Error::last_os_error(), "cannot lower the poll thread's priority");
     }

@@ -6,9 +6,13 @@
 //! every 15 s costs one bcrypt per password change, not one per scrape. The plaintext password
 //! is never stored; a changed hash or password simply misses the cache; digests are compared in
 //! constant time.
+//!
+//! An unknown user is checked against a decoy hash of the highest configured cost (see
+//! [`Users`](crate::web::config::Users)), so that refusing them takes as long as refusing a
+//! wrong password: the timing does not tell which user names exist.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -20,15 +24,11 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::sync::lock;
+use crate::web::config::Verifier;
 use crate::web::reload::WebConfigWatch;
 use crate::web::{HEALTHY_PATH, READY_PATH};
 
 const REALM: &str = "Basic realm=\"liveplatform-exporter\", charset=\"UTF-8\"";
-
-/// Checked against when the user is unknown, so that an unknown user takes as long to refuse as
-/// a wrong password (no user enumeration by timing).
-static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| bcrypt::hash("decoy", 10).unwrap_or_default());
 
 type Digest = [u8; 32];
 
@@ -52,10 +52,13 @@ impl WebGuard {
     }
 
     /// True when `user` and `password` match a configured user.
-    async fn check(&self, user: &str, password: &str, hash: Option<&str>) -> bool {
-        let Some(hash) = hash else {
-            self.bcrypt(password, &DECOY_HASH).await;
-            return false;
+    async fn check(&self, user: &str, password: &str, verifier: Verifier<'_>) -> bool {
+        let hash = match verifier {
+            Verifier::Hash(hash) => hash,
+            Verifier::Decoy(decoy) => {
+                self.bcrypt(password, decoy).await;
+                return false;
+            }
         };
         let digest = digest(user, password, hash);
         let cached = lock(&self.verified).get(user).copied();
@@ -123,7 +126,7 @@ pub async fn guard(State(guard): State<Arc<WebGuard>>, request: Request, next: N
         || match credentials(&request) {
             Some((user, password)) => {
                 guard
-                    .check(&user, &password, active.users.hash(&user))
+                    .check(&user, &password, active.users.verifier(&user))
                     .await
             }
             None => false,
@@ -188,7 +191,7 @@ mod tests {
     async fn a_successful_check_is_cached_and_a_changed_hash_misses() {
         let guard = WebGuard::new(Arc::new(WebConfigWatch::none()));
         let hash = bcrypt::hash("right", 4).unwrap();
-        assert!(guard.check("alice", "right", Some(&hash)).await);
+        assert!(guard.check("alice", "right", Verifier::Hash(&hash)).await);
         assert_eq!(
             lock(&guard.verified).get("alice"),
             Some(&digest("alice", "right", &hash))
@@ -197,12 +200,19 @@ mod tests {
             !format!("{:?}", lock(&guard.verified)).contains("right"),
             "no plaintext password is kept"
         );
-        assert!(!guard.check("alice", "wrong", Some(&hash)).await);
+        assert!(!guard.check("alice", "wrong", Verifier::Hash(&hash)).await);
         let rotated = bcrypt::hash("new", 4).unwrap();
         assert!(
-            !guard.check("alice", "right", Some(&rotated)).await,
+            !guard
+                .check("alice", "right", Verifier::Hash(&rotated))
+                .await,
             "the old password no longer matches the new hash"
         );
-        assert!(!guard.check("nobody", "right", None).await);
+        let unknown = crate::web::config::Users::default();
+        assert!(
+            !guard
+                .check("nobody", "right", unknown.verifier("nobody"))
+                .await
+        );
     }
 }

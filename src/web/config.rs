@@ -127,25 +127,69 @@ impl FromStr for TlsVersion {
     }
 }
 
+/// The bcrypt costs the `bcrypt` crate accepts: a hash of another cost never matches.
+const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
+
 /// Basic-auth users and their bcrypt hashes. Debug shows the names only: a hash is not the
 /// password, but it is what an offline guessing attack starts from.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Users(BTreeMap<String, String>);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Users {
+    hashes: BTreeMap<String, String>,
+    /// Checked for a user that is not configured. It has the highest cost among `hashes`, so
+    /// refusing an unknown user takes as long as refusing a wrong password of the costliest
+    /// user: no user enumeration by timing, whatever cost the operator chose.
+    decoy: String,
+}
+
+/// What a password is checked against.
+#[derive(Clone, Copy)]
+pub enum Verifier<'a> {
+    /// The hash of a configured user.
+    Hash(&'a str),
+    /// For a user that is not configured: as slow to check as the costliest configured hash.
+    Decoy(&'a str),
+}
 
 impl Users {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// `hashes` are well-formed bcrypt hashes of costs within [`BCRYPT_COSTS`].
+    fn new(hashes: BTreeMap<String, String>) -> Self {
+        let cost = hashes
+            .values()
+            .filter_map(|hash| bcrypt::HashParts::from_str(hash).ok())
+            .map(|parts| parts.get_cost())
+            .max()
+            .unwrap_or(*BCRYPT_COSTS.start());
+        // A check costs the same for any hash of a given cost, so the decoy is written rather
+        // than computed (a cost-12 hash would take a quarter second at every load): its salt
+        // and digest are all zero bits, which no password hashes to in practice, and its
+        // verdict is ignored anyway.
+        let decoy = format!("$2b${cost:02}${}", ".".repeat(53));
+        Self { hashes, decoy }
     }
 
-    /// The bcrypt hash of `user`, if it is configured.
-    pub fn hash(&self, user: &str) -> Option<&str> {
-        self.0.get(user).map(String::as_str)
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// What `user`'s password is checked against: their hash, or the decoy when `user` is not
+    /// configured.
+    pub fn verifier(&self, user: &str) -> Verifier<'_> {
+        match self.hashes.get(user) {
+            Some(hash) => Verifier::Hash(hash),
+            None => Verifier::Decoy(&self.decoy),
+        }
+    }
+}
+
+impl Default for Users {
+    fn default() -> Self {
+        Self::new(BTreeMap::new())
     }
 }
 
 impl fmt::Debug for Users {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.debug_list().entries(self.0.keys()).finish()
+        f.debug_list().entries(self.hashes.keys()).finish()
     }
 }
 
@@ -209,15 +253,27 @@ impl WebConfig {
             .tls_server_config
             .map(|tls| tls.validate(base, &invalid))
             .transpose()?;
-        let users = Users(raw.basic_auth_users.unwrap_or_default());
-        for (user, hash) in &users.0 {
+        let hashes = raw.basic_auth_users.unwrap_or_default();
+        for (user, hash) in &hashes {
             let key = format!("basic_auth_users.{user}");
             if user.contains(':') {
                 return Err(invalid(&key, "a user name cannot contain ':'".to_owned()));
             }
-            bcrypt::HashParts::from_str(hash)
-                .map_err(|_| invalid(&key, "is not a bcrypt hash ($2y$...)".to_owned()))?;
+            let cost = bcrypt::HashParts::from_str(hash)
+                .map_err(|_| invalid(&key, "is not a bcrypt hash ($2y$...)".to_owned()))?
+                .get_cost();
+            if !BCRYPT_COSTS.contains(&cost) {
+                return Err(invalid(
+                    &key,
+                    format!(
+                        "bcrypt cost {cost} is outside {}..={}: no password would match",
+                        BCRYPT_COSTS.start(),
+                        BCRYPT_COSTS.end()
+                    ),
+                ));
+            }
         }
+        let users = Users::new(hashes);
         let headers = raw
             .http_server_config
             .and_then(|http| http.headers)
@@ -386,7 +442,10 @@ mod tests {
         assert_eq!(tls.client_auth, ClientAuth::RequireAndVerifyClientCert);
         assert_eq!(tls.min_version, TlsVersion::Tls13);
         assert_eq!(tls.max_version, TlsVersion::Tls13);
-        assert_eq!(config.users.hash("prometheus"), Some(hash.as_str()));
+        assert!(matches!(
+            config.users.verifier("prometheus"),
+            Verifier::Hash(configured) if configured == hash
+        ));
         assert_eq!(config.headers["x-frame-options"], "deny");
         assert!(
             !format!("{:?}", config.users).contains(&hash),
@@ -451,6 +510,10 @@ mod tests {
                 "basic_auth_users.alice",
             ),
             (
+                "basic_auth_users:\n  alice: $2y$32$L6Bc/AlTQHyd9liGgGEZyOFLPHNgyxeEPfgYfBCVxJ7JIlwxyVU3u\n",
+                "basic_auth_users.alice",
+            ),
+            (
                 "http_server_config:\n  headers:\n    Set-Cookie: x\n",
                 "http_server_config.headers.Set-Cookie",
             ),
@@ -461,6 +524,40 @@ mod tests {
                 "expected {key} in {message:?}"
             );
         }
+    }
+
+    /// The cost of the hash an unknown user's password is checked against.
+    fn decoy_cost(users: &Users) -> u32 {
+        let Verifier::Decoy(decoy) = users.verifier("nobody") else {
+            panic!("an unknown user gets the decoy");
+        };
+        assert_eq!(
+            bcrypt::verify("any password", decoy).ok(),
+            Some(false),
+            "the decoy is a valid hash that matches nothing"
+        );
+        bcrypt::HashParts::from_str(decoy).unwrap().get_cost()
+    }
+
+    #[test]
+    fn an_unknown_user_is_checked_against_the_highest_configured_cost() {
+        let users = |costs: &[u32]| {
+            let lines: String = costs
+                .iter()
+                .map(|cost| {
+                    let hash = bcrypt::hash("secret", *cost).unwrap();
+                    format!("  user{cost}: '{hash}'\n")
+                })
+                .collect();
+            parse(&format!("basic_auth_users:\n{lines}")).unwrap().users
+        };
+        assert_eq!(decoy_cost(&users(&[4])), 4);
+        assert_eq!(decoy_cost(&users(&[6, 4])), 6);
+        assert_eq!(decoy_cost(&users(&[4, 7, 5])), 7);
+        assert!(
+            !format!("{:?}", users(&[4])).contains("$2"),
+            "Debug shows no hash, decoy included"
+        );
     }
 
     #[test]

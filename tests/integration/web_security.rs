@@ -1,8 +1,10 @@
 //! The exporter's own endpoint, locked down by a web configuration file: basic auth, TLS with
 //! server and client certificates made for the test, response headers, reloads without a
-//! restart; and the server limits: methods, paths, slow clients, connection count, deadlines.
+//! restart; and the server limits: methods, paths, slow, idle and reconnecting clients, connection
+//! count, deadlines.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::pki::TestCa;
@@ -12,7 +14,10 @@ use liveplatform_exporter::Config;
 use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 const USER: &str = "prometheus";
 const PASSWORD: &str = "correct horse battery staple";
@@ -54,7 +59,16 @@ impl WebDir {
 
 /// The exporter over the demo data, with `web` as its web configuration file.
 async fn exporter(web: &WebDir, configure: impl FnOnce(&mut Config)) -> (TestApp, MockPlatform) {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    exporter_over(web, SEED_CUSTOMERS.to_vec(), configure).await
+}
+
+/// The exporter over `customers` (the platform's JSON), with `web` as its web configuration file.
+async fn exporter_over(
+    web: &WebDir,
+    customers: Vec<u8>,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, MockPlatform) {
+    let mock = MockPlatform::start(customers).await.unwrap();
     let mut config =
         Config::with_platforms(vec![crate::common::fast(mock.platform_config("demo"))]);
     config.server.web_config_file = Some(web.file());
@@ -189,6 +203,38 @@ async fn a_request_that_outlives_the_request_timeout_is_answered_503() {
     .await;
     let response = get_as(&app, "/metrics", USER, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_unknown_user_takes_as_long_to_refuse_as_a_wrong_password_of_the_costliest_user() {
+    let web = WebDir::new();
+    // The costliest user is far from cost 10, that of the fixed decoy this test replaced, and
+    // cheap enough to check several times.
+    let costly = bcrypt::hash(PASSWORD, 8).unwrap();
+    web.write(&format!(
+        "basic_auth_users:\n  cheap: '{}'\n  costly: '{costly}'\n",
+        hash(PASSWORD)
+    ));
+    let (app, _mock) = exporter(&web, |_| {}).await;
+    let refusal = |user: &'static str| {
+        let app = &app;
+        async move {
+            let started = Instant::now();
+            let response = get_as(app, "/metrics", user, "wrong").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
+            started.elapsed()
+        }
+    };
+    // The quickest of several each, taken in turns: a busy machine only ever slows a refusal.
+    let (mut wrong_password, mut unknown_user) = (Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        wrong_password = wrong_password.min(refusal("costly").await);
+        unknown_user = unknown_user.min(refusal("intruder").await);
+    }
+    assert!(
+        wrong_password / 2 < unknown_user && unknown_user < wrong_password * 2,
+        "an unknown user is refused in {unknown_user:?}, a wrong password in {wrong_password:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -491,46 +537,416 @@ async fn a_client_trickling_its_headers_or_its_handshake_is_disconnected() {
     assert!(wait_for_close(&mut silent).await.is_empty());
 }
 
+/// A client of its own for each request: no connection is reused from a pool.
+fn unpooled_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(timeout)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// Asks for `path` on a new connection and expects it answered in full, 200, within a second:
+/// what an orchestrator's liveness probe or a Prometheus scrape needs.
+async fn answered_within_a_second(app: &TestApp, path: &str, credentials: Option<(&str, &str)>) {
+    let mut request = unpooled_client(PATIENCE).get(app.url(path));
+    if let Some((user, password)) = credentials {
+        request = request.basic_auth(user, Some(password));
+    }
+    let started = Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(1), async {
+        let response = request.send().await.unwrap();
+        (response.status(), response.bytes().await.unwrap())
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{path} not answered within a second"));
+    assert_eq!(
+        answer.0,
+        StatusCode::OK,
+        "{path} after {:?}",
+        started.elapsed()
+    );
+}
+
+/// Raises this process's limit on open files, as far as the hard limit allows, for `wanted`
+/// sockets on top of what the process may already hold; returns how many of them fit.
+fn descriptors_for(wanted: usize) -> usize {
+    // For the exporter's side of the connections, the other test running alongside, the runtime.
+    const HEADROOM: libc::rlim_t = 512;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    let needed = wanted as libc::rlim_t + HEADROOM;
+    if limit.rlim_cur < needed {
+        limit.rlim_cur = needed.min(limit.rlim_max);
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    }
+    (limit.rlim_cur.saturating_sub(HEADROOM) as usize).min(wanted)
+}
+
+/// Counts, as permits, the streams the server closes (end of stream or reset).
+fn closed_by_server(streams: Vec<TcpStream>) -> Arc<Semaphore> {
+    let closed = Arc::new(Semaphore::new(0));
+    for mut stream in streams {
+        let closed = closed.clone();
+        tokio::spawn(async move {
+            let mut buf = [0; 1024];
+            while let Ok(1..) = stream.read(&mut buf).await {}
+            closed.add_permits(1);
+        });
+    }
+    closed
+}
+
 #[tokio::test]
-async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+async fn idle_connections_cannot_keep_probes_or_scrapes_out() {
+    let web = WebDir::new();
+    web.write(&users_yaml(&hash(PASSWORD)));
+    let mut max_connections = 0;
+    let (app, _mock) = exporter(&web, |config| {
+        max_connections = config.server.max_connections;
+        // Far beyond the test: only closing idle connections can make room in time.
+        config.server.header_read_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let count = descriptors_for(2_000);
+    assert!(
+        count >= 8 * max_connections,
+        "only {count} descriptors to spare for {max_connections} slots"
+    );
+    let mut idle = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        // Silent; or headers begun and never finished; or a request answered, then nothing.
+        let opening: &[u8] = match i % 3 {
+            0 => b"",
+            1 => b"GET /metrics HTTP/1.1\r\nHost: x\r\n",
+            _ => b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
+        };
+        // The server may have closed it already to make room for the next.
+        let _ = stream.write_all(opening).await;
+        idle.push(stream);
+    }
+
+    for _ in 0..3 {
+        answered_within_a_second(&app, "/-/healthy", None).await;
+        answered_within_a_second(&app, "/metrics", Some((USER, PASSWORD))).await;
+    }
+    // The descriptors the idle clients cost the server stay bounded, whatever kind they are:
+    // each kind is a third of them, far more than twice the limit.
+    let closed = closed_by_server(idle);
+    let at_most_open = (2 * max_connections) as u32;
+    tokio::time::timeout(PATIENCE, closed.acquire_many(count as u32 - at_most_open))
+        .await
+        .expect("the server closes idle connections beyond twice the limit")
+        .unwrap()
+        .forget();
+}
+
+#[tokio::test]
+async fn clients_reconnecting_as_soon_as_closed_cannot_keep_probes_or_scrapes_out() {
+    let web = WebDir::new();
+    web.write(&users_yaml(&hash(PASSWORD)));
+    let mut max_connections = 0;
+    let (app, _mock) = exporter(&web, |config| {
+        max_connections = config.server.max_connections;
+        config.server.header_read_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let (connected, closed) = (Arc::new(Semaphore::new(0)), Arc::new(Semaphore::new(0)));
+    let mut attackers = JoinSet::new();
+    for _ in 0..max_connections + 6 {
+        let (addr, connected, closed) = (app.addr, connected.clone(), closed.clone());
+        attackers.spawn(async move {
+            loop {
+                if let Ok(mut stream) = TcpStream::connect(addr).await {
+                    connected.add_permits(1);
+                    // Silent until the server closes it, then straight back.
+                    let _ = stream.read(&mut [0; 1]).await;
+                    closed.add_permits(1);
+                }
+            }
+        });
+    }
+    tokio::time::timeout(PATIENCE, connected.acquire_many(max_connections as u32 + 6))
+        .await
+        .expect("every attacker is connected")
+        .unwrap()
+        .forget();
+
+    for _ in 0..5 {
+        answered_within_a_second(&app, "/-/healthy", None).await;
+        answered_within_a_second(&app, "/metrics", Some((USER, PASSWORD))).await;
+    }
+    tokio::time::timeout(PATIENCE, closed.acquire_many(500))
+        .await
+        .expect("the attackers' connections are closed for newer ones, and reopened")
+        .unwrap()
+        .forget();
+    assert!(
+        attackers.try_join_next().is_none(),
+        "the attackers kept at it"
+    );
+}
+
+#[tokio::test]
+async fn tls_handshakes_left_hanging_cannot_keep_probes_out() {
+    let web = WebDir::new();
+    let ca = TestCa::new("CA");
+    let (cert, key) = ca.server().write(web.path(), "server");
+    web.write(&tls_yaml(&cert, &key, ""));
+    let max_connections = 4;
+    let (app, _mock) = exporter(&web, |config| {
+        config.server.max_connections = max_connections;
+        config.server.header_read_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let mut hanging = Vec::new();
+    for i in 0..10 * max_connections {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        if i % 2 == 1 {
+            // The start of a ClientHello record announcing 512 bytes, then nothing.
+            let _ = stream
+                .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+                .await;
+        }
+        hanging.push(stream);
+    }
+
+    let client = https_client(&ca, None);
+    for _ in 0..3 {
+        let answer = tokio::time::timeout(Duration::from_secs(1), async {
+            client
+                .get(https(&app, "/-/healthy"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+        .await
+        .expect("an HTTPS probe is answered within a second");
+        assert_eq!(answer, StatusCode::OK);
+    }
+    let count = hanging.len() as u32;
+    tokio::time::timeout(
+        PATIENCE,
+        closed_by_server(hanging).acquire_many(count - 2 * max_connections as u32),
+    )
+    .await
+    .expect("handshakes in progress are closed to make room")
+    .unwrap()
+    .forget();
+}
+
+/// The most the kernel may buffer for a connection's sending side (Linux's `tcp_wmem` maximum).
+fn send_buffer_max() -> usize {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|limits| limits.split_whitespace().nth(2)?.parse().ok())
+        .unwrap_or(4 * 1024 * 1024)
+}
+
+/// A customer list whose exposition holds at least `bytes`. Long names make it large at little
+/// cost to decode: the short name is a label of every series of its customer.
+fn customers_of_size(bytes: usize) -> Vec<u8> {
+    // Each customer's series hold its short name about five times.
+    const PER_CUSTOMER: usize = 10_000;
+    let customers: Vec<_> = (0..bytes / PER_CUSTOMER + 1)
+        .map(|i| {
+            serde_json::json!({
+                "UmpCustomerGuid": format!("00000000-0000-4000-8000-{i:012}"),
+                "CustomerShortName": format!("customer-{i}-{}", "x".repeat(2_000)),
+                "CustomerFullName": format!("Customer number {i}"),
+                "LicenseType": 1,
+                "LicensedUsersCount": 100,
+                "MsTenantId": null,
+                "ActiveUserCount": 10,
+                "LiveHubActiveUsersCount": 1,
+                "LiveHubSimpleUsersCount": 2,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&customers).unwrap()
+}
+
+/// Reads one response with a Content-Length from `stream`: its headers and its body's length.
+async fn read_response(stream: &mut TcpStream) -> (String, usize) {
+    let mut received = Vec::new();
+    let mut buf = vec![0; 64 * 1024];
+    let head_end = loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed before the headers ended");
+        received.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .expect("a Content-Length")
+        .parse()
+        .unwrap();
+    let mut body = received.len() - head_end;
+    while body < length {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the response was cut after {body} of {length} bytes");
+        body += n;
+    }
+    assert_eq!(body, length, "nothing beyond the response");
+    (head, length)
+}
+
+/// The exporter over a customer list whose exposition the socket buffers of a connection cannot
+/// take whole, once it has polled it; and the size the kernel may buffer.
+async fn exporter_with_large_exposition(
+    web: &WebDir,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, MockPlatform, usize) {
+    // The client lets the kernel buffer little on its side (see `busy_connection`).
+    let buffered = send_buffer_max() + 64 * 1024;
+    let (app, mock) = exporter_over(
+        web,
+        customers_of_size(buffered + 2 * 1024 * 1024),
+        |config| {
+            config.server.header_read_timeout = Duration::from_secs(600);
+            // One poll is enough, and polls of this list are not cheap.
+            config.platforms[0].poll_interval = Duration::from_secs(60);
+            configure(config);
+        },
+    )
+    .await;
+    let deadline = Instant::now() + PATIENCE;
+    while unpooled_client(PATIENCE)
+        .get(app.url("/-/ready"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        != StatusCode::OK
+    {
+        assert!(Instant::now() < deadline, "never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (app, mock, buffered)
+}
+
+/// A connection that has asked for `/metrics` and reads nothing yet: the server is writing a
+/// response larger than the socket buffers, so the connection stays busy until it is read.
+async fn busy_connection(app: &TestApp) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(16 * 1024).unwrap();
+    let mut stream = socket.connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::timeout(PATIENCE, stream.peek(&mut [0]))
+        .await
+        .expect("the response begins")
+        .unwrap();
+    stream
+}
+
+/// Reads the response of a [`busy_connection`] to its end and checks it is whole, and was too
+/// large for the `buffered` bytes the kernel may hold.
+async fn read_whole_response(stream: &mut TcpStream, buffered: usize) {
+    let (head, length) = read_response(stream).await;
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(
+        length > buffered + 1024 * 1024,
+        "{length} bytes may fit in the socket buffers: the connection may not have been busy"
+    );
+}
+
+#[tokio::test]
+async fn a_busy_connection_is_never_cut_and_new_ones_wait_for_it() {
     let web = WebDir::new();
     web.write("");
-    let (app, _mock) = exporter(&web, |config| {
+    let (app, _mock, buffered) = exporter_with_large_exposition(&web, |config| {
         config.server.max_connections = 1;
     })
     .await;
-    // The one slot, held by a client that says nothing.
-    let holder = TcpStream::connect(app.addr).await.unwrap();
-    let waiting = reqwest::Client::builder()
-        .timeout(Duration::from_millis(500))
-        .build()
-        .unwrap()
+
+    let mut holder = busy_connection(&app).await;
+    let waiting = unpooled_client(Duration::from_millis(500))
         .get(app.url("/-/healthy"))
         .send()
         .await;
     assert!(
         waiting.is_err_and(|e| e.is_timeout()),
-        "a second connection is not served while the slot is taken"
+        "a new connection is not served while the only slot is busy"
     );
 
-    drop(holder);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let served = reqwest::Client::builder()
-            .timeout(Duration::from_secs(1))
-            .build()
+    let probe = {
+        let url = app.url("/-/healthy");
+        tokio::spawn(async move { unpooled_client(PATIENCE).get(url).send().await })
+    };
+    read_whole_response(&mut holder, buffered).await;
+    assert_eq!(
+        probe
+            .await
             .unwrap()
-            .get(app.url("/-/healthy"))
-            .send()
-            .await;
-        if served.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the freed slot is never reused"
-        );
+            .expect("served once the slot is idle")
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        wait_for_close(&mut holder).await.is_empty(),
+        "the idle connection made room for the waiting one"
+    );
+}
+
+#[tokio::test]
+async fn a_stop_closes_idle_connections_at_once_and_lets_a_busy_one_finish() {
+    let web = WebDir::new();
+    web.write("");
+    let (app, _mock, buffered) = exporter_with_large_exposition(&web, |_| {}).await;
+    let mut idle = Vec::new();
+    for opening in [
+        &b""[..],
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\n",
+        b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        stream.write_all(opening).await.unwrap();
+        idle.push(stream);
     }
+    let mut busy = busy_connection(&app).await;
+
+    let stopping = tokio::spawn(app.stop());
+    // Well within the 5 s the stop grants busy connections, and the 600 s header deadline.
+    tokio::time::timeout(
+        Duration::from_secs(2),
+        closed_by_server(idle).acquire_many(3),
+    )
+    .await
+    .expect("idle connections are closed at once")
+    .unwrap()
+    .forget();
+    read_whole_response(&mut busy, buffered).await;
+    assert!(
+        wait_for_close(&mut busy).await.is_empty(),
+        "closed after its response"
+    );
+    tokio::time::timeout(PATIENCE, stopping)
+        .await
+        .expect("the stop ends once the busy connection is done")
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
