@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::common::{Scrape, TestApp, spawn_app, unauthenticated};
-use liveplatform_exporter::{Config, PlatformConfig, ReloadError};
+use crate::common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
+use liveplatform_exporter::{Config, MockPlatform, PlatformConfig, ReloadError, SEED_CUSTOMERS};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -198,4 +198,42 @@ async fn a_bad_configuration_is_refused_by_key_and_the_running_one_stays() {
     let good = app.scrape().await;
     assert_eq!(reload_succeeded(&good), Some(1.0));
     assert!(good.value(stamp, &[]).unwrap() >= last_good);
+}
+
+#[tokio::test]
+async fn a_collector_switched_off_takes_its_series_along_and_on_brings_them_back() {
+    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let platform = fast(mock.platform_config("demo"));
+    let app = spawn_app(vec![platform.clone()]).await;
+    let running = app.ready().await;
+    let numbers = "liveplatform_oc_numbers_ready_for_removal";
+    assert!(running.value(numbers, &[("platform", "demo")]).is_some());
+
+    let mut without = platform.clone();
+    without
+        .collectors
+        .entry("number_removal".to_owned())
+        .or_default()
+        .enabled = Some(false);
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![without])))
+        .await
+        .unwrap();
+    let off = app.scrape().await;
+    assert_eq!(off.value(numbers, &[("platform", "demo")]), None);
+    assert!(
+        !off.text.contains("collector=\"number_removal\""),
+        "its health series went too:\n{}",
+        off.text
+    );
+    assert_eq!(off.find("liveplatform_customer_info", &[]).len(), 35);
+
+    app.reloader
+        .reload(Ok(Config::with_platforms(vec![platform])))
+        .await
+        .unwrap();
+    app.scrape_until("number_removal back", |s| {
+        s.value(numbers, &[("platform", "demo")]).is_some()
+    })
+    .await;
 }
