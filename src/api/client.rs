@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::api::auth::{AuthError, Authenticator};
 use crate::api::http::{self, BodyError, Pause};
+use crate::api::limit::Limiter;
 use crate::config::pem::{self, PemError};
 use crate::config::{ClientTlsConfig, PlatformConfig};
 use crate::model::ErrorReason;
@@ -120,6 +121,8 @@ pub struct ApiClient {
     max_response_bytes: u64,
     /// Shared by every request of the platform, token requests included.
     pause: Pause,
+    /// Shared by every queued request of the platform: all but the customer list's.
+    limiter: Limiter,
 }
 
 /// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
@@ -206,6 +209,10 @@ impl ApiClient {
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
             pause: Pause::default(),
+            limiter: Limiter::new(
+                config.max_concurrent_requests,
+                config.max_requests_per_second,
+            ),
         })
     }
 
@@ -223,6 +230,18 @@ impl ApiClient {
             self.pause.extend(wait);
         }
         result
+    }
+
+    /// As [`ApiClient::get`], but in turn with the platform's other queued requests (at most
+    /// `max_concurrent_requests` in flight, `max_requests_per_second` started), and after a 429
+    /// waiting for its `Retry-After` instead of failing: the whole platform slows down. The
+    /// collector's timeout bounds the wait.
+    pub async fn get_queued(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
+        let _slot = self.limiter.slot().await;
+        if let Some(left) = self.pause.remaining() {
+            tokio::time::sleep(left).await;
+        }
+        self.get(segments).await
     }
 
     async fn exchange(&self, url: Url) -> Result<Bytes, FetchError> {

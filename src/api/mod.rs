@@ -6,5 +6,6 @@ pub(crate) mod client;
 pub(crate) mod decode;
 pub(crate) mod http;
 pub(crate) mod lenient;
+mod limit;
 pub(crate) mod mock;
 pub(crate) mod removal;

@@ -41,7 +41,10 @@ impl NumberRemoval {
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
-        let body = self.client.get(client::NUMBER_REMOVAL_SUMMARY).await?;
+        let body = self
+            .client
+            .get_queued(client::NUMBER_REMOVAL_SUMMARY)
+            .await?;
         let summary = decode_removal_summary(&body)?;
         let families = render_removal(&self.platform_label, &summary).map(Samples::encode);
         let items = summary.marked.saturating_add(summary.ready);

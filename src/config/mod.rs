@@ -35,6 +35,12 @@ const MAX_CONNECTIONS_LIMIT: usize = 100_000;
 const DAY: u64 = 24 * 60 * 60;
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// Requests of a platform's fan-out in flight at once, and started per second: gentle defaults,
+/// since the API documents no rate limit.
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;
+const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 10;
+const MAX_CONCURRENT_REQUESTS_LIMIT: usize = 256;
+const MAX_REQUESTS_PER_SECOND_LIMIT: u32 = 10_000;
 /// A client sends a request's headers in milliseconds; ten seconds covers a slow network and
 /// frees a connection held open by a client trickling bytes (slowloris).
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,6 +109,10 @@ pub struct PlatformConfig {
     pub stale_after: Duration,
     pub channel_id: Option<i64>,
     pub max_response_bytes: u64,
+    /// Requests in flight at once for the platform's collectors, the customer list excepted.
+    pub max_concurrent_requests: usize,
+    /// Requests started per second for them.
+    pub max_requests_per_second: u32,
     pub auth: AuthConfig,
     pub tls: ClientTlsConfig,
     /// Proxy for every request of this platform, token requests included; without it the
@@ -150,6 +160,8 @@ impl PlatformConfig {
             stale_after: DEFAULT_POLL_INTERVAL * 3,
             channel_id: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_requests_per_second: DEFAULT_MAX_REQUESTS_PER_SECOND,
             auth,
             tls: ClientTlsConfig::default(),
             proxy_url: None,
@@ -288,6 +300,8 @@ struct RawPlatform {
     stale_after: Option<String>,
     channel_id: Option<Whole<i64>>,
     max_response_bytes: Option<Whole<u64>>,
+    max_concurrent_requests: Option<Whole<usize>>,
+    max_requests_per_second: Option<Whole<u32>>,
     auth: Option<RawAuth>,
     tls: Option<RawClientTls>,
     proxy_url: Option<String>,
@@ -625,6 +639,24 @@ impl RawPlatform {
                 format!("must be between 1 and {MAX_RESPONSE_BYTES_LIMIT}"),
             ));
         }
+        let max_concurrent_requests = self
+            .max_concurrent_requests
+            .map_or(DEFAULT_MAX_CONCURRENT_REQUESTS, |n| n.0);
+        if !(1..=MAX_CONCURRENT_REQUESTS_LIMIT).contains(&max_concurrent_requests) {
+            return Err(invalid(
+                key("max_concurrent_requests"),
+                format!("must be between 1 and {MAX_CONCURRENT_REQUESTS_LIMIT}"),
+            ));
+        }
+        let max_requests_per_second = self
+            .max_requests_per_second
+            .map_or(DEFAULT_MAX_REQUESTS_PER_SECOND, |n| n.0);
+        if !(1..=MAX_REQUESTS_PER_SECOND_LIMIT).contains(&max_requests_per_second) {
+            return Err(invalid(
+                key("max_requests_per_second"),
+                format!("must be between 1 and {MAX_REQUESTS_PER_SECOND_LIMIT}"),
+            ));
+        }
         let auth = required(self.auth, &key("auth"))?.validate(&key("auth"))?;
         let tls = self
             .tls
@@ -653,6 +685,8 @@ impl RawPlatform {
             stale_after,
             channel_id: self.channel_id.map(|id| id.0),
             max_response_bytes,
+            max_concurrent_requests,
+            max_requests_per_second,
             auth,
             tls,
             proxy_url,
@@ -825,6 +859,8 @@ mod tests {
         assert_eq!(platform.timeout, Duration::from_secs(30));
         assert_eq!(platform.stale_after, Duration::from_secs(900));
         assert_eq!(platform.channel_id, None);
+        assert_eq!(platform.max_concurrent_requests, 4);
+        assert_eq!(platform.max_requests_per_second, 10);
         assert!(matches!(platform.auth, AuthConfig::None));
     }
 
@@ -1054,6 +1090,17 @@ mod tests {
             (
                 format!("{MINIMAL}\n[platforms.collectors.other]\nstale_after = \"99999d\"\n"),
                 "platforms[0].collectors.other.stale_after",
+            ),
+            (
+                MINIMAL.replace("[platforms.auth]", "max_concurrent_requests = 0\n[platforms.auth]"),
+                "platforms[0].max_concurrent_requests",
+            ),
+            (
+                MINIMAL.replace(
+                    "[platforms.auth]",
+                    "max_requests_per_second = 100000\n[platforms.auth]",
+                ),
+                "platforms[0].max_requests_per_second",
             ),
             (
                 format!("[server]\nrequest_timeout = \"2h\"\n{MINIMAL}"),

@@ -1,0 +1,91 @@
+//! A platform's bound on fan-out: at most so many requests in flight, and at most so many
+//! started per second, shared by every collector that makes one request per customer. The
+//! customer list does not queue here: its poll keeps its schedule however long the queue is.
+
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+use tokio::time::{Interval, MissedTickBehavior};
+
+pub struct Limiter {
+    in_flight: Semaphore,
+    /// Ticks once per `1 / max_per_second`; a request starts on a tick.
+    pace: Mutex<Interval>,
+}
+
+/// A request's place: it may be sent while this is held.
+pub struct Slot<'a> {
+    /// `None` only if the semaphore were closed, which it never is.
+    _in_flight: Option<SemaphorePermit<'a>>,
+}
+
+impl Limiter {
+    /// Both bounds are at least 1 (the configuration checks them; 0 is taken as 1).
+    pub fn new(max_in_flight: usize, max_per_second: u32) -> Self {
+        let period = Duration::from_secs(1) / max_per_second.max(1);
+        let mut pace = tokio::time::interval(period);
+        // A quiet spell earns no burst afterwards.
+        pace.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            in_flight: Semaphore::new(max_in_flight.max(1)),
+            pace: Mutex::new(pace),
+        }
+    }
+
+    /// Waits for a free place and for the pace to allow another start.
+    pub async fn slot(&self) -> Slot<'_> {
+        let permit = self.in_flight.acquire().await.ok();
+        self.pace.lock().await.tick().await;
+        Slot { _in_flight: permit }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::time::Instant;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_paced_and_bounded_in_flight() {
+        let limiter = Arc::new(Limiter::new(4, 10));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (limiter, in_flight, most) = (limiter.clone(), in_flight.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                let _slot = limiter.slot().await;
+                let at = Instant::now();
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // Each request takes a second: the in-flight bound is what holds them back.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                at
+            }));
+        }
+        let mut starts = Vec::new();
+        for task in tasks {
+            starts.push(task.await.unwrap());
+        }
+        starts.sort();
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            4,
+            "never more than 4 in flight"
+        );
+        for pair in starts.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(100),
+                "10 per second at most"
+            );
+        }
+        // 20 one-second requests, 4 at a time: five rounds.
+        assert!(starts[19] - started >= Duration::from_secs(4));
+    }
+}
