@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 // Tens of thousands of ids are hashed at every poll; the standard SipHash would be a tenth of
@@ -334,29 +335,33 @@ struct Seen {
     counted: bool,
 }
 
-/// `work` applied to every item, on one thread per core, each with its own compressor and a
-/// contiguous share of the items; results in the order of the items. Blocks cost about the
-/// same, so equal shares keep the cores equally busy. The calling thread takes the first share.
+/// `work` applied to every item, on one thread per core, each with its own compressor;
+/// results in the order of the items. Threads take the next item as they finish one, so a core
+/// that is busy elsewhere (a scrape, another process) slows its own share only: equal shares
+/// fixed in advance would make the whole poll wait for the slowest core.
 fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     work: impl Fn(&T, &mut Deflater) -> R + Sync,
 ) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let share = items.len().div_ceil(cores).max(1);
-    let map = |chunk: &[T]| {
+    let next = AtomicUsize::new(0);
+    let pull = || {
         let mut deflater = Deflater::default();
-        chunk
-            .iter()
-            .map(|item| work(item, &mut deflater))
-            .collect::<Vec<R>>()
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(index) else {
+                return done;
+            };
+            done.push((index, work(item, &mut deflater)));
+        }
     };
-    let mut chunks = items.chunks(share);
-    let first = chunks.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let others: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || map(chunk)))
+    let mut results = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..cores.min(items.len()))
+            .map(|_| scope.spawn(pull))
             .collect();
-        let mut results = map(first);
+        // The calling thread works too.
+        let mut results = pull();
         for other in others {
             // A panic in `work` is passed on as it is.
             results.extend(
@@ -366,7 +371,9 @@ fn in_parallel<T: Sync, R: Send>(
             );
         }
         results
-    })
+    });
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]
