@@ -123,6 +123,7 @@ pub struct ApiClient {
     pause: Pause,
     /// Shared by every queued request of the platform: all but the customer list's.
     limiter: Limiter,
+    max_concurrent_requests: usize,
 }
 
 /// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
@@ -159,17 +160,27 @@ fn with_tls(
 }
 
 /// `{base_url}/` followed by `segments` (each percent-encoded as needed), whether or not the
-/// base URL ends with a slash.
-pub fn api_url(base_url: &Url, segments: &[&str]) -> Url {
+/// base URL ends with a slash, and by `query` (each name and value form-encoded) when not empty.
+pub fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
     let mut url = base_url.clone();
     if let Ok(mut path) = url.path_segments_mut() {
         path.pop_if_empty().extend(segments);
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
     }
     url
 }
 
 /// The customer list, `{base_url}/api/v3/customer`.
 pub const CUSTOMERS: &[&str] = &["api", "v3", "customer"];
+/// A customer's license information, `{base_url}/api/v3/customer/{id}/licenseinfo`, with
+/// [`LICENSE_INFO_QUERY`]: the id becomes one path segment, escaped.
+pub fn license_info(customer_id: &str) -> [&str; 5] {
+    ["api", "v3", "customer", customer_id, "licenseinfo"]
+}
+/// One month: the shortest history the endpoint offers, of which only the latest record is used.
+pub const LICENSE_INFO_QUERY: &[(&str, &str)] = &[("nrOfMonths", "1")];
 /// The Operator Connect numbers' removal summary.
 pub const NUMBER_REMOVAL_SUMMARY: &[&str] =
     &["api", "v3", "oc", "numbers", "removal-status", "summary"];
@@ -213,16 +224,27 @@ impl ApiClient {
                 config.max_concurrent_requests,
                 config.max_requests_per_second,
             ),
+            max_concurrent_requests: config.max_concurrent_requests.max(1),
         })
     }
 
     /// The raw body of `GET {base_url}/{segments}`. After a 429 nothing is sent until its
     /// `Retry-After` has passed.
     pub async fn get(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
+        self.get_with(segments, &[]).await
+    }
+
+    async fn get_with(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Bytes, FetchError> {
         if let Some(left) = self.pause.remaining() {
             return Err(FetchError::Paused { left });
         }
-        let result = self.exchange(api_url(&self.base_url, segments)).await;
+        let result = self
+            .exchange(api_url(&self.base_url, segments, query))
+            .await;
         if let Err(error) = &result
             && error.reason() == ErrorReason::RateLimited
             && let Some(wait) = error.retry_after()
@@ -235,13 +257,23 @@ impl ApiClient {
     /// As [`ApiClient::get`], but in turn with the platform's other queued requests (at most
     /// `max_concurrent_requests` in flight, `max_requests_per_second` started), and after a 429
     /// waiting for its `Retry-After` instead of failing: the whole platform slows down. The
-    /// collector's timeout bounds the wait.
-    pub async fn get_queued(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
+    /// collector's timeout bounds the wait. `query` is appended as `?name=value&...`.
+    pub async fn get_queued(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Bytes, FetchError> {
         let _slot = self.limiter.slot().await;
         if let Some(left) = self.pause.remaining() {
             tokio::time::sleep(left).await;
         }
-        self.get(segments).await
+        self.get_with(segments, query).await
+    }
+
+    /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer
+    /// collector keeps going, so that the limiter, not the collector, is the bound.
+    pub fn max_concurrent_requests(&self) -> usize {
+        self.max_concurrent_requests
     }
 
     async fn exchange(&self, url: Url) -> Result<Bytes, FetchError> {
@@ -298,22 +330,38 @@ mod tests {
             "https://sp.example.com/tenantui/",
         ] {
             assert_eq!(
-                api_url(&Url::parse(base).unwrap(), CUSTOMERS).as_str(),
+                api_url(&Url::parse(base).unwrap(), CUSTOMERS, &[]).as_str(),
                 "https://sp.example.com/tenantui/api/v3/customer"
             );
         }
         assert_eq!(
-            api_url(&Url::parse("http://127.0.0.1:8080").unwrap(), CUSTOMERS).as_str(),
+            api_url(
+                &Url::parse("http://127.0.0.1:8080").unwrap(),
+                CUSTOMERS,
+                &[]
+            )
+            .as_str(),
             "http://127.0.0.1:8080/api/v3/customer"
         );
         // A segment from the API (a customer id) cannot climb out of its place.
         assert_eq!(
             api_url(
                 &Url::parse("https://sp.example.com/tenantui").unwrap(),
-                &["api", "v3", "customer", "../../x?y#z", "licenseinfo"]
+                &license_info("../../x?y#z"),
+                LICENSE_INFO_QUERY
             )
             .as_str(),
-            "https://sp.example.com/tenantui/api/v3/customer/..%2F..%2Fx%3Fy%23z/licenseinfo"
+            "https://sp.example.com/tenantui/api/v3/customer/..%2F..%2Fx%3Fy%23z/licenseinfo?nrOfMonths=1"
+        );
+        // The query is encoded too, and added to what the base URL may already have.
+        assert_eq!(
+            api_url(
+                &Url::parse("https://sp.example.com/tenantui?site=eu").unwrap(),
+                CUSTOMERS,
+                &[("a b", "c&d=e")]
+            )
+            .as_str(),
+            "https://sp.example.com/tenantui/api/v3/customer?site=eu&a+b=c%26d%3De"
         );
     }
 

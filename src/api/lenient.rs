@@ -3,6 +3,10 @@
 //! never quoting the body.
 
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 /// A response that is not the document expected.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +74,21 @@ pub fn count(value: &Value) -> Result<u64, ()> {
     }
 }
 
+/// OVOC's form: RFC 3339 but for an offset without a colon, `2023-03-15T10:37:35.820+0000`.
+const OVOC_TIME: &[BorrowedFormatItem<'static>] = format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]][offset_hour sign:mandatory][offset_minute]"
+);
+
+/// A point in time in any of the forms the API sends with a zone: RFC 3339 with any number of
+/// fraction digits (the .NET round-trip form `2023-11-06T16:05:06.0202209+00:00`, and UTC as
+/// `2024-04-03T13:32:12.82872Z`), or OVOC's offset without a colon. `None` for anything else.
+pub fn timestamp(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, OVOC_TIME))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +120,65 @@ mod tests {
             json!("-1"),
         ] {
             assert_eq!(count(&bad), Err(()), "{bad}");
+        }
+    }
+
+    fn unix_nanos(text: &str) -> Option<i128> {
+        timestamp(text).map(OffsetDateTime::unix_timestamp_nanos)
+    }
+
+    #[test]
+    fn the_dotnet_round_trip_form_parses_with_its_seven_fraction_digits() {
+        assert_eq!(
+            unix_nanos("2023-11-06T16:05:06.0202209+00:00"),
+            Some(1_699_286_706_020_220_900)
+        );
+        assert_eq!(
+            unix_nanos("2023-11-06T18:05:06.0202209+02:00"),
+            Some(1_699_286_706_020_220_900),
+            "the offset is applied"
+        );
+    }
+
+    #[test]
+    fn utc_with_any_number_of_fraction_digits_parses() {
+        assert_eq!(
+            unix_nanos("2024-04-03T13:32:12.82872Z"),
+            Some(1_712_151_132_828_720_000)
+        );
+        assert_eq!(
+            unix_nanos("2024-04-03T13:32:12Z"),
+            Some(1_712_151_132_000_000_000)
+        );
+        assert_eq!(
+            unix_nanos("2024-04-03T13:32:12.8Z"),
+            Some(1_712_151_132_800_000_000)
+        );
+    }
+
+    #[test]
+    fn the_ovoc_form_with_an_offset_without_colon_parses() {
+        assert_eq!(
+            unix_nanos("2023-03-15T10:37:35.820+0000"),
+            Some(1_678_876_655_820_000_000)
+        );
+        assert_eq!(
+            unix_nanos("2023-03-15T12:37:35.820+0200"),
+            Some(1_678_876_655_820_000_000)
+        );
+    }
+
+    #[test]
+    fn dates_without_a_zone_or_of_another_shape_are_refused() {
+        for bad in [
+            "",
+            "yesterday",
+            "2023-11-06T16:05:06",
+            "2/18/2027 8:39:26 AM",
+            "2023-13-06T16:05:06Z",
+            "2023-11-06 16:05:06+0000x",
+        ] {
+            assert_eq!(timestamp(bad), None, "{bad}");
         }
     }
 

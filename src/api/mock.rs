@@ -1,6 +1,6 @@
-//! A stand-in Live Platform on loopback: an Entra-style token endpoint, the customer list and the
-//! Operator Connect number-removal summary, enforcing the same client-credentials flow as the
-//! real thing. The demo mode runs the exporter
+//! A stand-in Live Platform on loopback: an Entra-style token endpoint, the customer list, each
+//! seed customer's license information and the Operator Connect number-removal summary,
+//! enforcing the same client-credentials flow as the real thing. The demo mode runs the exporter
 //! against it, and the integration tests use it as their API.
 
 use std::collections::{HashMap, HashSet};
@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -43,6 +43,11 @@ pub struct MockPlatform {
 struct MockState {
     customers: Mutex<Bytes>,
     removal_summary: Mutex<Bytes>,
+    /// Seed customer ids and their index in the seed, from which their license information is
+    /// made up.
+    seed: HashMap<String, usize>,
+    /// License information answers set by a test, by customer id: a status and a body.
+    license_overrides: Mutex<HashMap<String, (StatusCode, Bytes)>>,
     client_secret: String,
     issued: Mutex<HashSet<String>>,
     token_requests: AtomicU64,
@@ -55,6 +60,8 @@ impl MockPlatform {
         let state = Arc::new(MockState {
             customers: Mutex::new(body.into()),
             removal_summary: Mutex::new(Bytes::from_static(REMOVAL_SUMMARY.as_bytes())),
+            seed: seed_ids(),
+            license_overrides: Mutex::new(HashMap::new()),
             client_secret: random_token(),
             issued: Mutex::new(HashSet::new()),
             token_requests: AtomicU64::new(0),
@@ -63,6 +70,10 @@ impl MockPlatform {
         let app = Router::new()
             .route(&format!("/{TENANT}/oauth2/v2.0/token"), post(token))
             .route("/tenantui/api/v3/customer", get(customers))
+            .route(
+                "/tenantui/api/v3/customer/{id}/licenseinfo",
+                get(license_info),
+            )
             .route(
                 "/tenantui/api/v3/oc/numbers/removal-status/summary",
                 get(removal_summary),
@@ -115,6 +126,25 @@ impl MockPlatform {
     /// Replaces the number-removal summary served from now on.
     pub fn set_removal_summary(&self, body: impl Into<Bytes>) {
         *lock(&self.state.removal_summary) = body.into();
+    }
+
+    /// Answers license information requests for `customer_id` with `status` and `body` from now
+    /// on, whether or not the id is a seed customer's.
+    pub fn set_license_info(&self, customer_id: &str, status: u16, body: impl Into<Bytes>) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        lock(&self.state.license_overrides).insert(customer_id.to_owned(), (status, body.into()));
+    }
+
+    /// Back to the made-up license information of a seed customer (or a 404 for another id).
+    pub fn clear_license_info(&self, customer_id: &str) {
+        lock(&self.state.license_overrides).remove(customer_id);
+    }
+
+    /// The license information served for the seed customer at `index`: two daily records,
+    /// the later one first in the array, so that a client reading only the first would be
+    /// right by luck, and one in the other order.
+    pub fn seed_license_info(index: usize) -> serde_json::Value {
+        seed_license_info(index)
     }
 
     /// Replaces the customer list served from now on.
@@ -226,4 +256,98 @@ async fn removal_summary(State(state): State<Arc<MockState>>, headers: HeaderMap
         return refusal;
     }
     json_body(lock(&state.removal_summary).clone())
+}
+
+/// The seed's customer ids, by their place in it.
+fn seed_ids() -> HashMap<String, usize> {
+    let seed: Vec<serde_json::Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap_or_default();
+    seed.iter()
+        .enumerate()
+        .filter_map(|(index, customer)| {
+            let id = customer.get("UmpCustomerGuid")?.as_str()?;
+            Some((id.to_owned(), index))
+        })
+        .collect()
+}
+
+/// Made-up but plausible figures for the seed customer at `index`: the factors add up to the
+/// currently licensed users, which stay below the acquired licenses except for every eleventh
+/// customer from the sixth on (over its licenses, for the dashboards and alerts to show). The
+/// monitored users come as a string, as the vendor documents; the dates in the .NET and OVOC
+/// forms.
+fn seed_license_info(index: usize) -> serde_json::Value {
+    let i = index as u64;
+    let managed = [i % 5, (i * 3) % 4, i % 3, i % 6];
+    let service_numbers = i % 4;
+    let currently = managed.iter().sum::<u64>() + service_numbers;
+    let acquired = if i % 11 == 5 {
+        currently.saturating_sub(2)
+    } else {
+        currently + (i * 7) % 20 + 1
+    };
+    let day = 1 + i % 28;
+    let record = |acquired: u64, currently: u64, last_update: String| {
+        serde_json::json!({
+            "acquiredLicenses": acquired,
+            "totalMonitoredUsers": (currently + i % 9).to_string(),
+            "currentlyLicensed": currently,
+            "managedUsersDirectRouting": managed[0],
+            "managedUsersOperatorConnect": managed[1],
+            "managedUsersByLifeCycleManagement": managed[2],
+            "managedUsersUserInterface": managed[3],
+            "managedServiceNumbers": service_numbers,
+            "lastUpdate": last_update,
+            "licenseSettingsFlagsLevel": 2,
+            "LicenseFactors": {"Managed Users - By Template": true},
+        })
+    };
+    let latest = record(
+        acquired,
+        currently,
+        format!("2024-05-{day:02}T06:00:00.0202209+00:00"),
+    );
+    let older = record(
+        acquired + 100,
+        currently + 100,
+        format!("2024-05-{day:02}T05:59:59.820+0000"),
+    );
+    if i.is_multiple_of(2) {
+        serde_json::json!([latest, older])
+    } else {
+        serde_json::json!([older, latest])
+    }
+}
+
+async fn license_info(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = refuse_unless_authorized(&state, &headers) {
+        return refusal;
+    }
+    if query
+        .get("nrOfMonths")
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_none()
+    {
+        let problem = serde_json::json!({"title": "nrOfMonths is required", "status": 400});
+        return (StatusCode::BAD_REQUEST, Json(problem)).into_response();
+    }
+    if let Some((status, body)) = lock(&state.license_overrides).get(&id).cloned() {
+        return (
+            status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body,
+        )
+            .into_response();
+    }
+    match state.seed.get(&id) {
+        Some(index) => json_body(Bytes::from(seed_license_info(*index).to_string())),
+        None => {
+            let problem = serde_json::json!({"title": "Customer not found", "status": 404});
+            (StatusCode::NOT_FOUND, Json(problem)).into_response()
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The Live Platform API: the HTTP client with its credentials, the decoders of response bodies,
+//! The Live Platform API: the HTTP client with its credentials, the decoders of response bodies
+//! (customer list, license information, number removal),
 //! and a mock platform for `--demo` and the tests.
 
 mod auth;
@@ -6,6 +7,7 @@ pub(crate) mod client;
 pub(crate) mod decode;
 pub(crate) mod http;
 pub(crate) mod lenient;
+pub(crate) mod license_info;
 mod limit;
 pub(crate) mod mock;
 pub(crate) mod removal;

@@ -19,6 +19,7 @@ use bytes::Bytes;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::api::decode::{self, DecodeError};
+use crate::collect::directory::{CustomerList, Listed};
 use crate::exposition::gzip::{Deflater, Encoded};
 use crate::exposition::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
 use crate::exposition::snapshot::Samples;
@@ -37,8 +38,8 @@ const MAX_RECORDS: usize = 128;
 #[derive(Debug)]
 struct Rendered {
     samples: [Encoded; CUSTOMER_FAMILY_COUNT],
-    /// The customers it publishes, in order.
-    ids: Vec<Box<str>>,
+    /// The customers it publishes, in order, as the platform's customer directory lists them.
+    listed: Arc<[Listed]>,
     totals: BTreeMap<i64, Totals>,
     /// Records skipped, in order, duplicates last.
     skipped: Vec<SkipReason>,
@@ -59,7 +60,18 @@ impl Rendered {
         let texts = render::render_customers(platform_label, customers.iter());
         Self {
             samples: texts.map(|text| Encoded::new(text, deflater)),
-            ids: customers.iter().map(|c| Box::from(c.id.as_ref())).collect(),
+            listed: customers
+                .iter()
+                .map(|customer| {
+                    let mut labels = Vec::new();
+                    render::push_customer_labels(&mut labels, customer);
+                    Listed {
+                        id: Box::from(customer.id.as_ref()),
+                        license_type: customer.license_type,
+                        labels: labels.into_boxed_slice(),
+                    }
+                })
+                .collect(),
             totals: license::totals(customers),
             skipped: decoded.skipped,
             repaired_escapes: decoded.repaired_escapes,
@@ -133,6 +145,9 @@ pub struct Built {
     /// Compared with `last`; `None` without one.
     pub changes: Option<Changes>,
     pub blocks: Blocks,
+    /// The customers published, for the platform's customer directory; blocks reused from
+    /// `last` share their entries.
+    pub listed: CustomerList,
 }
 
 /// Decodes, renders and compresses the blocks of `body` that are not among `last` (the previous
@@ -160,7 +175,7 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
 
     let mut skipped = too_short;
     skipped.extend(published.iter().flat_map(|block| &block.skipped));
-    let customers = published.iter().map(|block| block.ids.len()).sum();
+    let customers = published.iter().map(|block| block.listed.len()).sum();
     if customers == 0 && !skipped.is_empty() {
         return Err(DecodeError::NoUsableRecord {
             records: skipped.len(),
@@ -173,6 +188,7 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
         repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
         changes,
         blocks: Blocks(placed.into_iter().map(|placed| placed.block).collect()),
+        listed: CustomerList::new(published.iter().map(|block| block.listed.clone())),
     })
 }
 
@@ -250,11 +266,12 @@ fn unique<'a>(
     let mut deflater = None;
     for placed in placed {
         let mut clashes = HashSet::new();
-        for id in &placed.block.rendered.ids {
+        for listed in placed.block.rendered.listed.iter() {
+            let id = listed.id.as_ref();
             match seen.entry(id) {
                 Entry::Occupied(mut entry) => {
                     entry.get_mut().in_reused |= placed.reused;
-                    clashes.insert(id.as_ref());
+                    clashes.insert(id);
                 }
                 Entry::Vacant(entry) => {
                     entry.insert(Seen {
@@ -288,14 +305,14 @@ fn count_changes(
         .iter()
         .zip(found_again)
         .filter(|(_, found)| !**found)
-        .flat_map(|(block, _)| block.rendered.ids.iter().map(AsRef::as_ref))
+        .flat_map(|(block, _)| block.rendered.listed.iter().map(|l| l.id.as_ref()))
         .collect();
     let removed = gone.iter().filter(|id| !seen.contains_key(*id)).count();
     let mut added = 0;
     let fresh_ids = placed
         .iter()
         .filter(|placed| !placed.reused)
-        .flat_map(|placed| placed.block.rendered.ids.iter());
+        .flat_map(|placed| placed.block.rendered.listed.iter().map(|l| &l.id));
     for id in fresh_ids {
         let seen = seen
             .get_mut(id.as_ref())

@@ -3,7 +3,8 @@
 //!
 //! Each run compares the response with the last good one: an identical body republishes the
 //! last snapshot, and otherwise only the blocks of records that changed are decoded, rendered
-//! and compressed anew (see [`blocks`]), off the async threads.
+//! and compressed anew (see [`blocks`]), off the async threads. Each successful run publishes
+//! the customers to the platform's [`Directory`] for the per-customer collectors.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +17,7 @@ use crate::api::client::{self, ApiClient};
 use crate::api::decode::DecodeError;
 use crate::collect::background;
 use crate::collect::blocks::{self, Blocks, Changes};
+use crate::collect::directory::{CustomerList, Directory};
 use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
 use crate::exposition::exporter_metrics::CustomerChanges;
 use crate::exposition::render::FAMILIES;
@@ -33,6 +35,7 @@ pub(crate) const KIND: Kind = Kind {
 struct Customers {
     platform: String,
     client: Arc<ApiClient>,
+    directory: Directory,
     changes: CustomerChanges,
     /// The last successful run, for the next one to compare with; `None` until there was one.
     last: Option<Prepared>,
@@ -44,11 +47,14 @@ impl Customers {
             changes: context.metrics.customer_changes(&context.platform),
             platform: context.platform,
             client: context.client,
+            directory: context.directory,
             last: None,
         }
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
+        // Dropped with the run unless it succeeds, whether it fails, times out or panics.
+        let guard = self.directory.run_guard();
         let body = self.client.get(client::CUSTOMERS).await?;
         let platform = self.platform.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
@@ -72,6 +78,7 @@ impl Customers {
             snapshot: prepared.snapshot.clone(),
             skipped: prepared.skipped.clone(),
         };
+        guard.succeeded(prepared.listed.clone());
         self.last = Some(prepared);
         Ok(collected)
     }
@@ -95,6 +102,7 @@ pub struct Prepared {
     /// The response it was made from, and the blocks it was cut into.
     body: Bytes,
     blocks: Blocks,
+    listed: CustomerList,
 }
 
 /// The CPU-bound part of a poll, from response body to snapshot. `last` is the previous
@@ -124,6 +132,7 @@ pub fn prepare(
         repaired_escapes: built.repaired_escapes,
         body,
         blocks: built.blocks,
+        listed: built.listed,
     };
     Ok((prepared, built.changes))
 }

@@ -18,6 +18,11 @@
 //! The configuration then accepts `[platforms.collectors.<name>]` (`enabled`, `interval`,
 //! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
 //! new collector without further code.
+//!
+//! A collector that makes one request per customer (`license_info`) reads the customers from
+//! its platform's [`directory`], which the `customers` collector fills, sends its requests with
+//! [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts them in
+//! [`ExporterMetrics::requests`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +32,7 @@ use std::time::Duration;
 use crate::api::client::{ApiClient, FetchError};
 use crate::api::decode::DecodeError;
 use crate::api::lenient::ShapeError;
+use crate::collect::directory::{Directory, NoCustomerList};
 use crate::config::PlatformConfig;
 use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
 use crate::exposition::render::Family;
@@ -36,12 +42,14 @@ use crate::model::{ErrorReason, SkipReason};
 mod background;
 mod blocks;
 pub(crate) mod customers;
+pub(crate) mod directory;
+mod license_info;
 mod number_removal;
 pub(crate) mod scheduler;
 pub(crate) mod supervisor;
 
 /// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 2] = [&customers::KIND, &number_removal::KIND];
+pub(crate) const KINDS: [&Kind; 3] = [&customers::KIND, &number_removal::KIND, &license_info::KIND];
 
 /// A kind of collector: what it is called, what it publishes, how to make one.
 pub(crate) struct Kind {
@@ -80,7 +88,12 @@ impl Kind {
 pub(crate) struct Context {
     pub platform: String,
     pub client: Arc<ApiClient>,
+    /// The platform's customers, shared by its collectors.
+    pub directory: Directory,
     pub metrics: Arc<ExporterMetrics>,
+    /// The collector's own: how long a per-customer collector keeps a customer's last good
+    /// values while its requests fail.
+    pub stale_after: Duration,
 }
 
 /// One data source. `collect` fetches and prepares one run's snapshot; the scheduler does the
@@ -109,8 +122,39 @@ pub(crate) enum CollectError {
     Decode(#[from] DecodeError),
     #[error(transparent)]
     Shape(#[from] ShapeError),
+    #[error(transparent)]
+    NoCustomerList(#[from] NoCustomerList),
+    /// Every request of a per-customer run failed: the API, not one customer, is the problem.
+    #[error("all {requests} requests failed; the first: {first}")]
+    AllRequestsFailed {
+        requests: usize,
+        first: Box<RequestError>,
+    },
     #[error("the run crashed: {0}")]
     Crashed(String),
+}
+
+/// Why one request of a per-customer collector brought nothing.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
+}
+
+impl RequestError {
+    pub fn reason(&self) -> ErrorReason {
+        match self {
+            RequestError::Fetch(FetchError::Status { status, .. })
+                if *status == reqwest::StatusCode::NOT_FOUND =>
+            {
+                ErrorReason::NotFound
+            }
+            RequestError::Fetch(e) => e.reason(),
+            RequestError::Shape(_) => ErrorReason::Decode,
+        }
+    }
 }
 
 impl CollectError {
@@ -119,6 +163,8 @@ impl CollectError {
             CollectError::Timeout(_) => ErrorReason::Timeout,
             CollectError::Fetch(e) => e.reason(),
             CollectError::Decode(_) | CollectError::Shape(_) => ErrorReason::Decode,
+            CollectError::NoCustomerList(_) => ErrorReason::NoCustomerList,
+            CollectError::AllRequestsFailed { first, .. } => first.reason(),
             CollectError::Crashed(_) => ErrorReason::Crashed,
         }
     }
@@ -127,6 +173,10 @@ impl CollectError {
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
             CollectError::Fetch(e) => e.retry_after(),
+            CollectError::AllRequestsFailed { first, .. } => match first.as_ref() {
+                RequestError::Fetch(e) => e.retry_after(),
+                RequestError::Shape(_) => None,
+            },
             _ => None,
         }
     }

@@ -43,7 +43,7 @@ impl NumberRemoval {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         let body = self
             .client
-            .get_queued(client::NUMBER_REMOVAL_SUMMARY)
+            .get_queued(client::NUMBER_REMOVAL_SUMMARY, &[])
             .await?;
         let summary = decode_removal_summary(&body)?;
         let families = render_removal(&self.platform_label, &summary).map(Samples::encode);

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::client::{ApiClient, ClientError};
+use crate::collect::directory::Directory;
 use crate::collect::scheduler::Scheduler;
 use crate::collect::{self, Context, PlanError, Planned};
 use crate::config::PlatformConfig;
@@ -46,16 +47,27 @@ fn connection(platform: &PlatformConfig) -> PlatformConfig {
     }
 }
 
-/// A platform ready to run: its HTTP client and the collectors its configuration switches on.
+/// A platform ready to run: its HTTP client, its customer directory and the collectors its
+/// configuration switches on.
 pub(crate) struct PreparedPlatform {
     connection: PlatformConfig,
-    client: Arc<ApiClient>,
+    shared: Shared,
     collectors: Vec<Planned>,
+}
+
+/// What a platform's collectors share, kept across a reload that keeps the connection.
+#[derive(Clone)]
+struct Shared {
+    client: Arc<ApiClient>,
+    /// The latest good customer list: a per-customer collector restarted by a reload goes on
+    /// with it instead of waiting for the next customer list run.
+    directory: Directory,
 }
 
 /// Checks `platforms` and makes what running them needs, without starting anything: the plan of
 /// a start-up, of `--check-config`, of `--once` and of a reload. A platform whose connection is
-/// that of one in `current` keeps its client (and with it its token and any 429 pause).
+/// that of one in `current` keeps its client (and with it its token and any 429 pause) and its
+/// customer directory.
 pub(crate) fn prepare(
     platforms: &[PlatformConfig],
     current: Option<&Supervisor>,
@@ -67,23 +79,24 @@ pub(crate) fn prepare(
             let collectors = collect::plan(platform, index)?;
             let connection = connection(platform);
             let reused = current
-                .and_then(|current| current.clients.get(&platform.name))
+                .and_then(|current| current.platforms.get(&platform.name))
                 .filter(|(known, _)| *known == connection)
-                .map(|(_, client)| client.clone());
-            let client = match reused {
-                Some(client) => client,
-                None => {
-                    Arc::new(
-                        ApiClient::new(platform).map_err(|source| SetupError::Client {
+                .map(|(_, shared)| shared.clone());
+            let shared = match reused {
+                Some(shared) => shared,
+                None => Shared {
+                    client: Arc::new(ApiClient::new(platform).map_err(|source| {
+                        SetupError::Client {
                             platform: platform.name.clone(),
                             source,
-                        })?,
-                    )
-                }
+                        }
+                    })?),
+                    directory: Directory::default(),
+                },
             };
             Ok(PreparedPlatform {
                 connection,
-                client,
+                shared,
                 collectors,
             })
         })
@@ -100,8 +113,10 @@ fn scheduler(
     let kind = planned.kind;
     let context = Context {
         platform: platform.connection.name.clone(),
-        client: platform.client.clone(),
+        client: platform.shared.client.clone(),
+        directory: platform.shared.directory.clone(),
         metrics: metrics.clone(),
+        stale_after: planned.settings.stale_after,
     };
     let health = metrics.collector(&platform.connection.name, kind.name, &planned.settings);
     let build = Box::new(move || (kind.build)(context.clone()));
@@ -152,12 +167,12 @@ impl Running {
     }
 }
 
-/// The collectors running now, and the clients they share per platform.
+/// The collectors running now, and what they share per platform.
 pub(crate) struct Supervisor {
     metrics: Arc<ExporterMetrics>,
     exposition: Arc<Exposition>,
     shutdown: CancellationToken,
-    clients: BTreeMap<String, (PlatformConfig, Arc<ApiClient>)>,
+    platforms: BTreeMap<String, (PlatformConfig, Shared)>,
     /// In the order of the configuration.
     running: Vec<Running>,
 }
@@ -169,7 +184,7 @@ impl Supervisor {
             metrics: exposition.metrics().clone(),
             exposition,
             shutdown,
-            clients: BTreeMap::new(),
+            platforms: BTreeMap::new(),
             running: Vec::new(),
         }
     }
@@ -229,15 +244,15 @@ impl Supervisor {
             .map(|p| p.connection.name.as_str())
             .collect();
         for platform in self
-            .clients
+            .platforms
             .keys()
             .filter(|name| !names.contains(&name.as_str()))
         {
             self.metrics.remove_platform(platform);
         }
-        self.clients = platforms
+        self.platforms = platforms
             .into_iter()
-            .map(|p| (p.connection.name.clone(), (p.connection, p.client)))
+            .map(|p| (p.connection.name.clone(), (p.connection, p.shared)))
             .collect();
         self.exposition.set_slots(slots);
     }

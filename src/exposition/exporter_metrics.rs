@@ -21,6 +21,8 @@ pub struct ExporterMetrics {
     polls: IntCounterVec,
     errors: IntCounterVec,
     skipped: IntCounterVec,
+    requests: IntCounterVec,
+    request_errors: IntCounterVec,
     added: IntCounterVec,
     removed: IntCounterVec,
     reload_successful: Gauge,
@@ -144,6 +146,20 @@ impl ExporterMetrics {
                 "Records left out of otherwise good responses, by reason.",
                 &["platform", "collector", "reason"],
             ),
+            // Per-customer collectors make many requests per run: these say how many, and how
+            // many failed why, where a run's own outcome only says whether all of them did.
+            requests: counter(
+                &registry,
+                "liveplatform_collector_requests_total",
+                "Requests made by a per-customer collector, one per customer and run.",
+                &COLLECTOR_LABELS,
+            ),
+            request_errors: counter(
+                &registry,
+                "liveplatform_collector_request_errors_total",
+                "Failed requests of a per-customer collector, by reason (not_found: a 404 for the customer).",
+                &["platform", "collector", "reason"],
+            ),
             added: counter(
                 &registry,
                 "liveplatform_customers_added_total",
@@ -186,10 +202,11 @@ impl ExporterMetrics {
             let _ = vec.remove_label_values(&labels);
         }
         let _ = self.polls.remove_label_values(&labels);
+        let _ = self.requests.remove_label_values(&labels);
         for reason in ErrorReason::ALL {
-            let _ = self
-                .errors
-                .remove_label_values(&[platform, collector, reason.as_str()]);
+            let labels = [platform, collector, reason.as_str()];
+            let _ = self.errors.remove_label_values(&labels);
+            let _ = self.request_errors.remove_label_values(&labels);
         }
         for reason in SkipReason::ALL {
             let _ = self
@@ -239,6 +256,17 @@ impl ExporterMetrics {
             polls: self.polls.with_label_values(&labels),
             errors,
             skipped,
+        }
+    }
+
+    /// The request counters of a per-customer collector, every series created at zero.
+    pub fn requests(&self, platform: &str, collector: &str) -> RequestHealth {
+        RequestHealth {
+            requests: self.requests.with_label_values(&[platform, collector]),
+            errors: ErrorReason::ALL.map(|r| {
+                self.request_errors
+                    .with_label_values(&[platform, collector, r.as_str()])
+            }),
         }
     }
 
@@ -300,6 +328,18 @@ impl CollectorHealth {
     }
 }
 
+/// The requests of one per-customer collector on one platform.
+pub struct RequestHealth {
+    pub requests: prometheus::IntCounter,
+    errors: [prometheus::IntCounter; ErrorReason::ALL.len()],
+}
+
+impl RequestHealth {
+    pub fn error(&self, reason: ErrorReason) {
+        self.errors[reason as usize].inc();
+    }
+}
+
 /// Customers that appeared in or vanished from a platform's customer list.
 pub struct CustomerChanges {
     pub added: prometheus::IntCounter,
@@ -329,8 +369,18 @@ mod tests {
         let metrics = ExporterMetrics::new();
         let _health = metrics.collector("prod", "customers", &SETTINGS);
         let _changes = metrics.customer_changes("prod");
+        let _requests = metrics.requests("prod", "customers");
         let text = encoded(&metrics);
         assert!(text.contains(&format!("liveplatform_up{{{PROD}}} 0\n")));
+        assert!(text.contains(&format!(
+            "liveplatform_collector_requests_total{{{PROD}}} 0\n"
+        )));
+        for reason in ErrorReason::ALL {
+            assert!(text.contains(&format!(
+                "liveplatform_collector_request_errors_total{{{PROD},reason=\"{}\"}} 0\n",
+                reason.as_str()
+            )));
+        }
         assert!(text.contains(&format!(
             "liveplatform_last_poll_success_timestamp_seconds{{{PROD}}} 0\n"
         )));
@@ -395,6 +445,7 @@ mod tests {
         let metrics = ExporterMetrics::new();
         let gone = metrics.collector("prod", "customers", &SETTINGS);
         let _changes = metrics.customer_changes("prod");
+        let _requests = metrics.requests("prod", "customers");
         let _kept = metrics.collector("test", "customers", &SETTINGS);
         metrics.remove_collector("prod", "customers");
         metrics.remove_platform("prod");

@@ -96,15 +96,7 @@ pub fn render_customers<'a>(
         labels.clear();
         labels.extend_from_slice(platform_label);
         labels.push(b',');
-        push_label(&mut labels, "customer_id", &customer.id);
-        labels.push(b',');
-        push_label(&mut labels, "customer_name", &customer.short_name);
-        labels.push(b',');
-        push_label(
-            &mut labels,
-            "license_type",
-            &license::name(customer.license_type),
-        );
+        push_customer_labels(&mut labels, customer);
 
         let info = &mut out[INFO];
         info.extend_from_slice(FAMILIES[INFO].name.as_bytes());
@@ -134,6 +126,16 @@ pub fn render_customers<'a>(
         );
     }
     out
+}
+
+/// Appends the labels that name a customer in every per-customer family, after `platform`:
+/// `customer_id`, `customer_name` and `license_type`.
+pub fn push_customer_labels(out: &mut Vec<u8>, customer: &Customer) {
+    push_label(out, "customer_id", &customer.id);
+    out.push(b',');
+    push_label(out, "customer_name", &customer.short_name);
+    out.push(b',');
+    push_label(out, "license_type", &license::name(customer.license_type));
 }
 
 pub fn render_license_types(

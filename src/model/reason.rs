@@ -44,10 +44,16 @@ pub enum ErrorReason {
     RateLimited,
     /// The run panicked: a bug, reported and followed by a fresh collector.
     Crashed,
+    /// A 404 for one item of a per-customer collector (the customer left between the list and
+    /// the request, or has no such data): counted per request, never failing a run.
+    NotFound,
+    /// A per-customer collector had no customers to ask about: every run of the platform's
+    /// customer list so far failed.
+    NoCustomerList,
 }
 
 impl ErrorReason {
-    pub const ALL: [ErrorReason; 9] = [
+    pub const ALL: [ErrorReason; 11] = [
         ErrorReason::Timeout,
         ErrorReason::Connect,
         ErrorReason::Transport,
@@ -57,6 +63,8 @@ impl ErrorReason {
         ErrorReason::TooLarge,
         ErrorReason::RateLimited,
         ErrorReason::Crashed,
+        ErrorReason::NotFound,
+        ErrorReason::NoCustomerList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +78,8 @@ impl ErrorReason {
             ErrorReason::TooLarge => "too_large",
             ErrorReason::RateLimited => "rate_limited",
             ErrorReason::Crashed => "crashed",
+            ErrorReason::NotFound => "not_found",
+            ErrorReason::NoCustomerList => "no_customer_list",
         }
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - `metrics`: what `/metrics` publishes for a platform, against the API's own data.
 //! - `golden`: the exposition of the seed's customers, byte for byte, against a golden file.
+//! - `license_info`: the per-customer license information collector against the mock platform.
 //! - `render_roundtrip`: rendered exposition parsed back by an independent parser.
 //! - `faults`: API and token endpoint failures, stale data, OAuth2.
 //! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
@@ -25,6 +26,7 @@ mod dashboard;
 mod deploy;
 mod faults;
 mod golden;
+mod license_info;
 mod metrics;
 mod no_secrets_in_logs;
 mod prometheus_e2e;

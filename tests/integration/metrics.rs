@@ -253,10 +253,20 @@ async fn vanished_customers_disappear_and_changes_are_counted() {
     next.push(newcomer);
     mock.set_customers(serde_json::to_vec(&next).unwrap());
 
+    // The license information of those who left vanishes with the next license_info run.
+    let gone_ids: Vec<&str> = all[..3]
+        .iter()
+        .map(|c| c["UmpCustomerGuid"].as_str().unwrap())
+        .collect();
     let scrape = app
         .scrape_until("the changed list to be polled", |s| {
             s.value("liveplatform_customer_info", &[("customer_id", "new-guid")])
                 .is_some()
+                && s.samples.iter().all(|sample| {
+                    !gone_ids
+                        .iter()
+                        .any(|id| sample.labels.get("customer_id").map(String::as_str) == Some(id))
+                })
         })
         .await;
     for gone in &all[..3] {
@@ -372,11 +382,15 @@ async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
     ])
     .await;
     assert_eq!(app.get("/-/healthy").await.status(), 200);
-    app.scrape_until("the good platform's first poll", |s| {
-        s.value(
-            "liveplatform_up",
-            &[("platform", "good<b>"), ("collector", "customers")],
-        ) == Some(1.0)
+    app.scrape_until("the good platform's first poll of every collector", |s| {
+        ["customers", "number_removal", "license_info"]
+            .iter()
+            .all(|collector| {
+                s.value(
+                    "liveplatform_up",
+                    &[("platform", "good<b>"), ("collector", collector)],
+                ) == Some(1.0)
+            })
     })
     .await;
     let ready = app.get("/-/ready").await;
