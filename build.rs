@@ -13,8 +13,13 @@ fn output(program: &str, args: &[&str]) -> Option<String> {
 fn main() {
     // Container builds have no .git: they pass the revision in instead.
     println!("cargo:rerun-if-env-changed=LIVEPLATFORM_EXPORTER_REVISION");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    // Where git keeps them: in a worktree `.git` is a file and these live elsewhere. A path
+    // that does not exist would make cargo run this script, and rebuild the crate, every time.
+    for watched in ["HEAD", "refs/heads"] {
+        if let Some(path) = output("git", &["rev-parse", "--git-path", watched]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
     let revision = std::env::var("LIVEPLATFORM_EXPORTER_REVISION")
         .ok()
         .or_else(|| output("git", &["rev-parse", "--short=12", "HEAD"]))
