@@ -79,7 +79,10 @@ pub(crate) enum Defaults {
 impl Kind {
     /// An empty slot for this collector's data on `platform`.
     pub fn slot(&self, platform: &str, stale_after: Duration) -> Slot {
-        Slot::new(platform, self.name, self.families, self.items, stale_after)
+        let mut slot = Slot::new(platform, self.name, self.families, self.items, stale_after);
+        // The customer list is what the platform's data stands on; the others follow it.
+        slot.gates_readiness = matches!(self.defaults, Defaults::Platform);
+        slot
     }
 }
 

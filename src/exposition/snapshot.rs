@@ -117,6 +117,9 @@ pub struct Slot {
     /// What the landing page calls the items a run finds ("customers").
     pub items: &'static str,
     pub stale_after: Duration,
+    /// Whether `/-/ready` waits for this collector's first successful run: the customer list's,
+    /// which every platform needs; a per-customer collector's first run can take many minutes.
+    pub gates_readiness: bool,
     latest: RwLock<Option<Arc<Snapshot>>>,
     /// Set when a run crashed, until a run succeeds: the collector is restarting, not polling.
     crashed: AtomicBool,
@@ -136,6 +139,7 @@ impl Slot {
             families,
             items,
             stale_after,
+            gates_readiness: false,
             latest: RwLock::new(None),
             crashed: AtomicBool::new(false),
         }

@@ -128,25 +128,31 @@ async fn healthy() -> &'static str {
     "Healthy\n"
 }
 
-/// Ready once every collector of every platform has run successfully at least once (before
-/// that a scrape would lack some of the data) and none is restarting after a crashed run.
+/// Ready once every platform's customer list has run successfully at least once (before that a
+/// scrape would lack the platform's data) and no collector is restarting after a crashed run.
+/// Other collectors still waiting for their first run are named, without holding readiness: a
+/// per-customer collector's first run can take many minutes on a large platform.
 async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String) {
     let name = |slot: &Slot| format!("{} (collector {})", slot.platform, slot.collector);
     let slots = exposition.slots();
-    let waiting: Vec<String> = slots
-        .iter()
-        .filter(|s| s.latest().is_none() && !s.crashed())
-        .map(|s| name(s))
-        .collect();
+    let first_run = |gating: bool| -> Vec<String> {
+        slots
+            .iter()
+            .filter(|s| s.gates_readiness == gating && s.latest().is_none() && !s.crashed())
+            .map(|s| name(s))
+            .collect()
+    };
+    let (waiting, following) = (first_run(true), first_run(false));
     let crashed: Vec<String> = slots
         .iter()
         .filter(|s| s.crashed())
         .map(|s| name(s))
         .collect();
-    if waiting.is_empty() && crashed.is_empty() {
-        return (StatusCode::OK, "Ready\n".to_owned());
-    }
-    let mut message = "Not ready:".to_owned();
+    let mut message = if waiting.is_empty() && crashed.is_empty() {
+        "Ready\n".to_owned()
+    } else {
+        "Not ready:".to_owned()
+    };
     if !waiting.is_empty() {
         message.push_str(&format!(
             " no successful run yet of {}.",
@@ -156,8 +162,21 @@ async fn ready(State(exposition): State<Arc<Exposition>>) -> (StatusCode, String
     if !crashed.is_empty() {
         message.push_str(&format!(" Crashed, restarting: {}.", crashed.join(", ")));
     }
-    message.push('\n');
-    (StatusCode::SERVICE_UNAVAILABLE, message)
+    if !message.ends_with('\n') {
+        message.push('\n');
+    }
+    if !following.is_empty() {
+        message.push_str(&format!(
+            "Still to run a first time: {}.\n",
+            following.join(", ")
+        ));
+    }
+    let status = if waiting.is_empty() && crashed.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, message)
 }
 
 async fn landing(State(exposition): State<Arc<Exposition>>) -> Html<String> {
@@ -270,7 +289,30 @@ mod tests {
         assert!(!body.contains("no successful run yet"), "{body}");
 
         slot.set_crashed(false);
-        assert_eq!(ready(State(exposition)).await.0, StatusCode::OK);
+        assert_eq!(ready(State(exposition.clone())).await.0, StatusCode::OK);
+
+        // A per-customer collector's first run can take many minutes: named, not waited for.
+        let slow = Arc::new(crate::exposition::snapshot::Slot::new(
+            "prod",
+            "slow",
+            &[],
+            "things",
+            Duration::from_secs(60),
+        ));
+        exposition.set_slots(vec![slot.clone(), slow.clone()]);
+        let (status, body) = ready(State(exposition.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.starts_with("Ready\n"), "{body}");
+        assert!(
+            body.contains("Still to run a first time: prod (collector slow)"),
+            "{body}"
+        );
+        // But a crash of any collector is not hidden.
+        slow.set_crashed(true);
+        assert_eq!(
+            ready(State(exposition)).await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[test]

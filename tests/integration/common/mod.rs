@@ -124,14 +124,23 @@ impl TestApp {
         }
     }
 
-    /// Waits for the first successful poll of every platform.
+    /// Waits for the first successful run of every collector of every platform: `/-/ready`
+    /// answers 200, and names no collector still to run a first time.
     pub async fn ready(&self) -> Scrape {
         let deadline = tokio::time::Instant::now() + PATIENCE;
-        while self.get("/-/ready").await.status() != 200 {
-            assert!(tokio::time::Instant::now() < deadline, "never became ready");
+        loop {
+            let response = self.get("/-/ready").await;
+            let ok = response.status() == 200;
+            let body = response.text().await.unwrap_or_default();
+            if ok && !body.contains("Still to run a first time") {
+                return self.scrape().await;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never became ready: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        self.scrape().await
     }
 
     pub async fn stop(self) -> Result<(), AppError> {
