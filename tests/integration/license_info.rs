@@ -5,20 +5,11 @@
 use std::collections::BTreeMap;
 
 use crate::common::{Scrape, TestApp, fast, spawn_app};
+use crate::metrics::license_name;
 use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
 const PLATFORM: &str = "demo";
-
-fn license_name(code: i64) -> String {
-    match code {
-        0 => "hosted_essentials".into(),
-        1 => "hosted_essentials_plus".into(),
-        2 => "hosted_pro".into(),
-        3 => "oc_essentials".into(),
-        other => format!("unknown_{other}"),
-    }
-}
 
 fn seed() -> Vec<Value> {
     serde_json::from_slice(SEED_CUSTOMERS).unwrap()

@@ -29,7 +29,8 @@ const COUNTS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-fn license_name(code: i64) -> String {
+/// The `license_type` label the README documents for a code; also used by `license_info`.
+pub(crate) fn license_name(code: i64) -> String {
     match code {
         0 => "hosted_essentials".into(),
         1 => "hosted_essentials_plus".into(),
