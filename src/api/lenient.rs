@@ -2,11 +2,14 @@
 //! any case, numbers sent as strings, unknown fields ignored. Errors say what is wrong and where,
 //! never quoting the body.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
+
+use crate::model::SkipReason;
 
 /// A response that is not the document expected.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +28,34 @@ impl ShapeError {
     }
 }
 
+/// A response decoded: its value, if it has a usable one, and the records left out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decoded<T> {
+    pub value: Option<T>,
+    pub skipped: Vec<SkipReason>,
+}
+
+impl<T> Default for Decoded<T> {
+    fn default() -> Self {
+        Self {
+            value: None,
+            skipped: Vec::new(),
+        }
+    }
+}
+
 /// Parses `body` as JSON; a syntax error is described by its kind and position only (serde_json's
 /// own messages may quote the input).
 pub fn parse(body: &[u8], expected: &'static str) -> Result<Value, ShapeError> {
+    decode(body, expected)
+}
+
+/// Decodes `body` into `T`; an error is described by its kind and position only, as [`parse`]'s.
+pub fn decode<T: DeserializeOwned>(body: &[u8], expected: &'static str) -> Result<T, ShapeError> {
     serde_json::from_slice(body).map_err(|e| {
         let kind = match e.classify() {
             serde_json::error::Category::Eof => "truncated",
+            serde_json::error::Category::Data => "of another shape",
             _ => "not valid JSON",
         };
         ShapeError::new(

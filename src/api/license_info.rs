@@ -4,35 +4,28 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::lenient::{self, ShapeError};
+use crate::api::lenient::{self, Decoded, ShapeError};
 use crate::model::{LicenseInfo, MANAGED_FACTORS, SkipReason};
 
 const EXPECTED: &str = "an array of license records";
 
-/// A response: its current record, if it has a usable one, and the records left out.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Decoded {
-    pub latest: Option<LicenseInfo>,
-    pub skipped: Vec<SkipReason>,
-}
-
-/// The record with the latest `lastUpdate`; records without one rank below every dated record,
-/// and of equals the first wins. A record that is not an object, or holds a field that cannot
+/// The record with the latest `lastUpdate` (none when no record is usable); records without one
+/// rank below every dated record, and of equals the first wins. A record that is not an object, or holds a field that cannot
 /// be read (a count that is negative or not a number, a date of no known form), is skipped.
-pub fn decode_license_info(body: &[u8]) -> Result<Decoded, ShapeError> {
+pub fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
     let value = lenient::parse(body, EXPECTED)?;
     let Value::Array(records) = value else {
         return Err(ShapeError::new(EXPECTED, "not a JSON array"));
     };
-    let mut decoded = Decoded::default();
+    let mut decoded = Decoded::<LicenseInfo>::default();
     for record in &records {
         match decode_record(record) {
             Ok(info) => {
                 let later = decoded
-                    .latest
+                    .value
                     .is_none_or(|latest| info.last_update > latest.last_update);
                 if later {
-                    decoded.latest = Some(info);
+                    decoded.value = Some(info);
                 }
             }
             Err(reason) => decoded.skipped.push(reason),
@@ -77,7 +70,7 @@ fn last_update(object: &Map<String, Value>) -> Result<Option<time::OffsetDateTim
 mod tests {
     use super::*;
 
-    fn decode(body: &str) -> Decoded {
+    fn decode(body: &str) -> Decoded<LicenseInfo> {
         decode_license_info(body.as_bytes()).unwrap()
     }
 
@@ -96,7 +89,7 @@ mod tests {
                 "LicenseFactors": {"Managed Users - By Template": true}}]"#,
         );
         assert_eq!(decoded.skipped, []);
-        let info = decoded.latest.unwrap();
+        let info = decoded.value.unwrap();
         assert_eq!(
             info,
             LicenseInfo {
@@ -119,7 +112,7 @@ mod tests {
             ("2023-03-15T10:37:35.820+0000", 1_678_876_655),
         ] {
             let decoded = decode(&format!(r#"[{{"lastUpdate": "{date}"}}]"#));
-            assert_eq!(unix(&decoded.latest.unwrap()), Some(expected), "{date}");
+            assert_eq!(unix(&decoded.value.unwrap()), Some(expected), "{date}");
         }
     }
 
@@ -137,7 +130,7 @@ mod tests {
             order.rotate_left(shift);
             for order in [order.clone(), order.into_iter().rev().collect()] {
                 let body = format!("[{}]", order.join(","));
-                let latest = decode(&body).latest.unwrap();
+                let latest = decode(&body).value.unwrap();
                 assert_eq!(latest.acquired, Some(3), "{body}");
             }
         }
@@ -149,7 +142,7 @@ mod tests {
             r#"[{"AcquiredLicenses": "7", "CURRENTLYLICENSED": 8, "managedusersuserinterface": 1,
                 "managedServiceNumbers": null, "LastUpdate": "2024-04-03T13:32:12Z"}]"#,
         );
-        let info = decoded.latest.unwrap();
+        let info = decoded.value.unwrap();
         assert_eq!(info.acquired, Some(7));
         assert_eq!(info.currently_licensed, Some(8));
         assert_eq!(info.managed, [None, None, None, Some(1)]);
@@ -178,7 +171,7 @@ mod tests {
                 SkipReason::InvalidField,
             ]
         );
-        assert_eq!(decoded.latest.unwrap().acquired, Some(5));
+        assert_eq!(decoded.value.unwrap().acquired, Some(5));
     }
 
     #[test]

@@ -12,17 +12,19 @@
 //! 1. A file in this folder with a `pub(crate) const KIND: Kind` (its name, as used in the
 //!    configuration and the `collector` label; the metric families it publishes, in
 //!    `exposition/`; its default schedule; and a `build` function) and a type implementing
-//!    [`Collector`]. Model types go to `model/`, response decoding to `api/`.
+//!    [`Collector`]. Model types go to `model/`, response decoding to `api/`. A collector that
+//!    makes one request per customer only implements [`per_customer::Source`] (its request and
+//!    its rendering) and builds a [`per_customer::PerCustomer`].
 //! 2. One line in [`KINDS`].
 //!
 //! The configuration then accepts `[platforms.collectors.<name>]` (`enabled`, `interval`,
 //! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
 //! new collector without further code.
 //!
-//! A collector that makes one request per customer (`license_info`) reads the customers from
-//! its platform's [`directory`], which the `customers` collector fills, sends its requests with
-//! [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts them in
-//! [`ExporterMetrics::requests`].
+//! A collector that makes one request per customer (`license_info`) reads the
+//! customers from its platform's [`directory`], which the `customers` collector fills, sends its
+//! requests with [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts them
+//! in [`ExporterMetrics::requests`]: [`per_customer`] does all of that for it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +47,7 @@ pub(crate) mod customers;
 pub(crate) mod directory;
 mod license_info;
 mod number_removal;
+mod per_customer;
 pub(crate) mod scheduler;
 pub(crate) mod supervisor;
 

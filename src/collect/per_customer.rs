@@ -1,0 +1,212 @@
+//! What every collector that makes one request per customer shares: the fan-out over the
+//! platform's latest good customer list, keeping a customer's last good value while its requests
+//! fail, and publishing per customer with the customer list's labels.
+//!
+//! A run waits (within its timeout) for the platform's first customer list. It keeps as many
+//! requests in flight as the platform's limiter lets through ([`ApiClient::get_queued`]): the
+//! limiter, shared by every collector of the platform, paces them and honours a 429.
+//!
+//! One customer's failed request costs only that customer: its last good value stays until
+//! `stale_after`. A 404 (the customer left, or has no such data) is counted as `not_found` and
+//! publishes nothing for it. Customers that left the list are forgotten by the next run, so their
+//! series vanish. Only a run in which every request failed fails, and then the scheduler logs
+//! why; a run in which some failed logs one line for all of them.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::api::client::ApiClient;
+use crate::api::lenient::Decoded;
+use crate::collect::directory::{Directory, Listed};
+use crate::collect::{CollectError, Collected, Collector, Context, RequestError, background};
+use crate::exposition::exporter_metrics::RequestHealth;
+use crate::exposition::render::platform_label;
+use crate::exposition::snapshot::{Samples, Snapshot};
+use crate::model::ErrorReason;
+
+/// What makes one per-customer collector different from another: its request and its families.
+pub(crate) trait Source: 'static {
+    /// What is kept of a customer's good response until the next one.
+    type Value: Clone + Send + Sync + 'static;
+
+    /// The collector's name, as its `Kind` spells it: for the log.
+    const NAME: &'static str;
+
+    /// One customer's request, decoded. A decoded response without a value publishes nothing
+    /// for the customer.
+    fn fetch(
+        client: &ApiClient,
+        customer_id: &str,
+    ) -> impl Future<Output = Result<Decoded<Self::Value>, RequestError>> + Send;
+
+    /// The samples of the collector's families, in the order of its `Kind`, for `customers` (in
+    /// the customer list's order; only those with a value). It runs off the async threads.
+    fn render<'a>(
+        platform_label: &[u8],
+        customers: impl Iterator<Item = (&'a Listed, &'a Self::Value)>,
+    ) -> Arc<[Samples]>;
+}
+
+/// A customer's last good value, and when it was fetched.
+#[derive(Debug, Clone)]
+struct Kept<V> {
+    value: V,
+    fetched: Instant,
+}
+
+/// By customer id: only customers of the latest list, so that those who left vanish.
+type KeptByCustomer<V> = HashMap<Box<str>, Kept<V>>;
+
+/// A per-customer collector of the data `S` describes.
+pub(crate) struct PerCustomer<S: Source> {
+    platform: String,
+    platform_label: Arc<[u8]>,
+    client: Arc<ApiClient>,
+    directory: Directory,
+    requests: RequestHealth,
+    stale_after: Duration,
+    /// Shared with the rendering thread of the run that made it.
+    kept: Arc<KeptByCustomer<S::Value>>,
+    /// `S` is only a set of functions: no value of it is held.
+    source: PhantomData<fn() -> S>,
+}
+
+impl<S: Source> PerCustomer<S> {
+    pub fn new(context: Context) -> Self {
+        Self {
+            requests: context.metrics.requests(&context.platform, S::NAME),
+            platform_label: platform_label(&context.platform).into(),
+            platform: context.platform,
+            client: context.client,
+            directory: context.directory,
+            stale_after: context.stale_after,
+            kept: Arc::default(),
+            source: PhantomData,
+        }
+    }
+
+    async fn run(&mut self) -> Result<Collected, CollectError> {
+        let list = self.directory.latest().await?;
+        // As many requests in flight as the platform's limiter lets through, no more: each
+        // waiting request is a task, and a list may hold 100 000 customers.
+        let in_flight = self.client.max_concurrent_requests();
+        let mut tasks = JoinSet::new();
+        let mut customers = list.iter();
+        let mut kept = KeptByCustomer::with_capacity(list.len());
+        let mut skipped = Vec::new();
+        let mut tally = Tally::default();
+        loop {
+            while tasks.len() < in_flight
+                && let Some(listed) = customers.next()
+            {
+                let client = self.client.clone();
+                let id = listed.id.clone();
+                tasks.spawn(async move {
+                    let result = S::fetch(&client, &id).await;
+                    (id, result)
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let (id, result) = joined.map_err(|e| CollectError::Crashed(e.to_string()))?;
+            self.requests.requests.inc();
+            match result {
+                Ok(decoded) => {
+                    tally.succeeded += 1;
+                    skipped.extend(decoded.skipped);
+                    if let Some(value) = decoded.value {
+                        let fetched = Instant::now();
+                        kept.insert(id, Kept { value, fetched });
+                    }
+                }
+                Err(error) => {
+                    let reason = error.reason();
+                    self.requests.error(reason);
+                    if reason == ErrorReason::NotFound {
+                        tally.not_found += 1;
+                        continue;
+                    }
+                    if let Some(last) = self.kept.get(&id)
+                        && last.fetched.elapsed() < self.stale_after
+                    {
+                        kept.insert(id, last.clone());
+                    }
+                    tally.failed(error);
+                }
+            }
+        }
+        drop(customers);
+        let requests = list.len();
+        if let Some(first) = tally.first_error.take() {
+            if tally.failures == requests {
+                return Err(CollectError::AllRequestsFailed {
+                    requests,
+                    first: Box::new(first),
+                });
+            }
+            tracing::warn!(
+                platform = %self.platform,
+                collector = S::NAME,
+                failed = tally.failures,
+                succeeded = tally.succeeded,
+                not_found = tally.not_found,
+                requests,
+                first_reason = first.reason().as_str(),
+                first_error = %first,
+                "some requests failed; keeping those customers' last good values"
+            );
+        }
+        let kept = Arc::new(kept);
+        let platform_label = self.platform_label.clone();
+        let rendered = kept.clone();
+        // Rendering and compressing take time proportional to the customers: off the async
+        // threads, as the customer list does.
+        let families = background::run(move || {
+            let items = list.iter().filter_map(|listed| {
+                let kept = rendered.get(&listed.id)?;
+                Some((listed, &kept.value))
+            });
+            S::render(&platform_label, items)
+        })
+        .await;
+        let snapshot = Snapshot::new(Instant::now(), kept.len(), families);
+        self.kept = kept;
+        Ok(Collected {
+            snapshot: Arc::new(snapshot),
+            skipped,
+        })
+    }
+}
+
+/// The outcome of a run's requests.
+#[derive(Default)]
+struct Tally {
+    succeeded: usize,
+    not_found: usize,
+    failures: usize,
+    /// For the one log line of the run.
+    first_error: Option<RequestError>,
+}
+
+impl Tally {
+    fn failed(&mut self, error: RequestError) {
+        self.failures += 1;
+        self.first_error.get_or_insert(error);
+    }
+}
+
+impl<S: Source> Collector for PerCustomer<S> {
+    fn collect(
+        &mut self,
+    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+        Box::pin(self.run())
+    }
+}
