@@ -1,23 +1,35 @@
 //! The `license_info` collector against the mock platform: every seed customer's license
 //! information, labelled as its customer series, and what one customer's failure, a 404 and a
-//! customer leaving the list do.
+//! customer leaving the list do (the tests every per-customer collector shares).
 
 use std::collections::BTreeMap;
 
-use crate::common::{Scrape, TestApp, fast, spawn_app};
+use crate::common::per_customer::{
+    Collector, CustomerLabels, PLATFORM, per_customer_behaviour, seed, start,
+};
 use crate::metrics::license_name;
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
-use serde_json::{Value, json};
+use liveplatform_exporter::MockPlatform;
+use serde_json::Value;
 
-const PLATFORM: &str = "demo";
+const LICENSE_INFO: Collector = Collector {
+    name: "license_info",
+    families: &[
+        "liveplatform_customer_acquired_licenses",
+        "liveplatform_customer_currently_licensed_users",
+        "liveplatform_customer_monitored_users",
+        "liveplatform_customer_managed_users",
+        "liveplatform_customer_managed_service_numbers",
+        "liveplatform_customer_license_last_update_timestamp_seconds",
+    ],
+    answer: |mock, id, status, body| mock.set_license_info(id, status, body),
+    changed: (
+        r#"[{"acquiredLicenses": 999}]"#,
+        "liveplatform_customer_acquired_licenses",
+        999.0,
+    ),
+};
 
-fn seed() -> Vec<Value> {
-    serde_json::from_slice(SEED_CUSTOMERS).unwrap()
-}
-
-fn id(customer: &Value) -> &str {
-    customer["UmpCustomerGuid"].as_str().unwrap()
-}
+per_customer_behaviour!(LICENSE_INFO);
 
 /// The mock's current record of the seed customer at `index`: the one of the .NET date form,
 /// found here by its text rather than by the exporter's date parsing.
@@ -44,31 +56,6 @@ fn number(value: &Value) -> f64 {
     }
 }
 
-fn acquired(scrape: &Scrape, customer: &str) -> Option<f64> {
-    scrape.value(
-        "liveplatform_customer_acquired_licenses",
-        &[("platform", PLATFORM), ("customer_id", customer)],
-    )
-}
-
-fn collector_value(scrape: &Scrape, name: &str, reason: Option<&str>) -> Option<f64> {
-    let mut labels = vec![("platform", PLATFORM), ("collector", "license_info")];
-    labels.extend(reason.map(|reason| ("reason", reason)));
-    scrape.value(name, &labels)
-}
-
-/// The mock with the seed, and an exporter running every collector each second, its requests
-/// unthrottled so that a run of 35 customers takes a moment.
-async fn start() -> (MockPlatform, TestApp, Scrape) {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
-    let mut platform = fast(mock.platform_config(PLATFORM));
-    platform.max_requests_per_second = 1000;
-    platform.max_concurrent_requests = 8;
-    let app = spawn_app(vec![platform]).await;
-    let scrape = app.ready().await;
-    (mock, app, scrape)
-}
-
 #[tokio::test]
 async fn every_seed_customer_has_its_latest_license_information_with_the_customer_labels() {
     let (_mock, app, scrape) = start().await;
@@ -77,16 +64,8 @@ async fn every_seed_customer_has_its_latest_license_information_with_the_custome
     let mut over_licensed = 0;
     for (index, customer) in customers.iter().enumerate() {
         let record = latest_record(index);
-        let license_type = license_name(customer["LicenseType"].as_i64().unwrap());
-        let labels = [
-            ("platform", PLATFORM),
-            ("customer_id", id(customer)),
-            (
-                "customer_name",
-                customer["CustomerShortName"].as_str().unwrap(),
-            ),
-            ("license_type", license_type.as_str()),
-        ];
+        let customer_labels = CustomerLabels::of(customer);
+        let labels = customer_labels.pairs();
         let value = |name: &str| scrape.value(name, &labels);
         for (name, field) in [
             (
@@ -140,6 +119,7 @@ async fn every_seed_customer_has_its_latest_license_information_with_the_custome
         if currently > acquired {
             over_licensed += 1;
         }
+        let license_type = license_name(customer["LicenseType"].as_i64().unwrap());
         let sums = by_type.entry(license_type).or_default();
         sums.0 += acquired;
         sums.1 += currently;
@@ -172,143 +152,6 @@ async fn every_seed_customer_has_its_latest_license_information_with_the_custome
         by_type.len(),
         "no sum for a license type without customers"
     );
-    assert_eq!(collector_value(&scrape, "liveplatform_up", None), Some(1.0));
-    assert!(collector_value(&scrape, "liveplatform_collector_requests_total", None) >= Some(35.0));
-    for reason in ["not_found", "http_status", "decode"] {
-        assert_eq!(
-            collector_value(
-                &scrape,
-                "liveplatform_collector_request_errors_total",
-                Some(reason)
-            ),
-            Some(0.0),
-            "{reason} exists from the start"
-        );
-    }
-    app.stop().await.unwrap();
-}
-
-#[tokio::test]
-async fn one_customers_failed_request_keeps_its_values_while_the_others_update() {
-    let (mock, app, first) = start().await;
-    let customers = seed();
-    let (failing, changing) = (id(&customers[0]), id(&customers[1]));
-    let kept = acquired(&first, failing);
-    assert!(kept.is_some());
-    mock.set_license_info(
-        failing,
-        500,
-        r#"{"title":"Internal Server Error","status":500}"#,
-    );
-    mock.set_license_info(
-        changing,
-        200,
-        json!([{"acquiredLicenses": 999, "lastUpdate": "2024-06-01T00:00:00Z"}]).to_string(),
-    );
-    let scrape = app
-        .scrape_until("the change and the failure to be collected", |s| {
-            acquired(s, changing) == Some(999.0)
-                && collector_value(
-                    s,
-                    "liveplatform_collector_request_errors_total",
-                    Some("http_status"),
-                ) >= Some(1.0)
-        })
-        .await;
-    assert_eq!(
-        acquired(&scrape, failing),
-        kept,
-        "the last good value stays"
-    );
-    assert_eq!(
-        collector_value(&scrape, "liveplatform_up", None),
-        Some(1.0),
-        "one customer's failure is not the collector's"
-    );
-    assert_eq!(
-        scrape.value(
-            "liveplatform_customer_currently_licensed_users",
-            &[("customer_id", changing)]
-        ),
-        None,
-        "a field the new record leaves out loses its series"
-    );
-    app.stop().await.unwrap();
-}
-
-#[tokio::test]
-async fn a_404_is_counted_as_not_found_and_the_collector_stays_up() {
-    let (mock, app, first) = start().await;
-    let gone = id(&seed()[2]).to_owned();
-    assert!(acquired(&first, &gone).is_some());
-    mock.set_license_info(&gone, 404, r#"{"title":"Not Found","status":404}"#);
-    let scrape = app
-        .scrape_until("the 404 to be collected", |s| {
-            collector_value(
-                s,
-                "liveplatform_collector_request_errors_total",
-                Some("not_found"),
-            ) >= Some(1.0)
-                && acquired(s, &gone).is_none()
-        })
-        .await;
-    assert_eq!(collector_value(&scrape, "liveplatform_up", None), Some(1.0));
-    assert_eq!(
-        collector_value(
-            &scrape,
-            "liveplatform_poll_errors_total",
-            Some("http_status")
-        ),
-        Some(0.0)
-    );
-    assert_eq!(
-        scrape
-            .find("liveplatform_customer_acquired_licenses", &[])
-            .len(),
-        34
-    );
-    app.stop().await.unwrap();
-}
-
-#[tokio::test]
-async fn customers_that_leave_the_list_lose_their_license_series() {
-    let (mock, app, _) = start().await;
-    let customers = seed();
-    mock.set_customers(serde_json::to_vec(&customers[3..]).unwrap());
-    let scrape = app
-        .scrape_until("the customers who left to lose their series", |s| {
-            customers[..3].iter().all(|c| acquired(s, id(c)).is_none())
-        })
-        .await;
-    assert_eq!(
-        scrape
-            .find("liveplatform_customer_acquired_licenses", &[])
-            .len(),
-        32
-    );
-    app.stop().await.unwrap();
-}
-
-#[tokio::test]
-async fn a_run_in_which_every_request_fails_fails_and_keeps_the_values() {
-    let (mock, app, first) = start().await;
-    let customers = seed();
-    for customer in &customers {
-        mock.set_license_info(id(customer), 503, "");
-    }
-    let scrape = app
-        .scrape_until("the license_info collector to fail", |s| {
-            collector_value(s, "liveplatform_up", None) == Some(0.0)
-        })
-        .await;
-    assert!(
-        collector_value(
-            &scrape,
-            "liveplatform_poll_errors_total",
-            Some("http_status")
-        ) >= Some(1.0)
-    );
-    let one = id(&customers[4]);
-    assert_eq!(acquired(&scrape, one), acquired(&first, one));
+    LICENSE_INFO.assert_up_with_a_request_per_customer(&scrape);
     app.stop().await.unwrap();
 }
