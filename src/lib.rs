@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
 //! | `api/` | the Live Platform HTTP client and its credentials (OAuth2), the decoders of response bodies, a mock platform for `--demo` and the tests |
-//! | `model/` | domain types: a customer, its user counts, license types, a customer's license information, why a record or a poll is lost |
+//! | `model/` | domain types: a customer, its user counts, license types, a customer's license information and details (never its secret), why a record or a poll is lost |
 //! | `collect/` | the collectors: each fetches one data source on its own schedule and publishes into its platform's snapshot; the platform's customer directory that per-customer collectors read, and the fan-out over it they share; the supervisor that starts, restarts and stops them when the configuration is reloaded |
 //! | `exposition/` | rendering samples (once per poll), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |

@@ -181,6 +181,13 @@ pub fn license_info(customer_id: &str) -> [&str; 5] {
 }
 /// One month: the shortest history the endpoint offers, of which only the latest record is used.
 pub const LICENSE_INFO_QUERY: &[(&str, &str)] = &[("nrOfMonths", "1")];
+/// One customer, `{base_url}/api/v3/customer/{id}`, with [`CUSTOMER_DETAILS_QUERY`]: the id
+/// becomes one path segment, escaped.
+pub fn customer(customer_id: &str) -> [&str; 4] {
+    ["api", "v3", "customer", customer_id]
+}
+/// With the SIP connections (site locations), which the customer's details are fetched for.
+pub const CUSTOMER_DETAILS_QUERY: &[(&str, &str)] = &[("allDetails", "true")];
 /// The Operator Connect numbers' removal summary.
 pub const NUMBER_REMOVAL_SUMMARY: &[&str] =
     &["api", "v3", "oc", "numbers", "removal-status", "summary"];

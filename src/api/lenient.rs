@@ -1,13 +1,20 @@
 //! Reading the small JSON documents of the API as leniently as the customer list: field names in
 //! any case, numbers sent as strings, unknown fields ignored. Errors say what is wrong and where,
 //! never quoting the body.
+//!
+//! Two ways in: [`parse`] into a JSON tree, for documents without secrets, and [`decode`] straight
+//! into a typed struct whose `Deserialize` reads only the fields it names ([`each_field`]), for
+//! documents that carry secrets: the skipped fields are never held in memory, not even as a
+//! tree.
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::model::SkipReason;
 
@@ -79,6 +86,92 @@ pub fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value
         .filter(|value| !value.is_null())
 }
 
+/// A field a typed decoder reads, found by [`each_field`]: its place in the decoder's list of
+/// names, and whether the response spelt it exactly so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    pub index: usize,
+    pub exact: bool,
+}
+
+/// Where a typed decoder keeps a field's value: as [`field`] does, the exact spelling wins over
+/// other cases, and of those the first.
+#[derive(Debug)]
+pub struct Slot<T> {
+    value: Option<T>,
+    exact: bool,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self {
+            value: None,
+            exact: false,
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    pub fn offer(&mut self, known: Known, value: T) {
+        if self.value.is_none() || (known.exact && !self.exact) {
+            self.value = Some(value);
+            self.exact = known.exact;
+        }
+    }
+
+    pub fn into_inner(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// Goes through the entries of a JSON object: `read` deserializes the value of each field that
+/// `names` lists, in any case; every other value is skipped as it is parsed, never kept.
+pub fn each_field<'de, A: MapAccess<'de>>(
+    mut map: A,
+    names: &[&'static str],
+    mut read: impl FnMut(Known, &mut A) -> Result<(), A::Error>,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key_seed(FieldName(names))? {
+        match key {
+            Some(known) => read(known, &mut map)?,
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A key, looked up in a list of names without allocating.
+struct FieldName<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldName<'_> {
+    type Value = Option<Known>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FieldName<'_> {
+    type Value = Option<Known>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(key))
+            .map(|index| Known {
+                index,
+                exact: self.0[index] == key,
+            }))
+    }
+}
+
 /// Floats at or beyond this are no longer exact integers.
 const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
 
@@ -112,6 +205,32 @@ pub fn timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(text, OVOC_TIME))
         .ok()
+}
+
+/// The forms without a zone: the US form the API documents for `ClientSecretExpirationDate`
+/// (`2/18/2027 8:39:26 AM`: no padding, a 12-hour clock), the same with a 24-hour clock (a server
+/// of another culture), and the round-trip form without its offset (.NET's unspecified kind).
+const ZONELESS_TIMES: [&[BorrowedFormatItem<'static>]; 3] = [
+    format_description!(
+        "[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute]:[second] [period case_sensitive:false]"
+    ),
+    format_description!(
+        "[month padding:none]/[day padding:none]/[year] [hour padding:none]:[minute]:[second]"
+    ),
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"),
+];
+
+/// A point in time in any form [`timestamp`] reads, or in a form without a zone, read as UTC:
+/// the API says nothing of the zone, and UTC is what a server's clock and a certificate's dates
+/// most likely are. `None` for anything else.
+pub fn timestamp_or_utc(text: &str) -> Option<OffsetDateTime> {
+    timestamp(text).or_else(|| {
+        let text = text.trim();
+        ZONELESS_TIMES
+            .iter()
+            .find_map(|form| PrimitiveDateTime::parse(text, form).ok())
+            .map(PrimitiveDateTime::assume_utc)
+    })
 }
 
 #[cfg(test)]

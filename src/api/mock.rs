@@ -1,7 +1,7 @@
 //! A stand-in Live Platform on loopback: an Entra-style token endpoint, the customer list, each
-//! seed customer's license information and the Operator Connect number-removal summary,
-//! enforcing the same client-credentials flow as the real thing. The demo mode runs the exporter
-//! against it, and the integration tests use it as their API.
+//! seed customer's license information and details, and the Operator Connect number-removal
+//! summary, enforcing the same client-credentials flow as the real thing. The demo mode runs the
+//! exporter against it, and the integration tests use it as their API.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use reqwest::Url;
 use secrecy::SecretString;
+use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::secret::SecretSource;
@@ -34,6 +35,13 @@ const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 const CLIENT_ID: &str = "liveplatform-exporter-demo";
 const SCOPE: &str = "api://liveplatform-demo/.default";
 
+/// The per-customer endpoints, whose answers a test can set customer by customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PerCustomer {
+    LicenseInfo,
+    Details,
+}
+
 pub struct MockPlatform {
     addr: SocketAddr,
     state: Arc<MockState>,
@@ -46,8 +54,11 @@ struct MockState {
     /// Seed customer ids and their index in the seed, from which their license information is
     /// made up.
     seed: HashMap<String, usize>,
-    /// License information answers set by a test, by customer id: a status and a body.
-    license_overrides: Mutex<HashMap<String, (StatusCode, Bytes)>>,
+    /// Per-customer answers set by a test, by endpoint and customer id: a status and a body.
+    overrides: Mutex<HashMap<(PerCustomer, String), (StatusCode, Bytes)>>,
+    /// When the mock started: the seed's secret expiry dates are relative to it, so that the
+    /// demo always has a secret about to expire.
+    started: OffsetDateTime,
     client_secret: String,
     issued: Mutex<HashSet<String>>,
     token_requests: AtomicU64,
@@ -55,13 +66,19 @@ struct MockState {
 }
 
 impl MockPlatform {
+    /// The start of the client secret of every seed customer with an app registration (the rest
+    /// is its place in the seed): obviously fake, and a canary the tests look for wherever the
+    /// exporter writes, since the exporter must never keep it.
+    pub const APP_SECRET_CANARY: &str = "DEMO-FAKE-APP-SECRET-must-never-show";
+
     /// Serves `customers` (a JSON body, sent as is) on an ephemeral loopback port.
     pub async fn start(body: impl Into<Bytes>) -> std::io::Result<Self> {
         let state = Arc::new(MockState {
             customers: Mutex::new(body.into()),
             removal_summary: Mutex::new(Bytes::from_static(REMOVAL_SUMMARY.as_bytes())),
             seed: seed_ids(),
-            license_overrides: Mutex::new(HashMap::new()),
+            overrides: Mutex::new(HashMap::new()),
+            started: OffsetDateTime::now_utc(),
             client_secret: random_token(),
             issued: Mutex::new(HashSet::new()),
             token_requests: AtomicU64::new(0),
@@ -74,6 +91,7 @@ impl MockPlatform {
                 "/tenantui/api/v3/customer/{id}/licenseinfo",
                 get(license_info),
             )
+            .route("/tenantui/api/v3/customer/{id}", get(customer_details))
             .route(
                 "/tenantui/api/v3/oc/numbers/removal-status/summary",
                 get(removal_summary),
@@ -131,13 +149,29 @@ impl MockPlatform {
     /// Answers license information requests for `customer_id` with `status` and `body` from now
     /// on, whether or not the id is a seed customer's.
     pub fn set_license_info(&self, customer_id: &str, status: u16, body: impl Into<Bytes>) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        lock(&self.state.license_overrides).insert(customer_id.to_owned(), (status, body.into()));
+        self.set(PerCustomer::LicenseInfo, customer_id, status, body.into());
     }
 
     /// Back to the made-up license information of a seed customer (or a 404 for another id).
     pub fn clear_license_info(&self, customer_id: &str) {
-        lock(&self.state.license_overrides).remove(customer_id);
+        lock(&self.state.overrides).remove(&(PerCustomer::LicenseInfo, customer_id.to_owned()));
+    }
+
+    /// Answers customer details requests for `customer_id` with `status` and `body` from now
+    /// on, whether or not the id is a seed customer's.
+    pub fn set_customer_details(&self, customer_id: &str, status: u16, body: impl Into<Bytes>) {
+        self.set(PerCustomer::Details, customer_id, status, body.into());
+    }
+
+    fn set(&self, endpoint: PerCustomer, customer_id: &str, status: u16, body: Bytes) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        lock(&self.state.overrides).insert((endpoint, customer_id.to_owned()), (status, body));
+    }
+
+    /// The details served for the seed customer at `index` (with its SIP connections, as for
+    /// `allDetails=true`).
+    pub fn seed_customer_details(&self, index: usize) -> serde_json::Value {
+        seed_customer_details(index, self.state.started, true)
     }
 
     /// The license information served for the seed customer at `index`: two daily records,
@@ -318,24 +352,175 @@ fn seed_license_info(index: usize) -> serde_json::Value {
     }
 }
 
+/// How a seed customer's SIP connections are deployed, in turn.
+const SIP_STATES: [&str; 5] = [
+    "Deployed",
+    "Deployed",
+    "NotDeployed",
+    "InProgress",
+    "Failed",
+];
+
+/// The details of the seed customer at `index`, as the API sends them: the customer list's
+/// fields, and but for Hosted Essentials (which have none) an app registration whose fake
+/// secret expires, counted from `started`, in 12 days (the fifth customer), 3 days ago (the
+/// sixth) or between half a year and two years from now (the others). Dates come in the
+/// documented US form, every sixth in the .NET round-trip form. The SIP connections, with
+/// `all_details`, number 0 to 3 per customer, in varied states and types, three customers
+/// spelling or numbering them otherwise.
+fn seed_customer_details(
+    index: usize,
+    started: OffsetDateTime,
+    all_details: bool,
+) -> serde_json::Value {
+    let seed: Vec<serde_json::Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap_or_default();
+    let mut customer = seed.get(index).cloned().unwrap_or_default();
+    let Some(object) = customer.as_object_mut() else {
+        return customer;
+    };
+    let short_name = object
+        .get("CustomerShortName")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("customer")
+        .to_owned();
+    object.insert(
+        "MsDefaultDomain".to_owned(),
+        format!("{short_name}.onmicrosoft.example").into(),
+    );
+    let hosted_essentials = object
+        .get("LicenseType")
+        .and_then(serde_json::Value::as_i64)
+        == Some(0);
+    if !hosted_essentials {
+        object.insert(
+            "ApplicationClientId".to_owned(),
+            format!("00000000-0000-4000-8000-{index:012}").into(),
+        );
+        object.insert(
+            "ApplicationClientSecret".to_owned(),
+            format!("{}-{index:02}", MockPlatform::APP_SECRET_CANARY).into(),
+        );
+        let days = match index {
+            4 => 12,
+            5 => -3,
+            _ => 180 + (index as i64 * 37) % 540,
+        };
+        if let Some(at) = started.checked_add(time::Duration::days(days)) {
+            object.insert(
+                "ClientSecretExpirationDate".to_owned(),
+                expiry_text(index, at).into(),
+            );
+        }
+    }
+    if all_details {
+        let connections: Vec<serde_json::Value> = (0..index % 4)
+            .map(|j| {
+                let state = if index == 15 {
+                    serde_json::json!(2)
+                } else {
+                    serde_json::json!(SIP_STATES[(index + j) % SIP_STATES.len()])
+                };
+                let configuration = match index {
+                    7 => "SIP Trunk",
+                    11 => "sip-trunk",
+                    _ if (index + j).is_multiple_of(3) => "Byoc",
+                    _ => "SipTrunk",
+                };
+                serde_json::json!({
+                    "id": index * 10 + j,
+                    "name": format!("Site {j}"),
+                    "sbcId": 100 + index,
+                    "sbcDeploymentState": state,
+                    "sbcConfigurationType": configuration,
+                })
+            })
+            .collect();
+        object.insert("SiteLocation".to_owned(), connections.into());
+    }
+    customer
+}
+
+/// A secret's expiry date (UTC) as the API writes it: the documented US form without a zone
+/// (`2/18/2027 8:39:26 AM`), or for every sixth customer the .NET round-trip form.
+fn expiry_text(index: usize, at: OffsetDateTime) -> String {
+    let (year, month, day) = (at.year(), u8::from(at.month()), at.day());
+    let (hour, minute, second) = (at.hour(), at.minute(), at.second());
+    if index % 6 == 1 {
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.0000000+00:00")
+    } else {
+        let period = if hour < 12 { "AM" } else { "PM" };
+        let hour = match hour % 12 {
+            0 => 12,
+            hour => hour,
+        };
+        format!("{month}/{day}/{year} {hour}:{minute:02}:{second:02} {period}")
+    }
+}
+
 async fn license_info(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(refusal) = refuse_unless_authorized(&state, &headers) {
+    let months = query.get("nrOfMonths").and_then(|n| n.parse::<u32>().ok());
+    let asked = Asked {
+        endpoint: PerCustomer::LicenseInfo,
+        id,
+        malformed: months.is_none().then_some("nrOfMonths is required"),
+    };
+    per_customer(&state, &headers, asked, seed_license_info)
+}
+
+/// `GET /api/v3/customer/{id}`: the SIP connections only with `allDetails=true`, the app
+/// registration (secret included, as some server versions do) always.
+async fn customer_details(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let all_details = query
+        .get("allDetails")
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    let asked = Asked {
+        endpoint: PerCustomer::Details,
+        id,
+        malformed: None,
+    };
+    per_customer(&state, &headers, asked, |index| {
+        seed_customer_details(index, state.started, all_details)
+    })
+}
+
+/// A request to a per-customer endpoint.
+struct Asked {
+    endpoint: PerCustomer,
+    id: String,
+    /// The title of a 400 for a query the endpoint refuses.
+    malformed: Option<&'static str>,
+}
+
+/// A per-customer endpoint's answer, in the API's order of checks: a 401 to a token it did not
+/// issue, a 400 to a malformed query, then the test's answer, else the seed customer's
+/// `made_up` data, else a 404.
+fn per_customer(
+    state: &MockState,
+    headers: &HeaderMap,
+    asked: Asked,
+    made_up: impl FnOnce(usize) -> serde_json::Value,
+) -> Response {
+    if let Some(refusal) = refuse_unless_authorized(state, headers) {
         return refusal;
     }
-    if query
-        .get("nrOfMonths")
-        .and_then(|n| n.parse::<u32>().ok())
-        .is_none()
-    {
-        let problem = serde_json::json!({"title": "nrOfMonths is required", "status": 400});
+    if let Some(title) = asked.malformed {
+        let problem = serde_json::json!({"title": title, "status": 400});
         return (StatusCode::BAD_REQUEST, Json(problem)).into_response();
     }
-    if let Some((status, body)) = lock(&state.license_overrides).get(&id).cloned() {
+    let set = lock(&state.overrides)
+        .get(&(asked.endpoint, asked.id.clone()))
+        .cloned();
+    if let Some((status, body)) = set {
         return (
             status,
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -343,8 +528,8 @@ async fn license_info(
         )
             .into_response();
     }
-    match state.seed.get(&id) {
-        Some(index) => json_body(Bytes::from(seed_license_info(*index).to_string())),
+    match state.seed.get(&asked.id) {
+        Some(index) => json_body(Bytes::from(made_up(*index).to_string())),
         None => {
             let problem = serde_json::json!({"title": "Customer not found", "status": 404});
             (StatusCode::NOT_FOUND, Json(problem)).into_response()

@@ -21,10 +21,10 @@
 //! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
 //! new collector without further code.
 //!
-//! A collector that makes one request per customer (`license_info`) reads the
-//! customers from its platform's [`directory`], which the `customers` collector fills, sends its
-//! requests with [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts them
-//! in [`ExporterMetrics::requests`]: [`per_customer`] does all of that for it.
+//! A collector that makes one request per customer (`license_info`, `customer_details`) reads
+//! the customers from its platform's [`directory`], which the `customers` collector fills, sends
+//! its requests with [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts
+//! them in [`ExporterMetrics::requests`]: [`per_customer`] does all of that for it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,6 +43,7 @@ use crate::model::{ErrorReason, SkipReason};
 
 mod background;
 mod blocks;
+mod customer_details;
 pub(crate) mod customers;
 pub(crate) mod directory;
 mod license_info;
@@ -52,7 +53,12 @@ pub(crate) mod scheduler;
 pub(crate) mod supervisor;
 
 /// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 3] = [&customers::KIND, &number_removal::KIND, &license_info::KIND];
+pub(crate) const KINDS: [&Kind; 4] = [
+    &customers::KIND,
+    &number_removal::KIND,
+    &license_info::KIND,
+    &customer_details::KIND,
+];
 
 /// A kind of collector: what it is called, what it publishes, how to make one.
 pub(crate) struct Kind {

@@ -4,6 +4,7 @@
 //! Nothing proportional to the number of customers happens here: the body is a list of
 //! reference-counted chunks rendered (and compressed) when the polls completed.
 
+pub(crate) mod customer_details;
 pub(crate) mod exporter_metrics;
 pub(crate) mod gzip;
 pub(crate) mod license_info;

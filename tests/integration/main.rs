@@ -3,7 +3,8 @@
 //!
 //! - `metrics`: what `/metrics` publishes for a platform, against the API's own data.
 //! - `golden`: the exposition of the seed's customers, byte for byte, against a golden file.
-//! - `license_info`: the per-customer license information collector against the mock platform.
+//! - `license_info`, `customer_details`: the per-customer collectors against the mock platform
+//!   (their shared behaviour in `common::per_customer`).
 //! - `render_roundtrip`: rendered exposition parsed back by an independent parser.
 //! - `faults`: API and token endpoint failures, stale data, OAuth2.
 //! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
@@ -22,6 +23,7 @@ mod monitoring;
 
 mod binary;
 mod client_security;
+mod customer_details;
 mod dashboard;
 mod deploy;
 mod faults;

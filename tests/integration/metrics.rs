@@ -384,14 +384,19 @@ async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
     .await;
     assert_eq!(app.get("/-/healthy").await.status(), 200);
     app.scrape_until("the good platform's first poll of every collector", |s| {
-        ["customers", "number_removal", "license_info"]
-            .iter()
-            .all(|collector| {
-                s.value(
-                    "liveplatform_up",
-                    &[("platform", "good<b>"), ("collector", collector)],
-                ) == Some(1.0)
-            })
+        [
+            "customers",
+            "number_removal",
+            "license_info",
+            "customer_details",
+        ]
+        .iter()
+        .all(|collector| {
+            s.value(
+                "liveplatform_up",
+                &[("platform", "good<b>"), ("collector", collector)],
+            ) == Some(1.0)
+        })
     })
     .await;
     let ready = app.get("/-/ready").await;

@@ -1,8 +1,8 @@
 //! No client secret, token or response body content in any log line at any level, in Debug
-//! output, in error messages or on the landing page: the exporter runs at `trace`, with the
-//! `log` records of its dependencies (reqwest) bridged in, through token failures, refused
-//! tokens, error bodies and good bodies that all carry secret-looking fields, and every line it
-//! writes is searched.
+//! output, in error messages or on the landing page, and no customer's app secret there or in
+//! `/metrics` and `/-/ready`: the exporter runs at `trace`, with the `log` records of its
+//! dependencies (reqwest) bridged in, through token failures, refused tokens, error bodies and
+//! good bodies that all carry secret-looking fields, and every line it writes is searched.
 //!
 //! The only test that installs the `log` bridge, which is process-wide; the capture is the test
 //! thread's default subscriber, which the single-threaded runtime's tasks all run under, so the
@@ -11,9 +11,10 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::common::per_customer::{id, seed};
 use crate::common::{Scrape, TestApp, fast, spawn_app};
-use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, Config, OAuth2Config, PlatformConfig};
+use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS, SecretSource};
 use reqwest::Url;
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
@@ -81,6 +82,63 @@ async fn mount(server: &MockServer, verb: &str, at: &str, response: ResponseTemp
 
 fn json(status: u16, body: String) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body, "application/json")
+}
+
+/// A canary in every secret-looking field of a customer's details, and in error bodies around
+/// them: the mock platform's app secrets all start with it.
+const APP_SECRET: &str = MockPlatform::APP_SECRET_CANARY;
+
+/// Makes the details of some seed customers fail in every way that might echo the secret: an
+/// error body, a 404 that is a bare string, a truncated body, a body of another shape, and a
+/// good body with the secret in nested and unknown fields.
+fn hostile_details(mock: &MockPlatform) {
+    let customers = seed();
+    let problem = format!(
+        r#"{{"title":"Internal error","detail":"{APP_SECRET}","errors":{{"ApplicationClientSecret":["{APP_SECRET}"]}}}}"#
+    );
+    mock.set_customer_details(id(&customers[6]), 500, problem);
+    mock.set_customer_details(id(&customers[7]), 404, format!(r#""{APP_SECRET}""#));
+    mock.set_customer_details(
+        id(&customers[8]),
+        200,
+        format!(r#"{{"ApplicationClientSecret": "{APP_SECRET}", "SiteLocation": [{{"#),
+    );
+    mock.set_customer_details(id(&customers[9]), 200, format!(r#"["{APP_SECRET}"]"#));
+    mock.set_customer_details(
+        id(&customers[10]),
+        200,
+        format!(
+            r#"{{"applicationclientsecret": "{APP_SECRET}", "ClientSecretExpirationDate": "{APP_SECRET}",
+                "ClientSecret": {{"Value": "{APP_SECRET}"}}, "ApiKey": "{APP_SECRET}",
+                "SiteLocation": [{{"sbcDeploymentState": "Deployed", "sbcConfigurationType": "Byoc",
+                                   "password": "{APP_SECRET}", "sbcPassword": "{APP_SECRET}"}}, "{APP_SECRET}"]}}"#
+        ),
+    );
+}
+
+fn request_errors(scrape: &Scrape, reason: &str) -> f64 {
+    scrape
+        .value(
+            "liveplatform_collector_request_errors_total",
+            &[
+                ("platform", "details"),
+                ("collector", "customer_details"),
+                ("reason", reason),
+            ],
+        )
+        .unwrap_or(0.0)
+}
+
+/// Fails, quoting the lines that hold it, if `secret` appears in `text`.
+fn assert_absent(secret: &str, what: &str, text: &str) {
+    assert!(
+        !text.contains(secret),
+        "{secret} appears in {what}:\n{}",
+        text.lines()
+            .filter(|l| l.contains(secret))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 fn errors(scrape: &Scrape, platform: &str, reason: &str) -> f64 {
@@ -184,12 +242,17 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
         ),
     )
     .await;
+    // 6. The mock platform, whose customer details carry app secrets, some of them answering
+    //    with failures that echo the secret.
+    let details = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    hostile_details(&details);
     let platforms = vec![
         oauth2("refused", &refused, "/token"),
         oauth2("unauthorized", &unauthorized, "/token"),
         oauth2("garbled", &garbled, "/token"),
         bearer,
         crate::common::unauthenticated("good", &good.uri()),
+        fast(details.platform_config("details")),
     ];
     let config = Config::with_platforms(platforms.clone());
     let app: TestApp = spawn_app(platforms).await;
@@ -209,10 +272,18 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
                 ],
             )
             .is_some_and(|n| n >= 1.0)
+            && request_errors(s, "http_status") >= 1.0
+            && request_errors(s, "not_found") >= 1.0
+            && request_errors(s, "decode") >= 2.0
+            && s.value(
+                "liveplatform_up",
+                &[("platform", "details"), ("collector", "customer_details")],
+            ) == Some(1.0)
     })
     .await;
     let landing = app.get("/").await.text().await.unwrap();
     let metrics = app.get("/metrics").await.text().await.unwrap();
+    let ready = app.get("/-/ready").await.text().await.unwrap();
     app.stop().await.unwrap();
     drop(_default);
 
@@ -235,17 +306,23 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
         ("Debug of the configuration", &format!("{config:?}")),
     ] {
         for secret in [CLIENT_SECRET, TOKEN, STATIC_TOKEN, BODY] {
-            assert!(
-                !text.contains(secret),
-                "{secret} appears in {what}:\n{}",
-                text.lines()
-                    .filter(|l| l.contains(secret))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
+            assert_absent(secret, what, text);
         }
     }
     for secret in [CLIENT_SECRET, TOKEN, STATIC_TOKEN] {
         assert!(!metrics.contains(secret), "{secret} appears in /metrics");
+    }
+    assert!(
+        metrics.contains("liveplatform_customer_app_secret_expiry_timestamp_seconds{")
+            && logs.contains("some requests failed; keeping those customers' last good values"),
+        "the details were fetched and published, and their failures logged"
+    );
+    for (what, text) in [
+        ("the log", logs.as_str()),
+        ("the landing page", landing.as_str()),
+        ("/metrics", metrics.as_str()),
+        ("/-/ready", ready.as_str()),
+    ] {
+        assert_absent(APP_SECRET, what, text);
     }
 }

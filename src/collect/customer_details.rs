@@ -1,0 +1,63 @@
+//! The collector `customer_details`: `GET {base_url}/api/v3/customer/{id}?allDetails=true` for
+//! every customer of the platform's latest good customer list, published per customer with the
+//! customer list's labels: when the app registration's client secret expires, and the SIP
+//! connections by deployment state and configuration type. The fan-out, and what one customer's
+//! failure, a 404 or a customer leaving the list do, are
+//! [`per_customer`](crate::collect::per_customer)'s.
+//!
+//! A secret expires in months and SIP connections change when an operator deploys one: the
+//! default interval is 6 hours. The per-customer collectors share the platform's request rate,
+//! and this one's runs often overlap `license_info`'s (at start-up, and every 6 hours about):
+//! the default timeout, 20 minutes, covers about 6 000 customers at half the default 10 requests
+//! per second. The response holds the client secret itself; its decoder never keeps it (see
+//! `api::customer_details`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::client::{self, ApiClient};
+use crate::api::customer_details::decode_customer_details;
+use crate::api::lenient::Decoded;
+use crate::collect::directory::Listed;
+use crate::collect::per_customer::{PerCustomer, Source};
+use crate::collect::{Defaults, Kind, RequestError};
+use crate::exposition::customer_details::{CUSTOMER_DETAILS_FAMILIES, render_customer_details};
+use crate::exposition::snapshot::Samples;
+use crate::model::CustomerDetails;
+
+pub(crate) const KIND: Kind = Kind {
+    name: "customer_details",
+    families: &CUSTOMER_DETAILS_FAMILIES,
+    items: "customers with details",
+    defaults: Defaults::Own {
+        interval: Duration::from_secs(6 * 60 * 60),
+        timeout: Duration::from_secs(20 * 60),
+    },
+    build: |context| Box::new(PerCustomer::<Details>::new(context)),
+};
+
+/// Each customer's details.
+struct Details;
+
+impl Source for Details {
+    type Value = CustomerDetails;
+
+    const NAME: &'static str = KIND.name;
+
+    async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<CustomerDetails>, RequestError> {
+        let body = client
+            .get_queued(&client::customer(id), client::CUSTOMER_DETAILS_QUERY)
+            .await?;
+        Ok(decode_customer_details(&body)?)
+    }
+
+    fn render<'a>(
+        platform_label: &[u8],
+        customers: impl Iterator<Item = (&'a Listed, &'a CustomerDetails)>,
+    ) -> Arc<[Samples]> {
+        let items = customers.map(|(listed, details)| (listed.labels.as_ref(), details));
+        render_customer_details(platform_label, items)
+            .map(Samples::encode)
+            .into()
+    }
+}
