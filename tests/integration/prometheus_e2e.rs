@@ -462,14 +462,34 @@ async fn check_variable_queries(
     }
 }
 
+/// Alerts whose condition the demo's data meets, so that whoever tries the demo sees them (once
+/// their `for` has passed) and their panels show something.
+const DEMO_FIRES: [&str; 4] = [
+    "LivePlatformCustomerOverAcquiredLicenses",
+    "LivePlatformCustomerAppSecretExpiring",
+    "LivePlatformCustomerAppSecretExpired",
+    "LivePlatformNumbersAwaitingRemoval",
+];
+
 /// Recording rules must return data as written; alerts must evaluate as written and watch some
-/// series (see the module comment).
+/// series (see the module comment), and those of [`DEMO_FIRES`] must hold on the demo.
 async fn check_rules(prometheus: &PrometheusServer, rules: &RuleFile, report: &mut Report) {
     for rule in rules.rules() {
         let place = format!("rule {}", rule.name());
         if rule.alert.is_none() {
             report.record(&place, problem_with(prometheus, &rule.expr).await);
             continue;
+        }
+        if rule
+            .alert
+            .as_deref()
+            .is_some_and(|name| DEMO_FIRES.contains(&name))
+        {
+            let holds = problem_with(prometheus, &rule.expr).await;
+            report.record(
+                &place,
+                holds.map(|problem| format!("does not hold on the demo: {problem}")),
+            );
         }
         let as_written = prometheus
             .query(&rule.expr)
@@ -496,6 +516,14 @@ fn variable_names(dashboard: &Value) -> Vec<&str> {
 async fn every_dashboard_and_rule_expression_returns_data_from_a_real_prometheus() {
     let started = Instant::now();
     let rules = RuleFile::load();
+    for name in DEMO_FIRES {
+        assert!(
+            rules
+                .rules()
+                .any(|rule| rule.alert.as_deref() == Some(name)),
+            "{name} is not an alert of the rule file"
+        );
+    }
     let dashboard = crate::monitoring::dashboard();
     let exporter = Demo::start(Log::Keep);
     let prometheus = start_prometheus(&exporter.addr).await;
