@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::exposition::gzip::{Deflater, Encoded, Segment};
+use crate::exposition::recycle::Spare;
 use crate::exposition::render::Family;
 use crate::sync;
 
@@ -47,7 +48,9 @@ impl Text {
 }
 
 impl Samples {
-    pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone) -> Self {
+    /// A family's samples from its parts, in order; the compressed ones are copied into one
+    /// buffer taken from the family's `spare`.
+    pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone, spare: &Spare) -> Self {
         let chunks: Arc<[Bytes]> = parts
             .clone()
             .map(|part| part.plain.clone())
@@ -58,7 +61,22 @@ impl Samples {
                 len: chunks.iter().map(Bytes::len).sum(),
                 chunks,
             },
-            gzip: Segment::concat(parts.map(|part| &part.gzip)),
+            gzip: Segment::concat(parts.map(|part| &part.gzip), spare),
+        }
+    }
+
+    /// A family's samples in one part: shared, not copied.
+    pub fn one(encoded: &Encoded) -> Self {
+        Self {
+            plain: Text {
+                len: encoded.plain.len(),
+                chunks: if encoded.plain.is_empty() {
+                    Arc::new([])
+                } else {
+                    Arc::new([encoded.plain.clone()])
+                },
+            },
+            gzip: encoded.gzip.clone(),
         }
     }
 
@@ -68,8 +86,7 @@ impl Samples {
 
     /// A small family's lines, compressed on their own.
     pub fn encode(text: Vec<u8>) -> Self {
-        let encoded = Encoded::new(text, &mut Deflater::default());
-        Self::join(std::iter::once(&encoded))
+        Self::one(&Encoded::new(text, &mut Deflater::default()))
     }
 }
 
