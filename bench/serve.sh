@@ -5,6 +5,7 @@
 #
 #   bench/serve.sh [N ...]        default: 1000 10000 100000
 #   DURATION=10s CONNECTIONS=16 THREADS=2 bench/serve.sh 10000
+#   BUILD=glibc bench/serve.sh    the glibc build instead of the static one (bench/common.sh)
 #
 # Needs nginx and wrk (Debian packages; installed when missing and running as root).
 # Prints a Markdown table; docs/performance.md records the results.
@@ -20,94 +21,19 @@ THREADS=${THREADS:-2}
 # few scrapers) instead of the saturating one above, where any extra CPU use shows as queueing.
 LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-2}
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-    else
-        echo "$1 not found: install the $2 package" >&2
-        exit 1
-    fi
-}
+. bench/common.sh
 need nginx nginx
 need wrk wrk
 need curl curl
-
-cargo build --quiet --release --locked --bin liveplatform-exporter --example gen-customers
-EXPORTER=target/release/liveplatform-exporter
-GEN=target/release/examples/gen-customers
-
-WORK=$(mktemp -d)
-# nginx workers run as nobody.
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for() { # URL: until it answers 200
-    for _ in $(seq 1 600); do
-        curl -fs -o /dev/null "$1" && return
-        sleep 0.1
-    done
-    echo "timed out waiting for $1" >&2
-    exit 1
-}
+build_binaries
 
 # nginx serves both the API fixture (for the exporter to poll) and the exporter's own output.
-NGINX_PORT=$(free_port)
-mkdir -p "$WORK/www/tenantui/api/v3" "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    default_type text/plain;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $WORK/www;
-        gzip_static on;
-        client_body_temp_path $WORK/nginx;
-        proxy_temp_path $WORK/nginx;
-        fastcgi_temp_path $WORK/nginx;
-        uwsgi_temp_path $WORK/nginx;
-        scgi_temp_path $WORK/nginx;
-    }
-}
-EOF
-nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
-PIDS+=($!)
+start_nginx
 
 start_exporter() { # N POLL_INTERVAL -> sets EXPORTER_PID, EXPORTER_URL
     local port
     port=$(free_port)
-    cat >"$WORK/config.toml" <<EOF
-[server]
-listen = "127.0.0.1:$port"
-[log]
-level = "warn"
-[[platforms]]
-name = "bench"
-base_url = "http://127.0.0.1:$NGINX_PORT/tenantui"
-poll_interval = "$2"
-stale_after = "24h"
-timeout = "60s"
-[platforms.auth]
-kind = "none"
-EOF
+    write_config "$WORK/config.toml" "$port" "http://127.0.0.1:$NGINX_PORT/tenantui" "$2"
     "$EXPORTER" --config "$WORK/config.toml" &
     EXPORTER_PID=$!
     PIDS+=("$EXPORTER_PID")
@@ -119,9 +45,6 @@ stop_exporter() {
     kill "$EXPORTER_PID"
     wait "$EXPORTER_PID" 2>/dev/null || true
 }
-
-peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # wrk URL [HEADER] -> "requests/s p50 p99" (latencies in ms); CONNECTIONS sets the load.
 measure() {

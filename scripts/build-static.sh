@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 
 target=x86_64-unknown-linux-musl
 
-# ring compiles C and assembly for the target: that needs a C compiler for musl, which Debian's
-# musl-tools provides as musl-gcc. Install what is missing when we can (root on Debian: the Docker
-# builder and CI), so a fresh machine needs nothing done by hand.
+# ring (C and assembly) and mimalloc (C) are compiled for the target: that needs a C compiler for
+# musl, which Debian's musl-tools provides as musl-gcc. Install what is missing when we can (root on
+# Debian: the Docker builder and CI), so a fresh machine needs nothing done by hand.
 if ! command -v musl-gcc >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "musl-gcc not found; installing Debian's musl-tools" >&2

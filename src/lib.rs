@@ -18,7 +18,8 @@
 //! imports only from its left (and from `model`, which imports nothing of the exporter's).
 //! `app.rs` wires one run together and applies configuration reloads, `cli/` parses the command
 //! line (and holds the `healthcheck` subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
-//! poison-tolerant lock helper.
+//! poison-tolerant lock helper, `memory.rs` the static build's allocator settings and the call
+//! that hands freed memory back to the system.
 //!
 //! Modules are private; the items below are what the binary, the integration tests, the
 //! benchmarks and the fuzz target use.
@@ -29,6 +30,7 @@ mod cli;
 mod collect;
 mod config;
 mod exposition;
+mod memory;
 mod model;
 mod sync;
 mod telemetry;
@@ -46,6 +48,8 @@ pub use config::{
 pub use exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
 pub use exposition::snapshot::Slot;
 pub use exposition::{Encoding, Exposition};
+#[cfg(target_env = "musl")]
+pub use memory::{collect_on_idle, configure as configure_allocator};
 pub use web::listener::{Limits, serve};
 pub use web::reload::WebConfigWatch;
 

@@ -21,6 +21,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use crate::api::decode::{self, DecodeError};
 use crate::collect::directory::{CustomerList, Listed};
 use crate::exposition::gzip::{Deflater, Encoded};
+use crate::exposition::recycle::Spare;
 use crate::exposition::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
 use crate::exposition::snapshot::Samples;
 use crate::model::SkipReason;
@@ -120,9 +121,13 @@ struct Block {
     rendered: Arc<Rendered>,
 }
 
-/// A poll's blocks, for the next poll to reuse. Cheap to clone.
+/// A poll's blocks, for the next poll to reuse, and the buffers its families' compressed
+/// samples are joined in, for the next poll to recycle. Cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Blocks(Arc<[Block]>);
+pub struct Blocks {
+    blocks: Arc<[Block]>,
+    spares: [Spare; CUSTOMER_FAMILY_COUNT],
+}
 
 /// Customers that appeared and vanished since the previous successful poll.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -168,7 +173,8 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
         records.push(record);
     })?;
     let platform_label = render::platform_label(platform);
-    let previous: &[Block] = last.map_or(&[], |last| &last.0);
+    let previous: &[Block] = last.map_or(&[], |last| &last.blocks);
+    let spares = last.map(|last| last.spares.clone()).unwrap_or_default();
     let (placed, found_again) = place(&platform_label, &records, cut(body, &records), previous);
     let (published, seen) = unique(&platform_label, &records, &placed);
     let changes = last.map(|_| count_changes(previous, &found_again, &placed, seen));
@@ -182,12 +188,15 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
         });
     }
     Ok(Built {
-        families: families(&platform_label, &published),
+        families: families(&platform_label, &published, &spares),
         customers,
         skipped,
         repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
         changes,
-        blocks: Blocks(placed.into_iter().map(|placed| placed.block).collect()),
+        blocks: Blocks {
+            blocks: placed.into_iter().map(|placed| placed.block).collect(),
+            spares,
+        },
         listed: CustomerList::new(published.iter().map(|block| block.listed.clone())),
     })
 }
@@ -328,20 +337,26 @@ fn count_changes(
     }
 }
 
-/// Every family's samples: the blocks' joined, and the license type totals rendered now.
-fn families(platform_label: &[u8], published: &[Arc<Rendered>]) -> [Samples; FAMILY_COUNT] {
+/// Every family's samples: the blocks' joined (in buffers from `spares`), and the license type
+/// totals rendered now.
+fn families(
+    platform_label: &[u8],
+    published: &[Arc<Rendered>],
+    spares: &[Spare; CUSTOMER_FAMILY_COUNT],
+) -> [Samples; FAMILY_COUNT] {
     let mut deflater = Deflater::default();
     let totals = license::sum(published.iter().map(|block| &block.totals));
     let by_license_type = render::render_license_types(platform_label, &totals)
         .map(|text| Encoded::new(text, &mut deflater));
     let by_customer: [Samples; CUSTOMER_FAMILY_COUNT] = std::array::from_fn(|family| {
-        Samples::join(published.iter().map(|block| &block.samples[family]))
+        Samples::join(
+            published.iter().map(|block| &block.samples[family]),
+            &spares[family],
+        )
     });
-    let mut families = by_customer.into_iter().chain(
-        by_license_type
-            .iter()
-            .map(|encoded| Samples::join(std::iter::once(encoded))),
-    );
+    let mut families = by_customer
+        .into_iter()
+        .chain(by_license_type.iter().map(Samples::one));
     std::array::from_fn(|_| families.next().expect("one Samples per family"))
 }
 
@@ -619,7 +634,11 @@ mod tests {
         records.extend(seed_list(3));
         let built = build(PLATFORM, &body(&records), None).unwrap();
         assert_eq!(built.customers, 3);
-        assert_eq!(built.blocks.0.len(), 1, "only the customers make a block");
+        assert_eq!(
+            built.blocks.blocks.len(),
+            1,
+            "only the customers make a block"
+        );
         assert_eq!(built.skipped.len(), 100_001);
         assert_eq!(built.skipped[100_000], SkipReason::MissingId);
     }
@@ -631,15 +650,15 @@ mod tests {
         let second_body = body(&records);
         let second = build(PLATFORM, &second_body, Some(&first.blocks)).unwrap();
         let range = second_body.as_ptr_range();
-        for block in second.blocks.0.iter() {
+        for block in second.blocks.blocks.iter() {
             assert!(
                 range.contains(&block.source.as_ptr()),
                 "a block would keep an old response alive"
             );
         }
         assert!(Arc::ptr_eq(
-            &first.blocks.0[0].rendered,
-            &second.blocks.0[0].rendered
+            &first.blocks.blocks[0].rendered,
+            &second.blocks.blocks[0].rendered
         ));
     }
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 use zlib_rs::crc32::{crc32, crc32_combine_gen, crc32_combine_op};
 
-use crate::exposition::recycle;
+use crate::exposition::recycle::Spare;
 
 /// A piece of a deflate stream with what the gzip trailer needs to know about its input.
 #[derive(Debug, Clone, Default)]
@@ -114,18 +114,18 @@ impl Segment {
         Deflater::with_level(level).segment(data)
     }
 
-    /// One segment holding `parts` back to back, copied into one buffer: a scrape then sends a
-    /// family's samples as one chunk, which HTTP serves several times faster than thousands of
-    /// small ones (one per block of the poll).
-    pub fn concat<'a>(parts: impl Iterator<Item = &'a Segment> + Clone) -> Segment {
-        let mut data = recycle::BUFFERS.take(parts.clone().map(|part| part.data.len()).sum());
+    /// One segment holding `parts` back to back, copied into one buffer (taken from `spare`):
+    /// a scrape then sends a family's samples as one chunk, which HTTP serves several times
+    /// faster than thousands of small ones (one per block of the poll).
+    pub fn concat<'a>(parts: impl Iterator<Item = &'a Segment> + Clone, spare: &Spare) -> Segment {
+        let mut data = spare.take(parts.clone().map(|part| part.data.len()).sum());
         let mut checksum = Checksum::default();
         for part in parts.filter(|part| !part.is_empty()) {
             data.extend_from_slice(&part.data);
             checksum.append(part.checksum);
         }
         Segment {
-            data: recycle::BUFFERS.share(data),
+            data: spare.share(data),
             checksum,
         }
     }
@@ -150,6 +150,11 @@ impl Segment {
 
     pub fn is_empty(&self) -> bool {
         self.checksum.len == 0
+    }
+
+    /// How many bytes the segment takes, compressed.
+    pub fn compressed_len(&self) -> usize {
+        self.data.len()
     }
 }
 
@@ -256,7 +261,7 @@ mod tests {
             .collect();
         let mut deflater = Deflater::default();
         let parts: Vec<Segment> = texts.iter().map(|t| deflater.segment(t)).collect();
-        let joined = Segment::concat(parts.iter());
+        let joined = Segment::concat(parts.iter(), &Spare::default());
         let header = Segment::stored(b"# header\n");
         assert_eq!(
             gunzip(&member(&[&header, &joined])),

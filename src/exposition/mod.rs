@@ -8,7 +8,7 @@ pub(crate) mod customer_details;
 pub(crate) mod exporter_metrics;
 pub(crate) mod gzip;
 pub(crate) mod license_info;
-mod recycle;
+pub(crate) mod recycle;
 pub(crate) mod removal;
 pub(crate) mod render;
 pub(crate) mod snapshot;

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::exposition::gzip::{Deflater, Encoded, Segment};
+use crate::exposition::recycle::Spare;
 use crate::exposition::render::Family;
 use crate::sync;
 
@@ -47,7 +48,9 @@ impl Text {
 }
 
 impl Samples {
-    pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone) -> Self {
+    /// A family's samples from its parts, in order; the compressed ones are copied into one
+    /// buffer taken from the family's `spare`.
+    pub fn join<'a>(parts: impl Iterator<Item = &'a Encoded> + Clone, spare: &Spare) -> Self {
         let chunks: Arc<[Bytes]> = parts
             .clone()
             .map(|part| part.plain.clone())
@@ -58,7 +61,22 @@ impl Samples {
                 len: chunks.iter().map(Bytes::len).sum(),
                 chunks,
             },
-            gzip: Segment::concat(parts.map(|part| &part.gzip)),
+            gzip: Segment::concat(parts.map(|part| &part.gzip), spare),
+        }
+    }
+
+    /// A family's samples in one part: shared, not copied.
+    pub fn one(encoded: &Encoded) -> Self {
+        Self {
+            plain: Text {
+                len: encoded.plain.len(),
+                chunks: if encoded.plain.is_empty() {
+                    Arc::new([])
+                } else {
+                    Arc::new([encoded.plain.clone()])
+                },
+            },
+            gzip: encoded.gzip.clone(),
         }
     }
 
@@ -66,10 +84,14 @@ impl Samples {
         self.gzip.is_empty()
     }
 
+    /// The bytes the samples hold, in both encodings.
+    pub fn bytes(&self) -> usize {
+        self.plain.len() + self.gzip.compressed_len()
+    }
+
     /// A small family's lines, compressed on their own.
     pub fn encode(text: Vec<u8>) -> Self {
-        let encoded = Encoded::new(text, &mut Deflater::default());
-        Self::join(std::iter::once(&encoded))
+        Self::one(&Encoded::new(text, &mut Deflater::default()))
     }
 }
 
@@ -81,14 +103,18 @@ pub struct Snapshot {
     /// How many things (customers, ...) the run found: for the landing page and the log.
     pub items: usize,
     families: Arc<[Samples]>,
+    /// What the families hold, in both encodings: summed once, for [`Snapshot::bytes`].
+    bytes: usize,
 }
 
 impl Snapshot {
     pub fn new(succeeded_at: Instant, items: usize, families: impl Into<Arc<[Samples]>>) -> Self {
+        let families = families.into();
         Self {
             succeeded_at,
             items,
-            families: families.into(),
+            bytes: families.iter().map(Samples::bytes).sum(),
+            families,
         }
     }
 
@@ -98,7 +124,14 @@ impl Snapshot {
             succeeded_at,
             items: self.items,
             families: self.families.clone(),
+            bytes: self.bytes,
         }
+    }
+
+    /// How many bytes of samples the snapshot publishes, text and compressed: its size, to tell
+    /// when a run's data shrank.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Samples of the family at `index` in the collector's family list; none past its end.

@@ -1,0 +1,138 @@
+# Shared by the bench scripts (sourced, not run): which build to measure, the tools they need,
+# and the helpers every one of them uses.
+#
+#   BUILD=static (default) | glibc
+#
+# static is the x86_64-unknown-linux-musl binary the container image ships, built by
+# scripts/build-static.sh exactly as the image builds it; glibc is the host's release build.
+# docs/performance.md reports the static build.
+
+BUILD=${BUILD:-static}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+
+# need COMMAND PACKAGE: installs Debian's PACKAGE when COMMAND is missing and we are root.
+need() {
+    command -v "$1" >/dev/null 2>&1 && return
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "$1 not found: install the $2 package" >&2
+        exit 1
+    fi
+}
+
+# exporter_binary BUILD: builds the exporter as BUILD and prints its path.
+exporter_binary() {
+    case "$1" in
+        static) scripts/build-static.sh ;;
+        glibc)
+            cargo build --quiet --release --locked --bin liveplatform-exporter >&2
+            echo "$TARGET_DIR/release/liveplatform-exporter"
+            ;;
+        *)
+            echo "BUILD must be static or glibc, not $1" >&2
+            exit 1
+            ;;
+    esac
+}
+
+# Sets EXPORTER (the BUILD binary) and GEN (the customer-list generator, a host program),
+# building them, unless they are set already: to measure another binary, an older commit's say.
+build_binaries() {
+    EXPORTER=${EXPORTER:-$(exporter_binary "$BUILD")}
+    build_generator
+    echo "measuring $EXPORTER" >&2
+}
+
+build_generator() {
+    if [ -z "${GEN:-}" ]; then
+        cargo build --quiet --release --locked --example gen-customers
+        GEN=$TARGET_DIR/release/examples/gen-customers
+    fi
+}
+
+# A scratch directory, and processes to stop on exit: add their ids to PIDS.
+WORK=$(mktemp -d)
+# nginx workers run as nobody.
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # URL: until it answers 200
+    for _ in $(seq 1 600); do
+        curl -fs -o /dev/null "$1" && return
+        sleep 0.1
+    done
+    echo "timed out waiting for $1" >&2
+    exit 1
+}
+
+peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# Starts nginx serving $WORK/www on loopback (static files, gzip_static for *.gz beside them)
+# and sets NGINX_PORT. The API fixture goes in $WORK/www/tenantui/api/v3/customer.
+start_nginx() {
+    NGINX_PORT=$(free_port)
+    mkdir -p "$WORK/www/tenantui/api/v3" "$WORK/nginx"
+    : >"$WORK/www/ping"
+    cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $WORK/www;
+        gzip_static on;
+        client_body_temp_path $WORK/nginx;
+        proxy_temp_path $WORK/nginx;
+        fastcgi_temp_path $WORK/nginx;
+        uwsgi_temp_path $WORK/nginx;
+        scgi_temp_path $WORK/nginx;
+    }
+}
+EOF
+    nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
+    PIDS+=($!)
+    wait_for "http://127.0.0.1:$NGINX_PORT/ping"
+}
+
+# write_config FILE PORT API_URL POLL_INTERVAL: one platform polling API_URL, with no auth and
+# only the customer-list collector (the others would ask the fixture server for files it lacks).
+write_config() {
+    cat >"$1" <<EOF
+[server]
+listen = "127.0.0.1:$2"
+[log]
+level = "warn"
+[[platforms]]
+name = "bench"
+base_url = "$3"
+poll_interval = "$4"
+stale_after = "24h"
+timeout = "60s"
+[platforms.auth]
+kind = "none"
+[platforms.collectors.license_info]
+enabled = false
+[platforms.collectors.number_removal]
+enabled = false
+EOF
+}
