@@ -132,7 +132,24 @@ timeout = "60s"
 kind = "none"
 [platforms.collectors.license_info]
 enabled = false
+[platforms.collectors.customer_details]
+enabled = false
 [platforms.collectors.number_removal]
 enabled = false
 EOF
+}
+
+# start_exporter CONFIG PORT: runs $EXPORTER with CONFIG, whose server listens on PORT, until
+# it is ready; sets EXPORTER_PID and EXPORTER_URL.
+start_exporter() {
+    "$EXPORTER" --config "$1" &
+    EXPORTER_PID=$!
+    PIDS+=("$EXPORTER_PID")
+    EXPORTER_URL="http://127.0.0.1:$2"
+    wait_for "$EXPORTER_URL/-/ready"
+}
+
+stop_exporter() {
+    kill "$EXPORTER_PID"
+    wait "$EXPORTER_PID" 2>/dev/null || true
 }

@@ -30,20 +30,11 @@ build_binaries
 # nginx serves both the API fixture (for the exporter to poll) and the exporter's own output.
 start_nginx
 
-start_exporter() { # N POLL_INTERVAL -> sets EXPORTER_PID, EXPORTER_URL
+poll_fixture() { # POLL_INTERVAL: an exporter polling nginx's fixture; sets EXPORTER_PID, EXPORTER_URL
     local port
     port=$(free_port)
-    write_config "$WORK/config.toml" "$port" "http://127.0.0.1:$NGINX_PORT/tenantui" "$2"
-    "$EXPORTER" --config "$WORK/config.toml" &
-    EXPORTER_PID=$!
-    PIDS+=("$EXPORTER_PID")
-    EXPORTER_URL="http://127.0.0.1:$port"
-    wait_for "$EXPORTER_URL/-/ready"
-}
-
-stop_exporter() {
-    kill "$EXPORTER_PID"
-    wait "$EXPORTER_PID" 2>/dev/null || true
+    write_config "$WORK/config.toml" "$port" "http://127.0.0.1:$NGINX_PORT/tenantui" "$1"
+    start_exporter "$WORK/config.toml" "$port"
 }
 
 # wrk URL [HEADER] -> "requests/s p50 p99" (latencies in ms); CONNECTIONS sets the load.
@@ -74,7 +65,7 @@ echo "| customers | body MB | exposition MB | encoding | exporter req/s | nginx 
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
     "$GEN" "$n" >"$WORK/www/tenantui/api/v3/customer"
-    start_exporter "$n" 1h
+    poll_fixture 1h
     curl -fs "$EXPORTER_URL/metrics" >"$WORK/www/metrics"
     # The same bytes, gzip included: nginx serves the exporter's own compressed response.
     curl -fs -H "Accept-Encoding: gzip" "$EXPORTER_URL/metrics" >"$WORK/www/metrics.gz"
@@ -100,7 +91,7 @@ printf 'Compressed size at %s\n' "${sizes[@]}"
 # Scrapes while the largest list is polled back to back (poll_interval 1s, shorter than a poll).
 largest=${SIZES[-1]}
 "$GEN" "$largest" >"$WORK/www/tenantui/api/v3/customer"
-start_exporter "$largest" 1h
+poll_fixture 1h
 read -r _ _ quiet_p99 < <(CONNECTIONS=$LATENCY_CONNECTIONS measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
 stop_exporter
 # Two different lists swapped under the API path every half second, so that every poll has
@@ -118,7 +109,7 @@ cp "$WORK/www/tenantui/api/v3/customer" "$WORK/customer.a"
 ) &
 swapper=$!
 PIDS+=("$swapper")
-start_exporter "$largest" 1s
+poll_fixture 1s
 read -r _ _ busy_p99 < <(CONNECTIONS=$LATENCY_CONNECTIONS measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
 polls=$(curl -fs "$EXPORTER_URL/metrics" | awk '/^liveplatform_polls_total/ { print $2 }')
 stop_exporter

@@ -29,9 +29,6 @@ pub struct Schedule {
 }
 
 const MIN_RETRY: Duration = Duration::from_secs(1);
-/// A run whose data is under a quarter of the last run's hands the memory freed back to the
-/// system at once; smaller changes leave it to the allocator, for the next run to reuse.
-const SHRANK: usize = 4;
 const JITTER: f64 = 0.1;
 
 impl Schedule {
@@ -222,16 +219,13 @@ impl Scheduler {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         self.health.last_success.set(unix_time.as_secs_f64());
-        let before = self.slot.latest().map_or(0, |latest| latest.bytes());
-        let after = collected.snapshot.bytes();
         // Drops the last run's snapshot (unless a scrape still sends it).
         self.slot.publish(collected.snapshot);
         self.slot.set_crashed(false);
-        // The collector dropped what it kept of the last run's data when this one succeeded:
-        // when that was much larger, hand it back now rather than keep the peak resident.
-        if after.saturating_mul(SHRANK) < before {
-            memory::release_freed();
-        }
+        // A run frees what it used on its way, on several threads: response bodies (thousands
+        // for a per-customer collector), the last run's data. Hand it back now rather than keep
+        // the peak resident; runs are minutes apart, and handing back costs milliseconds.
+        memory::release_freed();
     }
 }
 

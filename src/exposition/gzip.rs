@@ -151,11 +151,6 @@ impl Segment {
     pub fn is_empty(&self) -> bool {
         self.checksum.len == 0
     }
-
-    /// How many bytes the segment takes, compressed.
-    pub fn compressed_len(&self) -> usize {
-        self.data.len()
-    }
 }
 
 /// Text kept in both encodings a scraper may ask for.

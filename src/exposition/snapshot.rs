@@ -84,11 +84,6 @@ impl Samples {
         self.gzip.is_empty()
     }
 
-    /// The bytes the samples hold, in both encodings.
-    pub fn bytes(&self) -> usize {
-        self.plain.len() + self.gzip.compressed_len()
-    }
-
     /// A small family's lines, compressed on their own.
     pub fn encode(text: Vec<u8>) -> Self {
         Self::one(&Encoded::new(text, &mut Deflater::default()))
@@ -103,8 +98,6 @@ pub struct Snapshot {
     /// How many things (customers, ...) the run found: for the landing page and the log.
     pub items: usize,
     families: Arc<[Samples]>,
-    /// What the families hold, in both encodings: summed once, for [`Snapshot::bytes`].
-    bytes: usize,
 }
 
 impl Snapshot {
@@ -113,7 +106,6 @@ impl Snapshot {
         Self {
             succeeded_at,
             items,
-            bytes: families.iter().map(Samples::bytes).sum(),
             families,
         }
     }
@@ -124,14 +116,7 @@ impl Snapshot {
             succeeded_at,
             items: self.items,
             families: self.families.clone(),
-            bytes: self.bytes,
         }
-    }
-
-    /// How many bytes of samples the snapshot publishes, text and compressed: its size, to tell
-    /// when a run's data shrank.
-    pub fn bytes(&self) -> usize {
-        self.bytes
     }
 
     /// Samples of the family at `index` in the collector's family list; none past its end.
