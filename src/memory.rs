@@ -1,4 +1,4 @@
-//! The static build's allocator, and handing memory back to the system when the data shrinks.
+//! The static build's allocator, and handing memory back to the system after each run.
 //!
 //! The static (musl) binary, the one the container ships, allocates with mimalloc (declared in
 //! `main.rs`): with musl's own allocator a first poll of 100k customers took 1.13-1.6x as long

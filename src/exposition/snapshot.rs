@@ -102,11 +102,10 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn new(succeeded_at: Instant, items: usize, families: impl Into<Arc<[Samples]>>) -> Self {
-        let families = families.into();
         Self {
             succeeded_at,
             items,
-            families,
+            families: families.into(),
         }
     }
 
