@@ -153,3 +153,27 @@ stop_exporter() {
     kill "$EXPORTER_PID"
     wait "$EXPORTER_PID" 2>/dev/null || true
 }
+
+# measure URL [HEADER] -> "requests/s p50 p99" (latencies in ms), driven by wrk (THREADS
+# threads, CONNECTIONS connections, for DURATION; the caller sets them).
+measure() {
+    local out threads=$((THREADS < CONNECTIONS ? THREADS : CONNECTIONS))
+    if [ $# -gt 1 ]; then
+        out=$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$2" "$1")
+    else
+        out=$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
+    fi
+    if grep -q "Non-2xx" <<<"$out"; then
+        echo "wrk saw errors for $1" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+            if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v
+        }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+        END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' <<<"$out"
+}

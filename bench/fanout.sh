@@ -70,21 +70,15 @@ sample() {
         awk -v name="$1" 'index($0, name "{collector=\"license_info\",platform=\"bench\"} ") == 1 { print $2 }'
 }
 
-# p99 SECONDS: scrape p99 in ms over SECONDS, gzip, a light closed-loop load.
-p99() {
-    wrk -t1 -c"$LATENCY_CONNECTIONS" -d"$1s" --latency -H "Accept-Encoding: gzip" "$EXPORTER_URL/metrics" |
-        awk 'function ms(v) {
-                 if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
-                 if (v ~ /s$/) return v * 1000; return v
-             }
-             $1 == "99%" { printf "%.2f", ms($2) }'
-}
 
-SECONDS_OF_LOAD=$(awk -v i="$IDEAL" 'BEGIN { s = int(i); print (s < 5 ? 5 : s) }')
+# Scrape p99 over about the ideal run's length, gzip, a light closed-loop load.
+THREADS=1
+CONNECTIONS=$LATENCY_CONNECTIONS
+DURATION=$(awk -v i="$IDEAL" 'BEGIN { s = int(i); print (s < 5 ? 5 : s) "s" }')
 
 # Customers only: the baseline.
 with_license_info false
-idle_p99=$(p99 "$SECONDS_OF_LOAD")
+read -r _ _ idle_p99 < <(measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
 base_rss=$(rss_mb "$EXPORTER_PID")
 base_peak=$(peak_rss_mb "$EXPORTER_PID")
 stop_exporter
@@ -92,7 +86,7 @@ stop_exporter
 # The same with license_info: its first run starts once the customer list is in.
 before=$(curl -fs "$API/requests")
 with_license_info true
-busy_p99=$(p99 "$SECONDS_OF_LOAD")
+read -r _ _ busy_p99 < <(measure "$EXPORTER_URL/metrics" "Accept-Encoding: gzip")
 for _ in $(seq 1 3000); do
     [ "$(sample liveplatform_up)" = 1 ] && break
     sleep 0.1

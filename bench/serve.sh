@@ -37,29 +37,6 @@ poll_fixture() { # POLL_INTERVAL: an exporter polling nginx's fixture; sets EXPO
     start_exporter "$WORK/config.toml" "$port"
 }
 
-# wrk URL [HEADER] -> "requests/s p50 p99" (latencies in ms); CONNECTIONS sets the load.
-measure() {
-    local out threads=$((THREADS < CONNECTIONS ? THREADS : CONNECTIONS))
-    if [ $# -gt 1 ]; then
-        out=$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$2" "$1")
-    else
-        out=$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
-    fi
-    if grep -q "Non-2xx" <<<"$out"; then
-        echo "wrk saw errors for $1" >&2
-        echo "$out" >&2
-        exit 1
-    fi
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
-            if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v
-        }
-        /Requests\/sec/ { rps = $2 }
-        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-        END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' <<<"$out"
-}
-
 sizes=()
 echo "| customers | body MB | exposition MB | encoding | exporter req/s | nginx req/s | ratio | exporter p50 / p99 ms | nginx p50 / p99 ms | exporter peak RSS MB | RSS budget MB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
