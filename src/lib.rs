@@ -3,21 +3,25 @@
 //!
 //! # Layout
 //!
-//! Data flows one way, and each folder owns one step of it:
+//! Each data source lives in one place; the machinery every source shares lives in folders by
+//! role, and says it is shared.
 //!
 //! | folder | owns |
 //! |---|---|
+//! | `collectors/` | the data sources, one folder (or file) each: its request path, the decoding of the answer, its model, its metric families and their rendering, and their unit tests; `collectors::KINDS` registers them, one line each |
+//! | `collect/` | running collectors: the `Collector` trait and `Kind`, the scheduler (interval, timeout, back-off, health), the supervisor that starts, restarts and stops them on a reload, the platform's customer directory that per-customer collectors read, and the fan-out over it they share |
+//! | `api/` | the HTTP transport: the Live Platform client and its credentials (OAuth2), the platform's request limiter and 429 pause, bounded bodies, the lenient decoding helpers |
+//! | `exposition/` | the text format (families, samples, escaping), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
+//! | `model/` | the domain types more than one collector shares: license types, and why a record or a run is lost |
 //! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
-//! | `api/` | the Live Platform HTTP client and its credentials (OAuth2), the decoders of response bodies, a mock platform for `--demo` and the tests |
-//! | `model/` | domain types: a customer, its user counts, license types, a customer's license information and details (never its secret), why a record or a poll is lost |
-//! | `collect/` | the collectors: each fetches one data source on its own schedule and publishes into its platform's snapshot; the platform's customer directory that per-customer collectors read, and the fan-out over it they share; the supervisor that starts, restarts and stops them when the configuration is reloaded |
-//! | `exposition/` | rendering samples (once per poll), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
+//! | `demo/` | the built-in Live Platform that `--demo` and the tests run: a token endpoint and every collector's endpoint, each at the path its collector requests |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
 //!
-//! `config → api → collect → exposition (snapshot → rendered exposition) → web`: a module
-//! imports only from its left (and from `model`, which imports nothing of the exporter's).
-//! `app.rs` wires one run together and applies configuration reloads, `cli/` parses the command
-//! line (and holds the `healthcheck` subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
+//! A collector imports the machinery (`collect`, `api`, `exposition`, `model`); the machinery
+//! never names a collector but through `collectors::KINDS` (and the customer list's directory,
+//! which the per-customer collectors read). `app.rs` wires one run together and applies
+//! configuration reloads, `cli/` parses the command line (and holds the `healthcheck`
+//! subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
 //! poison-tolerant lock helper, `memory.rs` the static build's allocator settings and the call
 //! that hands freed memory back to the system.
 //!
@@ -28,7 +32,9 @@ mod api;
 mod app;
 mod cli;
 mod collect;
+mod collectors;
 mod config;
+mod demo;
 mod exposition;
 mod memory;
 mod model;
@@ -36,7 +42,6 @@ mod sync;
 mod telemetry;
 mod web;
 
-pub use api::mock::{MockPlatform, SEED_CUSTOMERS};
 pub use app::{App, AppError, ReloadError, Reloader, poll_once};
 pub use cli::healthcheck::default_url as default_healthcheck_url;
 pub use cli::{Cli, run};
@@ -45,6 +50,7 @@ pub use config::{
     AuthConfig, ClientCertificate, CollectorConfig, Config, DEFAULT_PORT, OAuth2Config,
     PlatformConfig,
 };
+pub use demo::{DemoPlatform, SEED_CUSTOMERS};
 pub use exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
 pub use exposition::snapshot::Slot;
 pub use exposition::{Encoding, Exposition};
@@ -56,7 +62,7 @@ pub use web::reload::WebConfigWatch;
 /// The names of every collector the exporter has, as `[platforms.collectors.<name>]` and the
 /// `collector` label spell them.
 pub fn collector_names() -> impl Iterator<Item = &'static str> {
-    collect::KINDS.iter().map(|kind| kind.name)
+    collectors::KINDS.iter().map(|kind| kind.name)
 }
 
 /// The stages of a customer-list poll, one by one: for the benchmarks and the fuzz target.
@@ -65,11 +71,12 @@ pub mod poll_path {
 
     /// An empty slot for the customer list of `platform`, to publish a prepared snapshot in.
     pub fn customers_slot(platform: &str, stale_after: Duration) -> crate::Slot {
-        crate::collect::customers::KIND.slot(platform, stale_after)
+        crate::collectors::customers::KIND.slot(platform, stale_after)
     }
 
-    pub use crate::api::decode::decode_customers;
-    pub use crate::collect::customers::prepare;
+    pub use crate::collectors::customers::decode::decode_customers;
+    pub use crate::collectors::customers::prepare;
+    pub use crate::collectors::customers::render::render_customers;
     pub use crate::exposition::gzip::Segment;
-    pub use crate::exposition::render::{platform_label, render_customers};
+    pub use crate::exposition::text::platform_label;
 }

@@ -172,26 +172,6 @@ pub fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url
     url
 }
 
-/// The customer list, `{base_url}/api/v3/customer`.
-pub const CUSTOMERS: &[&str] = &["api", "v3", "customer"];
-/// A customer's license information, `{base_url}/api/v3/customer/{id}/licenseinfo`, with
-/// [`LICENSE_INFO_QUERY`]: the id becomes one path segment, escaped.
-pub fn license_info(customer_id: &str) -> [&str; 5] {
-    ["api", "v3", "customer", customer_id, "licenseinfo"]
-}
-/// One month: the shortest history the endpoint offers, of which only the latest record is used.
-pub const LICENSE_INFO_QUERY: &[(&str, &str)] = &[("nrOfMonths", "1")];
-/// One customer, `{base_url}/api/v3/customer/{id}`, with [`CUSTOMER_DETAILS_QUERY`]: the id
-/// becomes one path segment, escaped.
-pub fn customer(customer_id: &str) -> [&str; 4] {
-    ["api", "v3", "customer", customer_id]
-}
-/// With the SIP connections (site locations), which the customer's details are fetched for.
-pub const CUSTOMER_DETAILS_QUERY: &[(&str, &str)] = &[("allDetails", "true")];
-/// The Operator Connect numbers' removal summary.
-pub const NUMBER_REMOVAL_SUMMARY: &[&str] =
-    &["api", "v3", "oc", "numbers", "removal-status", "summary"];
-
 fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
@@ -329,6 +309,9 @@ impl ApiClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::collectors::customers::PATH as CUSTOMERS;
+    use crate::collectors::license_info::{QUERY as LICENSE_INFO_QUERY, path as license_info};
 
     #[test]
     fn api_urls_are_below_the_base_url_with_or_without_a_slash() {

@@ -1,14 +1,10 @@
-//! The Live Platform API: the HTTP client with its credentials, the decoders of response bodies
-//! (customer list, license information, customer details, number removal),
-//! and a mock platform for `--demo` and the tests.
+//! The Live Platform HTTP transport every collector shares: the client with its credentials
+//! (OAuth2), the platform's request limiter and pause after a 429, bounded bodies, and the
+//! lenient decoding helpers. What a collector requests and how it reads the answer is its own,
+//! in `collectors/`.
 
 mod auth;
 pub(crate) mod client;
-pub(crate) mod customer_details;
-pub(crate) mod decode;
 pub(crate) mod http;
 pub(crate) mod lenient;
-pub(crate) mod license_info;
 mod limit;
-pub(crate) mod mock;
-pub(crate) mod removal;

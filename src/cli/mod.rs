@@ -12,9 +12,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::mock::{self, MockPlatform};
 use crate::app::{self, App, AppError, Reloader};
 use crate::config::{Config, ConfigError};
+use crate::demo::{self, DemoPlatform};
 use crate::telemetry;
 
 /// The demo's data never changes, so a short interval only shows the poll loop at work.
@@ -108,7 +108,7 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     // The mock lives as long as this function: dropping it stops the demo platform.
     let (config, _demo) = if cli.demo {
-        let mock = MockPlatform::start(mock::SEED_CUSTOMERS)
+        let mock = DemoPlatform::start(demo::SEED_CUSTOMERS)
             .await
             .map_err(CliError::Demo)?;
         let mut platform = mock.platform_config("demo");

@@ -9,13 +9,16 @@
 //!
 //! # Adding a collector
 //!
-//! 1. A file in this folder with a `pub(crate) const KIND: Kind` (its name, as used in the
-//!    configuration and the `collector` label; the metric families it publishes, in
-//!    `exposition/`; its default schedule; and a `build` function) and a type implementing
-//!    [`Collector`]. Model types go to `model/`, response decoding to `api/`. A collector that
-//!    makes one request per customer only implements [`per_customer::Source`] (its request and
-//!    its rendering) and builds a [`per_customer::PerCustomer`].
-//! 2. One line in [`KINDS`].
+//! 1. A folder (or a file) in `collectors/` holding everything of the data source: its request
+//!    path, the decoding of the answer, its model types, its metric families and their
+//!    rendering, and their unit tests; with a `pub(crate) const KIND: Kind` (its name, as used in
+//!    the configuration and the `collector` label; its families; its default schedule; and a
+//!    `build` function) and a type implementing [`Collector`]. A collector that makes one
+//!    request per customer only implements [`per_customer::Source`] (its request and its
+//!    rendering) and builds a [`per_customer::PerCustomer`].
+//! 2. One line in `collectors::KINDS`.
+//! 3. For `--demo` and the tests, the demo platform (`demo/`) serves the endpoint at the
+//!    collector's path.
 //!
 //! The configuration then accepts `[platforms.collectors.<name>]` (`enabled`, `interval`,
 //! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
@@ -32,33 +35,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::client::{ApiClient, FetchError};
-use crate::api::decode::DecodeError;
 use crate::api::lenient::ShapeError;
 use crate::collect::directory::{Directory, NoCustomerList};
+use crate::collectors::customers::decode::DecodeError;
 use crate::config::PlatformConfig;
 use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
-use crate::exposition::render::Family;
 use crate::exposition::snapshot::{Slot, Snapshot};
+use crate::exposition::text::Family;
 use crate::model::{ErrorReason, SkipReason};
 
-mod background;
-mod blocks;
-mod customer_details;
-pub(crate) mod customers;
+pub(crate) mod background;
 pub(crate) mod directory;
-mod license_info;
-mod number_removal;
-mod per_customer;
+pub(crate) mod per_customer;
 pub(crate) mod scheduler;
 pub(crate) mod supervisor;
-
-/// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 4] = [
-    &customers::KIND,
-    &number_removal::KIND,
-    &license_info::KIND,
-    &customer_details::KIND,
-];
 
 /// A kind of collector: what it is called, what it publishes, how to make one.
 pub(crate) struct Kind {
@@ -211,7 +201,7 @@ pub struct PlanError {
 /// The collectors `platform` (the configuration's `platforms[index]`) runs, with their
 /// schedules.
 pub(crate) fn plan(platform: &PlatformConfig, index: usize) -> Result<Vec<Planned>, PlanError> {
-    plan_from(&KINDS, platform, index)
+    plan_from(&crate::collectors::KINDS, platform, index)
 }
 
 fn plan_from(
@@ -286,22 +276,6 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_a_unique_name_and_families_of_its_own() {
-        let mut names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), KINDS.len());
-        let mut families: Vec<&str> = KINDS
-            .iter()
-            .flat_map(|k| k.families.iter().map(|f| f.name))
-            .collect();
-        let all = families.len();
-        families.sort_unstable();
-        families.dedup();
-        assert_eq!(families.len(), all, "no family is published by two kinds");
-    }
-
-    #[test]
     fn the_customer_list_follows_the_platform_keys() {
         let mut platform = platform();
         platform.poll_interval = Duration::from_secs(2);
@@ -349,7 +323,7 @@ mod tests {
         if let Some(table) = table {
             platform.collectors.insert("slow".to_owned(), table);
         }
-        let planned = plan_from(&[&customers::KIND, &SLOW], &platform, 0)?;
+        let planned = plan_from(&[&crate::collectors::customers::KIND, &SLOW], &platform, 0)?;
         Ok(planned
             .iter()
             .find(|p| p.kind.name == "slow")

@@ -27,8 +27,8 @@ use crate::api::lenient::Decoded;
 use crate::collect::directory::{Directory, Listed};
 use crate::collect::{CollectError, Collected, Collector, Context, RequestError, background};
 use crate::exposition::exporter_metrics::RequestHealth;
-use crate::exposition::render::platform_label;
 use crate::exposition::snapshot::{Samples, Snapshot};
+use crate::exposition::text::platform_label;
 use crate::model::ErrorReason;
 
 /// What makes one per-customer collector different from another: its request and its families.

@@ -310,7 +310,7 @@ mod tests {
             })
         });
         let metrics = ExporterMetrics::new();
-        let slot = Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after));
+        let slot = Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after));
         let mut scheduler = Scheduler::new(
             slot.clone(),
             build,
@@ -392,7 +392,7 @@ mod tests {
         let throttled = runs.clone();
         let metrics = ExporterMetrics::new();
         let scheduler = Scheduler::new(
-            Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after)),
+            Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after)),
             Box::new(move || {
                 Box::new(Throttled {
                     runs: throttled.clone(),
@@ -430,7 +430,7 @@ mod tests {
         let metrics = ExporterMetrics::new();
         let clocked = runs.clone();
         let scheduler = Scheduler::new(
-            Arc::new(crate::collect::customers::KIND.slot("p", settings.stale_after)),
+            Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after)),
             Box::new(move || {
                 Box::new(Clocked {
                     runs: clocked.clone(),

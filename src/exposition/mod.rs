@@ -4,14 +4,11 @@
 //! Nothing proportional to the number of customers happens here: the body is a list of
 //! reference-counted chunks rendered (and compressed) when the polls completed.
 
-pub(crate) mod customer_details;
 pub(crate) mod exporter_metrics;
 pub(crate) mod gzip;
-pub(crate) mod license_info;
 pub(crate) mod recycle;
-pub(crate) mod removal;
-pub(crate) mod render;
 pub(crate) mod snapshot;
+pub(crate) mod text;
 
 use std::sync::{Arc, RwLock};
 
@@ -254,7 +251,7 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::customers;
+    use crate::collectors::customers;
     use crate::exposition::exporter_metrics::CollectorSettings;
     use crate::exposition::snapshot::Snapshot;
     use std::io::Read;
@@ -279,7 +276,7 @@ mod tests {
             .collect();
         let body = serde_json::to_vec(&records).unwrap();
         let (prepared, _) =
-            crate::collect::customers::prepare(platform, body.into(), None).unwrap();
+            crate::collectors::customers::prepare(platform, body.into(), None).unwrap();
         prepared.snapshot.renewed(succeeded_at)
     }
 

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::exposition::gzip::{Deflater, Encoded, Segment};
 use crate::exposition::recycle::Spare;
-use crate::exposition::render::Family;
+use crate::exposition::text::Family;
 use crate::sync;
 
 /// One family's samples of one platform, in both encodings: the text as the chunks it was

@@ -262,7 +262,8 @@ mod tests {
 
     #[tokio::test]
     async fn readiness_names_a_collector_that_crashed_until_it_runs_again() {
-        let slot = Arc::new(crate::collect::customers::KIND.slot("prod", Duration::from_secs(60)));
+        let slot =
+            Arc::new(crate::collectors::customers::KIND.slot("prod", Duration::from_secs(60)));
         let metrics = Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new());
         let exposition = Arc::new(Exposition::new(vec![slot.clone()], metrics));
         let (status, body) = ready(State(exposition.clone())).await;

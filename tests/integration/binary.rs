@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::demo::{BINARY, Demo, Log};
 
 use liveplatform_exporter::poll_once;
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::json;
 
 fn exporter(args: &[&str]) -> Output {
@@ -67,8 +67,8 @@ async fn promtool_accepts_the_output_for_hostile_names_and_unknown_types() {
          "LicenseType": -1, "MsTenantId": null, "ActiveUserCount": 0, "LiveHubActiveUsersCount": 0,
          "LiveHubSimpleUsersCount": 3},
     ]);
-    let a = MockPlatform::start(customers.to_string()).await.unwrap();
-    let b = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let a = DemoPlatform::start(customers.to_string()).await.unwrap();
+    let b = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut down = b.platform_config("down");
     down.base_url = format!("http://{}/", crate::common::closed_loopback_addr())
         .parse()

@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS, poll_once};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS, poll_once};
 
 const GOLDEN: &str = "tests/integration/golden/seed.prom";
 
@@ -59,7 +59,7 @@ fn normalise(exposition: &str) -> String {
 
 #[tokio::test]
 async fn the_seed_exposition_matches_the_golden_file() {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let (exposition, all_ok) = poll_once(&[mock.platform_config("seed")]).await.unwrap();
     assert!(all_ok, "the seed is served and decoded");
     let actual = normalise(&String::from_utf8(exposition).unwrap());

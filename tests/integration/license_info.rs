@@ -8,7 +8,7 @@ use crate::common::per_customer::{
     Collector, CustomerLabels, PLATFORM, per_customer_behaviour, seed, start,
 };
 use crate::metrics::license_name;
-use liveplatform_exporter::MockPlatform;
+use liveplatform_exporter::DemoPlatform;
 use serde_json::Value;
 
 const LICENSE_INFO: Collector = Collector {
@@ -34,7 +34,7 @@ per_customer_behaviour!(LICENSE_INFO);
 /// The mock's current record of the seed customer at `index`: the one of the .NET date form,
 /// found here by its text rather than by the exporter's date parsing.
 fn latest_record(index: usize) -> Value {
-    let records = MockPlatform::seed_license_info(index);
+    let records = DemoPlatform::seed_license_info(index);
     records
         .as_array()
         .unwrap()

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::common::{Scrape, fast, spawn_app};
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
 const COUNTS: [(&str, &str, &str); 4] = [
@@ -121,7 +121,7 @@ fn assert_matches_api(scrape: &Scrape, platform: &str, customers: &[Value]) {
 
 #[tokio::test]
 async fn every_seed_customer_and_license_type_is_published_with_the_api_values() {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let app = spawn_app(vec![mock.platform_config("demo")]).await;
     let scrape = app.ready().await;
 
@@ -162,7 +162,7 @@ async fn unknown_license_codes_and_oddly_typed_values_are_published() {
          "LicenseType": 5, "LicensedUsersCount": 10, "MsTenantId": "t", "ActiveUserCount": 0,
          "LiveHubActiveUsersCount": 0, "LiveHubSimpleUsersCount": 19},
     ]);
-    let mock = MockPlatform::start(customers.to_string()).await.unwrap();
+    let mock = DemoPlatform::start(customers.to_string()).await.unwrap();
     let app = spawn_app(vec![mock.platform_config("lab")]).await;
     let scrape = app.ready().await;
     assert_matches_api(&scrape, "lab", customers.as_array().unwrap());
@@ -185,7 +185,7 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
         {"umpcustomerguid":"camel","customershortname":"camel","licensetype":3,"activeusercount":1,"extra":[1,2]},
         42
     ]"#;
-    let mock = MockPlatform::start(body).await.unwrap();
+    let mock = DemoPlatform::start(body).await.unwrap();
     let app = spawn_app(vec![mock.platform_config("p")]).await;
     let scrape = app.ready().await;
 
@@ -235,7 +235,7 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
 #[tokio::test]
 async fn vanished_customers_disappear_and_changes_are_counted() {
     let all: Vec<Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap();
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
     let first = app.ready().await;
     assert_eq!(
@@ -318,7 +318,7 @@ async fn label_values_survive_any_characters() {
                    "MsTenantId": name, "ActiveUserCount": i})
         })
         .collect();
-    let mock = MockPlatform::start(serde_json::to_vec(&customers).unwrap())
+    let mock = DemoPlatform::start(serde_json::to_vec(&customers).unwrap())
         .await
         .unwrap();
     let app = spawn_app(vec![mock.platform_config("plat\"form\\\n")]).await;
@@ -329,7 +329,7 @@ async fn label_values_survive_any_characters() {
 #[tokio::test]
 async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
     use std::io::Read;
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
     app.ready().await;
 
@@ -375,7 +375,7 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
 
 #[tokio::test]
 async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
-    let good = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let good = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let unreachable = format!("http://{}/tenantui", crate::common::closed_loopback_addr());
     let app = spawn_app(vec![
         fast(good.platform_config("good<b>")),
@@ -409,7 +409,7 @@ async fn readiness_waits_for_every_platform_and_the_landing_page_lists_them() {
 
 #[tokio::test]
 async fn stopping_the_app_finishes_cleanly() {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let app = spawn_app(vec![fast(mock.platform_config("demo"))]).await;
     app.ready().await;
     let addr = app.addr;
@@ -430,7 +430,7 @@ fn removal(scrape: &Scrape, name: &str, platform: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn the_number_removal_summary_is_published_per_platform() {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     mock.set_removal_summary(
         r#"{"MarkedForRemovalCount": "7", "readyForRemovalCount": 0, "totalCounts": 7}"#,
     );

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::common::per_customer::{id, seed};
 use crate::common::{Scrape, TestApp, fast, spawn_app};
 use liveplatform_exporter::{AuthConfig, Config, OAuth2Config, PlatformConfig};
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS, SecretSource};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS, SecretSource};
 use reqwest::Url;
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
@@ -86,12 +86,12 @@ fn json(status: u16, body: String) -> ResponseTemplate {
 
 /// A canary in every secret-looking field of a customer's details, and in error bodies around
 /// them: the mock platform's app secrets all start with it.
-const APP_SECRET: &str = MockPlatform::APP_SECRET_CANARY;
+const APP_SECRET: &str = DemoPlatform::APP_SECRET_CANARY;
 
 /// Makes the details of some seed customers fail in every way that might echo the secret: an
 /// error body, a 404 that is a bare string, a truncated body, a body of another shape, and a
 /// good body with the secret in nested and unknown fields.
-fn hostile_details(mock: &MockPlatform) {
+fn hostile_details(mock: &DemoPlatform) {
     let customers = seed();
     let problem = format!(
         r#"{{"title":"Internal error","detail":"{APP_SECRET}","errors":{{"ApplicationClientSecret":["{APP_SECRET}"]}}}}"#
@@ -244,7 +244,7 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
     .await;
     // 6. The mock platform, whose customer details carry app secrets, some of them answering
     //    with failures that echo the secret.
-    let details = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let details = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     hostile_details(&details);
     let platforms = vec![
         oauth2("refused", &refused, "/token"),

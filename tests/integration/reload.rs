@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::common::{Scrape, TestApp, fast, spawn_app, unauthenticated};
-use liveplatform_exporter::{Config, MockPlatform, PlatformConfig, ReloadError, SEED_CUSTOMERS};
+use liveplatform_exporter::{Config, DemoPlatform, PlatformConfig, ReloadError, SEED_CUSTOMERS};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -202,7 +202,7 @@ async fn a_bad_configuration_is_refused_by_key_and_the_running_one_stays() {
 
 #[tokio::test]
 async fn a_collector_switched_off_takes_its_series_along_and_on_brings_them_back() {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let platform = fast(mock.platform_config("demo"));
     let app = spawn_app(vec![platform.clone()]).await;
     let running = app.ready().await;

@@ -11,7 +11,7 @@ use crate::common::pki::TestCa;
 use crate::common::{TestApp, spawn_with};
 use liveplatform_exporter::App;
 use liveplatform_exporter::Config;
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -58,7 +58,7 @@ impl WebDir {
 }
 
 /// The exporter over the demo data, with `web` as its web configuration file.
-async fn exporter(web: &WebDir, configure: impl FnOnce(&mut Config)) -> (TestApp, MockPlatform) {
+async fn exporter(web: &WebDir, configure: impl FnOnce(&mut Config)) -> (TestApp, DemoPlatform) {
     exporter_over(web, SEED_CUSTOMERS.to_vec(), configure).await
 }
 
@@ -67,8 +67,8 @@ async fn exporter_over(
     web: &WebDir,
     customers: Vec<u8>,
     configure: impl FnOnce(&mut Config),
-) -> (TestApp, MockPlatform) {
-    let mock = MockPlatform::start(customers).await.unwrap();
+) -> (TestApp, DemoPlatform) {
+    let mock = DemoPlatform::start(customers).await.unwrap();
     let mut config =
         Config::with_platforms(vec![crate::common::fast(mock.platform_config("demo"))]);
     config.server.web_config_file = Some(web.file());
@@ -243,7 +243,7 @@ async fn an_unknown_user_takes_as_long_to_refuse_as_a_wrong_password_of_the_cost
 #[tokio::test]
 async fn an_unsupported_key_or_a_missing_certificate_stops_start_up_naming_it() {
     let web = WebDir::new();
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut config = Config::with_platforms(vec![mock.platform_config("demo")]);
     config.server.listen = "127.0.0.1:0".parse().unwrap();
     config.server.web_config_file = Some(web.file());
@@ -815,7 +815,7 @@ async fn read_response(stream: &mut TcpStream) -> (String, usize) {
 async fn exporter_with_large_exposition(
     web: &WebDir,
     configure: impl FnOnce(&mut Config),
-) -> (TestApp, MockPlatform, usize) {
+) -> (TestApp, DemoPlatform, usize) {
     // The client lets the kernel buffer little on its side (see `busy_connection`).
     let buffered = send_buffer_max() + 64 * 1024;
     let (app, mock) = exporter_over(

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::common::{Sample, Scrape, TestApp, fast, spawn_app};
 use crate::metrics::license_name;
-use liveplatform_exporter::{MockPlatform, SEED_CUSTOMERS};
+use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::Value;
 
 pub const PLATFORM: &str = "demo";
@@ -18,7 +18,7 @@ pub struct Collector {
     /// Its per-customer families.
     pub families: &'static [&'static str],
     /// Makes the mock answer the collector's request for a customer id with a status and body.
-    pub answer: fn(&MockPlatform, &str, u16, String),
+    pub answer: fn(&DemoPlatform, &str, u16, String),
     /// A good body unlike any the seed has, and the one sample (family, value) it becomes.
     pub changed: (&'static str, &'static str, f64),
 }
@@ -61,8 +61,8 @@ impl CustomerLabels {
 
 /// The mock with the seed, and an exporter running every collector each second, more requests
 /// in flight than by default so that a run of 35 customers takes a moment.
-pub async fn start() -> (MockPlatform, TestApp, Scrape) {
-    let mock = MockPlatform::start(SEED_CUSTOMERS).await.unwrap();
+pub async fn start() -> (DemoPlatform, TestApp, Scrape) {
+    let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut platform = fast(mock.platform_config(PLATFORM));
     platform.max_concurrent_requests = 8;
     let app = spawn_app(vec![platform]).await;

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use crate::api::lenient::{self, Decoded, ShapeError};
-use crate::model::{LicenseInfo, MANAGED_FACTORS, SkipReason};
+use crate::collectors::license_info::model::{LicenseInfo, MANAGED_FACTORS};
+use crate::model::SkipReason;
 
 const EXPECTED: &str = "an array of license records";
 

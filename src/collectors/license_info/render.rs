@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::exposition::render::{Family, push_label, push_sample};
+use crate::collectors::license_info::model::{LicenseInfo, MANAGED_FACTORS};
+use crate::exposition::text::{Family, push_label, push_sample};
 use crate::model::license;
-use crate::model::{LicenseInfo, MANAGED_FACTORS};
 
 pub const LICENSE_INFO_FAMILY_COUNT: usize = 8;
 
@@ -143,7 +143,7 @@ pub fn render_license_info<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::render::platform_label;
+    use crate::exposition::text::platform_label;
 
     fn info(acquired: Option<u64>, currently: Option<u64>) -> LicenseInfo {
         LicenseInfo {

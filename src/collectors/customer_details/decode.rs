@@ -17,7 +17,8 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use crate::api::lenient::{self, Decoded, ShapeError, Slot, each_field};
-use crate::model::{CustomerDetails, SipConnectionKind, SkipReason};
+use crate::collectors::customer_details::model::{CustomerDetails, SipConnectionKind};
+use crate::model::SkipReason;
 
 const EXPECTED: &str = "a customer object";
 

@@ -1,8 +1,8 @@
 //! The customer details families: per customer, labelled exactly as the customer list's
 //! families so that no PromQL join is needed.
 
-use crate::exposition::render::{Family, push_label, push_sample};
-use crate::model::CustomerDetails;
+use crate::collectors::customer_details::model::CustomerDetails;
+use crate::exposition::text::{Family, push_label, push_sample};
 
 pub const CUSTOMER_DETAILS_FAMILY_COUNT: usize = 2;
 
@@ -71,8 +71,8 @@ pub fn render_customer_details<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposition::render::platform_label;
-    use crate::model::SipConnectionKind;
+    use crate::collectors::customer_details::model::SipConnectionKind;
+    use crate::exposition::text::platform_label;
 
     fn text(out: &[Vec<u8>], family: usize) -> String {
         String::from_utf8(out[family].clone()).unwrap()

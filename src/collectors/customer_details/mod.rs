@@ -8,22 +8,35 @@
 //! A secret expires in months and SIP connections change when an operator deploys one: the
 //! default interval is 6 hours. The per-customer collectors share the platform's request rate,
 //! and this one's runs often overlap `license_info`'s (at start-up, and every 6 hours about):
-//! the default timeout, 20 minutes, covers about 6 000 customers at half the default 10 requests
+//! the default timeout, 3 hours, covers about 54,000 customers at half the default 10 requests
 //! per second. The response holds the client secret itself; its decoder never keeps it (see
-//! `api::customer_details`).
+//! [`decode`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::client::{self, ApiClient};
-use crate::api::customer_details::decode_customer_details;
+use crate::api::client::ApiClient;
 use crate::api::lenient::Decoded;
 use crate::collect::directory::Listed;
 use crate::collect::per_customer::{PerCustomer, Source};
 use crate::collect::{Defaults, Kind, RequestError};
-use crate::exposition::customer_details::{CUSTOMER_DETAILS_FAMILIES, render_customer_details};
 use crate::exposition::snapshot::Samples;
-use crate::model::CustomerDetails;
+use decode::decode_customer_details;
+use model::CustomerDetails;
+use render::{CUSTOMER_DETAILS_FAMILIES, render_customer_details};
+
+mod decode;
+mod model;
+mod render;
+
+/// One customer, `{base_url}/api/v3/customer/{id}`, with [`QUERY`]: the id becomes one path
+/// segment, escaped.
+pub(crate) fn path(customer_id: &str) -> [&str; 4] {
+    ["api", "v3", "customer", customer_id]
+}
+
+/// With the SIP connections (site locations), which the customer's details are fetched for.
+pub(crate) const QUERY: &[(&str, &str)] = &[("allDetails", "true")];
 
 pub(crate) const KIND: Kind = Kind {
     name: "customer_details",
@@ -47,9 +60,7 @@ impl Source for Details {
     const NAME: &'static str = KIND.name;
 
     async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<CustomerDetails>, RequestError> {
-        let body = client
-            .get_queued(&client::customer(id), client::CUSTOMER_DETAILS_QUERY)
-            .await?;
+        let body = client.get_queued(&path(id), QUERY).await?;
         Ok(decode_customer_details(&body)?)
     }
 

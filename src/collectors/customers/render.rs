@@ -6,15 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::license::{self, Totals};
-use crate::model::{Customer, UserCounts};
-
-/// A metric family published from poll data. All are gauges.
-#[derive(Debug)]
-pub struct Family {
-    pub name: &'static str,
-    pub help: &'static str,
-}
+use crate::collectors::customers::model::{Customer, Totals, UserCounts};
+use crate::exposition::text::{Family, push_label, push_sample};
+use crate::model::license;
 
 pub const FAMILY_COUNT: usize = 10;
 
@@ -78,13 +72,6 @@ pub type LicenseTypeFamilies = [Vec<u8>; LICENSE_TYPE_FAMILY_COUNT];
 /// Bytes a customer's lines take in each family, roughly: reserving them up front saves the
 /// repeated doubling (and copying) of buffers.
 const LINE_ESTIMATE: [usize; CUSTOMER_FAMILY_COUNT] = [330, 180, 180, 190, 190];
-
-/// The `platform="..."` label every sample starts with.
-pub fn platform_label(platform: &str) -> Vec<u8> {
-    let mut label = Vec::new();
-    push_label(&mut label, "platform", platform);
-    label
-}
 
 pub fn render_customers<'a>(
     platform_label: &[u8],
@@ -176,39 +163,10 @@ fn push_counts(out: &mut [Vec<u8>], families: &[Family], labels: &[u8], counts: 
     }
 }
 
-/// Appends `name{labels} value` and a line feed.
-pub fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
-    out.extend_from_slice(name.as_bytes());
-    out.push(b'{');
-    out.extend_from_slice(labels);
-    out.extend_from_slice(b"} ");
-    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-    out.push(b'\n');
-}
-
-/// Appends `name="value"` with the value escaped as the text format requires: backslash, double
-/// quote and line feed. Everything else, any Unicode included, is legal as it is.
-pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"=\"");
-    let mut rest = value.as_bytes();
-    // Copy runs between the rare bytes that need escaping whole, not byte by byte.
-    while let Some(at) = memchr::memchr3(b'\\', b'"', b'\n', rest) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(match rest[at] {
-            b'\\' => b"\\\\",
-            b'"' => b"\\\"",
-            _ => b"\\n",
-        });
-        rest = &rest[at + 1..];
-    }
-    out.extend_from_slice(rest);
-    out.push(b'"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exposition::text::platform_label;
 
     fn customer() -> Customer<'static> {
         Customer {
@@ -230,7 +188,10 @@ mod tests {
     fn render(platform: &str, customers: &[Customer]) -> Vec<Vec<u8>> {
         let label = platform_label(platform);
         let by_customer = render_customers(&label, customers.iter());
-        let by_license_type = render_license_types(&label, &license::totals(customers));
+        let by_license_type = render_license_types(
+            &label,
+            &crate::collectors::customers::model::totals(customers),
+        );
         by_customer.into_iter().chain(by_license_type).collect()
     }
 
@@ -287,16 +248,6 @@ mod tests {
         assert_eq!(
             text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_COUNTS + 2),
             ""
-        );
-    }
-
-    #[test]
-    fn label_values_are_escaped() {
-        let mut out = Vec::new();
-        push_label(&mut out, "n", "a\\b\"c\nd é😀\t");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "n=\"a\\\\b\\\"c\\nd é😀\t\""
         );
     }
 

@@ -19,6 +19,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
+use crate::collectors::{customer_details, customers, license_info, number_removal};
 use crate::config::secret::SecretSource;
 use crate::config::{AuthConfig, OAuth2Config, PlatformConfig};
 use crate::sync::lock;
@@ -31,6 +32,14 @@ pub const SEED_CUSTOMERS: &[u8] = include_bytes!("../../fixtures/customers-seed.
 const REMOVAL_SUMMARY: &str =
     r#"{"markedForRemovalCount": 4, "readyForRemovalCount": 2, "totalCount": 6}"#;
 
+/// The path below which the demo serves its API: `base_url` ends with it.
+const BASE_PATH: &str = "/tenantui";
+
+/// The route of an endpoint whose path below `base_url` is `segments`.
+fn route(segments: &[&str]) -> String {
+    format!("{BASE_PATH}/{}", segments.join("/"))
+}
+
 const TENANT: &str = "00000000-0000-4000-8000-000000000000";
 const CLIENT_ID: &str = "liveplatform-exporter-demo";
 const SCOPE: &str = "api://liveplatform-demo/.default";
@@ -42,7 +51,7 @@ enum PerCustomer {
     Details,
 }
 
-pub struct MockPlatform {
+pub struct DemoPlatform {
     addr: SocketAddr,
     state: Arc<MockState>,
     shutdown: CancellationToken,
@@ -65,7 +74,7 @@ struct MockState {
     customer_requests: AtomicU64,
 }
 
-impl MockPlatform {
+impl DemoPlatform {
     /// The start of the client secret of every seed customer with an app registration (the rest
     /// is its place in the seed): obviously fake, and a canary the tests look for wherever the
     /// exporter writes, since the exporter must never keep it.
@@ -84,18 +93,16 @@ impl MockPlatform {
             token_requests: AtomicU64::new(0),
             customer_requests: AtomicU64::new(0),
         });
+        // Each endpoint where its collector requests it, with axum's `{id}` for a customer id.
         let app = Router::new()
             .route(&format!("/{TENANT}/oauth2/v2.0/token"), post(token))
-            .route("/tenantui/api/v3/customer", get(customers))
+            .route(&route(customers::PATH), get(customers))
+            .route(&route(&license_info::path("{id}")), get(license_info))
             .route(
-                "/tenantui/api/v3/customer/{id}/licenseinfo",
-                get(license_info),
+                &route(&customer_details::path("{id}")),
+                get(customer_details),
             )
-            .route("/tenantui/api/v3/customer/{id}", get(customer_details))
-            .route(
-                "/tenantui/api/v3/oc/numbers/removal-status/summary",
-                get(removal_summary),
-            )
+            .route(&route(number_removal::PATH), get(removal_summary))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -117,7 +124,7 @@ impl MockPlatform {
     }
 
     pub fn base_url(&self) -> Url {
-        Url::parse(&format!("http://{}/tenantui", self.addr)).expect("loopback URL is valid")
+        Url::parse(&format!("http://{}{BASE_PATH}", self.addr)).expect("loopback URL is valid")
     }
 
     pub fn token_url(&self) -> Url {
@@ -195,7 +202,7 @@ impl MockPlatform {
     }
 }
 
-impl Drop for MockPlatform {
+impl Drop for DemoPlatform {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
@@ -398,7 +405,7 @@ fn seed_customer_details(
         );
         object.insert(
             "ApplicationClientSecret".to_owned(),
-            format!("{}-{index:02}", MockPlatform::APP_SECRET_CANARY).into(),
+            format!("{}-{index:02}", DemoPlatform::APP_SECRET_CANARY).into(),
         );
         let days = match index {
             4 => 12,

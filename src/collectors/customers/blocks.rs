@@ -18,14 +18,14 @@ use bytes::Bytes;
 // its time.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use crate::api::decode::{self, DecodeError};
 use crate::collect::directory::{CustomerList, Listed};
+use crate::collectors::customers::decode::{self, DecodeError};
+use crate::collectors::customers::model::{self, Totals};
+use crate::collectors::customers::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
 use crate::exposition::gzip::{Deflater, Encoded};
 use crate::exposition::recycle::Spare;
-use crate::exposition::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
 use crate::exposition::snapshot::Samples;
 use crate::model::SkipReason;
-use crate::model::license::{self, Totals};
 
 /// A block ends after a record whose CRC-32 has these low bits all zero: 32 records on average,
 /// small enough that a change costs little, large enough that a block's compressed segments
@@ -73,7 +73,7 @@ impl Rendered {
                     }
                 })
                 .collect(),
-            totals: license::totals(customers),
+            totals: model::totals(customers),
             skipped: decoded.skipped,
             repaired_escapes: decoded.repaired_escapes,
         }
@@ -172,7 +172,7 @@ pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Buil
         }
         records.push(record);
     })?;
-    let platform_label = render::platform_label(platform);
+    let platform_label = crate::exposition::text::platform_label(platform);
     let previous: &[Block] = last.map_or(&[], |last| &last.blocks);
     let spares = last.map(|last| last.spares.clone()).unwrap_or_default();
     let (placed, found_again) = place(&platform_label, &records, cut(body, &records), previous);
@@ -345,7 +345,7 @@ fn families(
     spares: &[Spare; CUSTOMER_FAMILY_COUNT],
 ) -> [Samples; FAMILY_COUNT] {
     let mut deflater = Deflater::default();
-    let totals = license::sum(published.iter().map(|block| &block.totals));
+    let totals = model::sum(published.iter().map(|block| &block.totals));
     let by_license_type = render::render_license_types(platform_label, &totals)
         .map(|text| Encoded::new(text, &mut deflater));
     let by_customer: [Samples; CUSTOMER_FAMILY_COUNT] = std::array::from_fn(|family| {
@@ -421,9 +421,9 @@ mod tests {
     /// decoded at once and rendered in one piece.
     fn reference(body: &[u8]) -> (Vec<Vec<u8>>, Vec<SkipReason>, usize, HashSet<String>) {
         let decoded = decode::decode_customers(body).unwrap();
-        let label = render::platform_label(PLATFORM);
+        let label = crate::exposition::text::platform_label(PLATFORM);
         let by_customer = render::render_customers(&label, decoded.customers.iter());
-        let totals = license::totals(&decoded.customers);
+        let totals = model::totals(&decoded.customers);
         let by_license_type = render::render_license_types(&label, &totals);
         let ids = decoded.customers.iter().map(|c| c.id.to_string()).collect();
         (

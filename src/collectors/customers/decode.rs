@@ -11,7 +11,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::model::{Customer, SkipReason, UserCounts};
+use crate::collectors::customers::model::{Customer, UserCounts};
+use crate::model::SkipReason;
 
 #[derive(Debug, Default)]
 pub struct Decoded<'a> {
@@ -564,7 +565,7 @@ mod tests {
 
     #[test]
     fn seed_fixture_decodes_every_customer_with_nulls_kept() {
-        let decoded = decode(include_str!("../../fixtures/customers-seed.json"));
+        let decoded = decode(include_str!("../../../fixtures/customers-seed.json"));
         assert_eq!(decoded.customers.len(), 35);
         assert!(decoded.skipped.is_empty());
         let first = &decoded.customers[0];

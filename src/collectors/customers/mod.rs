@@ -13,16 +13,24 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::api::client::{self, ApiClient};
-use crate::api::decode::DecodeError;
+use crate::api::client::ApiClient;
 use crate::collect::background;
-use crate::collect::blocks::{self, Blocks, Changes};
 use crate::collect::directory::{CustomerList, Directory};
 use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
 use crate::exposition::exporter_metrics::CustomerChanges;
-use crate::exposition::render::FAMILIES;
 use crate::exposition::snapshot::Snapshot;
 use crate::model::SkipReason;
+use blocks::{Blocks, Changes};
+use decode::DecodeError;
+use render::FAMILIES;
+
+mod blocks;
+pub(crate) mod decode;
+mod model;
+pub(crate) mod render;
+
+/// The customer list, below the platform's `base_url`.
+pub(crate) const PATH: &[&str] = &["api", "v3", "customer"];
 
 pub(crate) const KIND: Kind = Kind {
     name: "customers",
@@ -55,7 +63,7 @@ impl Customers {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         // Dropped with the run unless it succeeds, whether it fails, times out or panics.
         let guard = self.directory.run_guard();
-        let body = self.client.get(client::CUSTOMERS).await?;
+        let body = self.client.get(PATH).await?;
         let platform = self.platform.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // off the async threads and below them in priority, so scrapes keep being answered.

@@ -1,0 +1,62 @@
+//! The Prometheus text format as every collector writes it: metric families, sample lines and
+//! label values escaped as the format requires. Collectors render their samples with these once
+//! per run; a scrape only copies the bytes.
+
+/// A metric family published from poll data. All are gauges.
+#[derive(Debug)]
+pub struct Family {
+    pub name: &'static str,
+    pub help: &'static str,
+}
+
+/// The `platform="..."` label every sample starts with.
+pub fn platform_label(platform: &str) -> Vec<u8> {
+    let mut label = Vec::new();
+    push_label(&mut label, "platform", platform);
+    label
+}
+
+/// Appends `name{labels} value` and a line feed.
+pub fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'{');
+    out.extend_from_slice(labels);
+    out.extend_from_slice(b"} ");
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    out.push(b'\n');
+}
+
+/// Appends `name="value"` with the value escaped as the text format requires: backslash, double
+/// quote and line feed. Everything else, any Unicode included, is legal as it is.
+pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"=\"");
+    let mut rest = value.as_bytes();
+    // Copy runs between the rare bytes that need escaping whole, not byte by byte.
+    while let Some(at) = memchr::memchr3(b'\\', b'"', b'\n', rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(match rest[at] {
+            b'\\' => b"\\\\",
+            b'"' => b"\\\"",
+            _ => b"\\n",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut out = Vec::new();
+        push_label(&mut out, "n", "a\\b\"c\nd é😀\t");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "n=\"a\\\\b\\\"c\\nd é😀\t\""
+        );
+    }
+}
