@@ -87,7 +87,7 @@ fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
 
 /// Everything start-up checks short of binding the port: the HTTP clients (with their TLS
 /// files) and the web configuration. For `--check-config`.
-pub fn check(config: &Config) -> Result<(), AppError> {
+pub(crate) fn check(config: &Config) -> Result<(), AppError> {
     supervisor::prepare(&config.platforms, None)?;
     web_config(config)?;
     Ok(())

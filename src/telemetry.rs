@@ -7,7 +7,7 @@ use tracing_subscriber::{EnvFilter, Layer, fmt};
 
 use crate::config::{LogConfig, LogFormat};
 
-pub fn init(config: &LogConfig) {
+pub(crate) fn init(config: &LogConfig) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.level));
     // A closed stderr (a log pipe that went away) must not matter: by default the subscriber

@@ -56,7 +56,7 @@ fn license_type(rng: &mut fastrand::Rng) -> i64 {
     }
 }
 
-pub fn customers(n: usize, seed: u64) -> Vec<Value> {
+pub(crate) fn customers(n: usize, seed: u64) -> Vec<Value> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let tenants: Vec<String> = (0..(n / 3).max(1)).map(|_| guid(&mut rng)).collect();
     (0..n)
@@ -86,17 +86,17 @@ pub fn customers(n: usize, seed: u64) -> Vec<Value> {
 }
 
 /// The seed every benchmark uses unless it needs a second, different list.
-pub const SEED: u64 = 42;
+pub(crate) const SEED: u64 = 42;
 
 /// The list as the API sends it: one JSON array.
-pub fn body(n: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn body(n: usize, seed: u64) -> Vec<u8> {
     serde_json::to_vec(&customers(n, seed)).expect("JSON values serialize")
 }
 
 /// The list a later poll sees: `changed` customers, picked at random, with one more active
 /// user each, the way a list changes between two polls. `seed` picks the customers.
 #[allow(dead_code)] // used by the criterion bench, not by gen-customers
-pub fn changed_body(list: &[Value], changed: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn changed_body(list: &[Value], changed: usize, seed: u64) -> Vec<u8> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut list = list.to_vec();
     for _ in 0..changed {

@@ -22,7 +22,7 @@ const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug, thiserror::Error)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     #[error("cannot read the credential: {0}")]
     Secret(#[from] SecretError),
     #[error("token request failed: {0}")]
@@ -45,11 +45,11 @@ pub enum AuthError {
     RateLimited { retry_after: Option<Duration> },
 }
 
-pub struct Authenticator {
-    kind: Kind,
+pub(super) struct Authenticator {
+    kind: Credentials,
 }
 
-enum Kind {
+enum Credentials {
     None,
     Bearer(SecretSource),
     OAuth2(Box<OAuth2>),
@@ -70,11 +70,11 @@ struct CachedToken {
 
 impl Authenticator {
     /// `http` must not follow redirects: a token request carries the client secret.
-    pub fn new(config: &AuthConfig, http: reqwest::Client) -> Self {
+    pub(super) fn new(config: &AuthConfig, http: reqwest::Client) -> Self {
         let kind = match config {
-            AuthConfig::None => Kind::None,
-            AuthConfig::Bearer { token } => Kind::Bearer(token.clone()),
-            AuthConfig::OAuth2(config) => Kind::OAuth2(Box::new(OAuth2 {
+            AuthConfig::None => Credentials::None,
+            AuthConfig::Bearer { token } => Credentials::Bearer(token.clone()),
+            AuthConfig::OAuth2(config) => Credentials::OAuth2(Box::new(OAuth2 {
                 config: config.clone(),
                 http,
                 cached: Mutex::new(None),
@@ -85,11 +85,11 @@ impl Authenticator {
     }
 
     /// The bearer token to send, if this platform uses one.
-    pub async fn token(&self) -> Result<Option<SecretString>, AuthError> {
+    pub(super) async fn token(&self) -> Result<Option<SecretString>, AuthError> {
         match &self.kind {
-            Kind::None => Ok(None),
-            Kind::Bearer(source) => Ok(Some(source.read()?)),
-            Kind::OAuth2(oauth) => {
+            Credentials::None => Ok(None),
+            Credentials::Bearer(source) => Ok(Some(source.read()?)),
+            Credentials::OAuth2(oauth) => {
                 // Held across the fetch so that concurrent callers wait for one token request.
                 let mut cached = oauth.cached.lock().await;
                 if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
@@ -105,13 +105,13 @@ impl Authenticator {
 
     /// The API refused the token. Forgets a cached one and says whether asking again with a
     /// fresh token can help (only a token this process obtained can be renewed).
-    pub async fn reject(&self) -> bool {
+    pub(super) async fn reject(&self) -> bool {
         match &self.kind {
-            Kind::OAuth2(oauth) => {
+            Credentials::OAuth2(oauth) => {
                 oauth.cached.lock().await.take();
                 true
             }
-            Kind::None | Kind::Bearer(_) => false,
+            Credentials::None | Credentials::Bearer(_) => false,
         }
     }
 }

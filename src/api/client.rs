@@ -21,7 +21,7 @@ use crate::model::ErrorReason;
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
+pub(crate) enum FetchError {
     #[error("authentication failed: {0}")]
     Auth(#[from] AuthError),
     #[error("API refused the credentials: HTTP {status}{problem}")]
@@ -43,7 +43,7 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    pub fn reason(&self) -> ErrorReason {
+    pub(crate) fn reason(&self) -> ErrorReason {
         match self {
             FetchError::RateLimited { .. }
             | FetchError::Paused { .. }
@@ -58,7 +58,7 @@ impl FetchError {
     }
 
     /// How long the platform's requests must wait, when the API or the token endpoint said so.
-    pub fn retry_after(&self) -> Option<Duration> {
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::RateLimited { retry_after }
             | FetchError::Auth(AuthError::RateLimited { retry_after }) => *retry_after,
@@ -70,7 +70,7 @@ impl FetchError {
 
 /// What an ASP.NET problem-details error body says that is worth logging: never the body itself.
 #[derive(Debug, Default, Deserialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     title: Option<String>,
     #[serde(rename = "traceId")]
     trace_id: Option<String>,
@@ -113,7 +113,7 @@ pub enum ClientError {
     Build(#[source] reqwest::Error),
 }
 
-pub struct ApiClient {
+pub(crate) struct ApiClient {
     http: reqwest::Client,
     base_url: Url,
     channel_id: Option<i64>,
@@ -161,7 +161,7 @@ fn with_tls(
 
 /// `{base_url}/` followed by `segments` (each percent-encoded as needed), whether or not the
 /// base URL ends with a slash, and by `query` (each name and value form-encoded) when not empty.
-pub fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
+pub(crate) fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
     let mut url = base_url.clone();
     if let Ok(mut path) = url.path_segments_mut() {
         path.pop_if_empty().extend(segments);
@@ -190,7 +190,7 @@ fn builder(config: &PlatformConfig) -> Result<reqwest::ClientBuilder, ClientErro
 }
 
 impl ApiClient {
-    pub fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
+    pub(crate) fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
         // API requests keep the default redirect policy: it follows at most 10 and drops
         // Authorization (and cookies) whenever a redirect leaves the original host and port.
         let http = builder(config)?.build().map_err(ClientError::Build)?;
@@ -217,7 +217,7 @@ impl ApiClient {
 
     /// The raw body of `GET {base_url}/{segments}`. After a 429 nothing is sent until its
     /// `Retry-After` has passed.
-    pub async fn get(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
+    pub(crate) async fn get(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
         self.get_with(segments, &[]).await
     }
 
@@ -245,7 +245,7 @@ impl ApiClient {
     /// `max_concurrent_requests` in flight, `max_requests_per_second` started), and after a 429
     /// waiting for its `Retry-After` instead of failing: the whole platform slows down. The
     /// collector's timeout bounds the wait. `query` is appended as `?name=value&...`.
-    pub async fn get_queued(
+    pub(crate) async fn get_queued(
         &self,
         segments: &[&str],
         query: &[(&str, &str)],
@@ -259,7 +259,7 @@ impl ApiClient {
 
     /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer
     /// collector keeps going, so that the limiter, not the collector, is the bound.
-    pub fn max_concurrent_requests(&self) -> usize {
+    pub(crate) fn max_concurrent_requests(&self) -> usize {
         self.max_concurrent_requests
     }
 

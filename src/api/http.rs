@@ -12,10 +12,10 @@ use crate::sync::lock;
 
 /// The longest pause a `Retry-After` can impose: beyond it the data would go stale for hours on
 /// the word of one response (or a typo in a proxy's configuration).
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     #[error("{}", describe(.0))]
     Request(#[source] reqwest::Error),
     #[error("response body is larger than the {limit}-byte limit")]
@@ -24,7 +24,7 @@ pub enum BodyError {
 
 /// reqwest's own message stops at "error sending request"; the cause (connection refused,
 /// certificate rejected, ...) is further down the source chain, and it is what an operator needs.
-pub fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -36,7 +36,10 @@ pub fn describe(error: &reqwest::Error) -> String {
 }
 
 /// Reads a whole body, refusing to buffer more than `limit` bytes whatever the server claims.
-pub async fn read_limited(mut response: reqwest::Response, limit: u64) -> Result<Bytes, BodyError> {
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Bytes, BodyError> {
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge { limit });
     }
@@ -53,7 +56,7 @@ pub async fn read_limited(mut response: reqwest::Response, limit: u64) -> Result
 
 /// Server-sent text for a log line: control characters dropped (no forged log lines), cut to
 /// `max_chars`.
-pub fn sanitize(text: &str, max_chars: usize) -> String {
+pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
     let mut clean: String = text
         .chars()
         .filter(|c| !c.is_control())
@@ -72,7 +75,7 @@ pub fn sanitize(text: &str, max_chars: usize) -> String {
 
 /// A 429's `Retry-After`, in seconds or as an HTTP date, capped at [`MAX_RETRY_AFTER`]; `None`
 /// when absent or unreadable. A date in the past means no wait.
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match value.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
@@ -85,7 +88,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 }
 
 /// ", retry after 1h 30s" for a log line, or nothing without a wait.
-pub fn describe_wait(wait: Option<Duration>) -> String {
+pub(crate) fn describe_wait(wait: Option<Duration>) -> String {
     wait.map(|wait| {
         let whole = Duration::from_secs(wait.as_secs());
         format!(", retry after {}", humantime::format_duration(whole))
@@ -96,20 +99,20 @@ pub fn describe_wait(wait: Option<Duration>) -> String {
 /// A platform's pause after a 429: until it ends, no request of any of the platform's
 /// collectors starts, so the whole platform slows down, not just the request that was refused.
 #[derive(Debug, Default)]
-pub struct Pause {
+pub(crate) struct Pause {
     until: Mutex<Option<Instant>>,
 }
 
 impl Pause {
     /// Time left before requests may start again, if any.
-    pub fn remaining(&self) -> Option<Duration> {
+    pub(crate) fn remaining(&self) -> Option<Duration> {
         let until = (*lock(&self.until))?;
         let left = until.saturating_duration_since(Instant::now());
         (!left.is_zero()).then_some(left)
     }
 
     /// Pauses for `wait` from now, unless a longer pause is already in force.
-    pub fn extend(&self, wait: Duration) {
+    pub(crate) fn extend(&self, wait: Duration) {
         let mut until = lock(&self.until);
         // The wait is capped at an hour: the clock can always add it.
         let end = Instant::now() + wait.min(MAX_RETRY_AFTER);

@@ -21,13 +21,13 @@ use crate::model::SkipReason;
 /// A response that is not the document expected.
 #[derive(Debug, thiserror::Error)]
 #[error("response is not {expected}: {problem}")]
-pub struct ShapeError {
+pub(crate) struct ShapeError {
     expected: &'static str,
     problem: String,
 }
 
 impl ShapeError {
-    pub fn new(expected: &'static str, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(expected: &'static str, problem: impl Into<String>) -> Self {
         Self {
             expected,
             problem: problem.into(),
@@ -37,7 +37,7 @@ impl ShapeError {
 
 /// A response decoded: its value, if it has a usable one, and the records left out.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Decoded<T> {
+pub(crate) struct Decoded<T> {
     pub value: Option<T>,
     pub skipped: Vec<SkipReason>,
 }
@@ -53,12 +53,15 @@ impl<T> Default for Decoded<T> {
 
 /// Parses `body` as JSON; a syntax error is described by its kind and position only (serde_json's
 /// own messages may quote the input).
-pub fn parse(body: &[u8], expected: &'static str) -> Result<Value, ShapeError> {
+pub(crate) fn parse(body: &[u8], expected: &'static str) -> Result<Value, ShapeError> {
     decode(body, expected)
 }
 
 /// Decodes `body` into `T`; an error is described by its kind and position only, as [`parse`]'s.
-pub fn decode<T: DeserializeOwned>(body: &[u8], expected: &'static str) -> Result<T, ShapeError> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    body: &[u8],
+    expected: &'static str,
+) -> Result<T, ShapeError> {
     serde_json::from_slice(body).map_err(|e| {
         let kind = match e.classify() {
             serde_json::error::Category::Eof => "truncated",
@@ -74,7 +77,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8], expected: &'static str) -> Resul
 
 /// The value of `name` in `object`, whatever the case of its key (the vendor spells field names
 /// both ways); `null` counts as absent.
-pub fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object
         .get(name)
         .or_else(|| {
@@ -89,7 +92,7 @@ pub fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value
 /// A field a typed decoder reads, found by [`each_field`]: its place in the decoder's list of
 /// names, and whether the response spelt it exactly so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Known {
+pub(crate) struct Known {
     pub index: usize,
     pub exact: bool,
 }
@@ -97,12 +100,12 @@ pub struct Known {
 /// Where a typed decoder keeps a field's value: as [`field`] does, the exact spelling wins over
 /// other cases, and of those the first.
 #[derive(Debug)]
-pub struct Slot<T> {
+pub(crate) struct FieldValue<T> {
     value: Option<T>,
     exact: bool,
 }
 
-impl<T> Default for Slot<T> {
+impl<T> Default for FieldValue<T> {
     fn default() -> Self {
         Self {
             value: None,
@@ -111,22 +114,22 @@ impl<T> Default for Slot<T> {
     }
 }
 
-impl<T> Slot<T> {
-    pub fn offer(&mut self, known: Known, value: T) {
+impl<T> FieldValue<T> {
+    pub(crate) fn offer(&mut self, known: Known, value: T) {
         if self.value.is_none() || (known.exact && !self.exact) {
             self.value = Some(value);
             self.exact = known.exact;
         }
     }
 
-    pub fn into_inner(self) -> Option<T> {
+    pub(crate) fn into_inner(self) -> Option<T> {
         self.value
     }
 }
 
 /// Goes through the entries of a JSON object: `read` deserializes the value of each field that
 /// `names` lists, in any case; every other value is skipped as it is parsed, never kept.
-pub fn each_field<'de, A: MapAccess<'de>>(
+pub(crate) fn each_field<'de, A: MapAccess<'de>>(
     mut map: A,
     names: &[&'static str],
     mut read: impl FnMut(Known, &mut A) -> Result<(), A::Error>,
@@ -177,7 +180,7 @@ const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// A count: a non-negative whole number, as a number or a string of digits. `Err` for anything
 /// else (a negative number, a fraction, a word).
-pub fn count(value: &Value) -> Result<u64, ()> {
+pub(crate) fn count(value: &Value) -> Result<u64, ()> {
     match value {
         Value::Number(n) => n
             .as_u64()
@@ -200,7 +203,7 @@ const OVOC_TIME: &[BorrowedFormatItem<'static>] = format_description!(
 /// A point in time in any of the forms the API sends with a zone: RFC 3339 with any number of
 /// fraction digits (the .NET round-trip form `2023-11-06T16:05:06.0202209+00:00`, and UTC as
 /// `2024-04-03T13:32:12.82872Z`), or OVOC's offset without a colon. `None` for anything else.
-pub fn timestamp(text: &str) -> Option<OffsetDateTime> {
+pub(crate) fn timestamp(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
     OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(text, OVOC_TIME))
@@ -223,7 +226,7 @@ const ZONELESS_TIMES: [&[BorrowedFormatItem<'static>]; 3] = [
 /// A point in time in any form [`timestamp`] reads, or in a form without a zone, read as UTC:
 /// the API says nothing of the zone, and UTC is what a server's clock and a certificate's dates
 /// most likely are. `None` for anything else.
-pub fn timestamp_or_utc(text: &str) -> Option<OffsetDateTime> {
+pub(crate) fn timestamp_or_utc(text: &str) -> Option<OffsetDateTime> {
     timestamp(text).or_else(|| {
         let text = text.trim();
         ZONELESS_TIMES

@@ -7,21 +7,21 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::{Interval, MissedTickBehavior};
 
-pub struct Limiter {
+pub(super) struct Limiter {
     in_flight: Semaphore,
     /// Ticks once per `1 / max_per_second`; a request starts on a tick.
     pace: Mutex<Interval>,
 }
 
 /// A request's place: it may be sent while this is held.
-pub struct Slot<'a> {
+pub(super) struct Permit<'a> {
     /// `None` only if the semaphore were closed, which it never is.
     _in_flight: Option<SemaphorePermit<'a>>,
 }
 
 impl Limiter {
     /// Both bounds are at least 1 (the configuration checks them; 0 is taken as 1).
-    pub fn new(max_in_flight: usize, max_per_second: u32) -> Self {
+    pub(super) fn new(max_in_flight: usize, max_per_second: u32) -> Self {
         let period = Duration::from_secs(1) / max_per_second.max(1);
         let mut pace = tokio::time::interval(period);
         // A quiet spell earns no burst afterwards.
@@ -33,10 +33,10 @@ impl Limiter {
     }
 
     /// Waits for a free place and for the pace to allow another start.
-    pub async fn slot(&self) -> Slot<'_> {
+    pub(super) async fn slot(&self) -> Permit<'_> {
         let permit = self.in_flight.acquire().await.ok();
         self.pace.lock().await.tick().await;
-        Slot { _in_flight: permit }
+        Permit { _in_flight: permit }
     }
 }
 

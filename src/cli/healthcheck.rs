@@ -30,7 +30,7 @@ pub fn default_url() -> Url {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum HealthcheckError {
+pub(crate) enum HealthcheckError {
     #[error("cannot set up the HTTP client: {0}")]
     Client(reqwest::Error),
     #[error("GET {url}: {message}")]
@@ -41,7 +41,7 @@ pub enum HealthcheckError {
 
 /// Succeeds when `url` answers 200 within [`TIMEOUT`]; anything else (refused, timed out,
 /// another status) is unhealthy.
-pub async fn probe(url: &Url) -> Result<(), HealthcheckError> {
+pub(crate) async fn probe(url: &Url) -> Result<(), HealthcheckError> {
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         // The probe is about this exact URL on this host: a proxy from the environment or a
@@ -73,7 +73,7 @@ pub async fn probe(url: &Url) -> Result<(), HealthcheckError> {
 }
 
 /// Exit 0 when healthy, 1 (with the reason on stderr) when not: what `HEALTHCHECK` expects.
-pub async fn run(args: &Args) -> ExitCode {
+pub(crate) async fn run(args: &Args) -> ExitCode {
     match probe(&args.url).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -13,7 +13,7 @@ const NICE_INCREMENT: libc::c_int = 10;
 
 /// Runs `work` on a new low-priority thread and waits for its result without blocking the
 /// runtime. If no thread can be created, it runs on tokio's blocking pool instead.
-pub async fn run<T, F>(work: F) -> T
+pub(crate) async fn run<T, F>(work: F) -> T
 where
     T: Send + 'static,
     F: FnOnce() -> T + Clone + Send + 'static,

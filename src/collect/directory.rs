@@ -32,17 +32,17 @@ pub(crate) struct CustomerList {
 }
 
 impl CustomerList {
-    pub fn new(blocks: impl IntoIterator<Item = Arc<[Listed]>>) -> Self {
+    pub(crate) fn new(blocks: impl IntoIterator<Item = Arc<[Listed]>>) -> Self {
         Self {
             blocks: blocks.into_iter().collect(),
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Listed> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Listed> {
         self.blocks.iter().flat_map(|block| block.iter())
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.blocks.iter().map(|block| block.len()).sum()
     }
 }
@@ -76,7 +76,7 @@ pub(crate) struct NoCustomerList;
 
 impl Directory {
     /// Makes `list` the latest good customer list.
-    pub fn publish(&self, list: CustomerList) {
+    pub(crate) fn publish(&self, list: CustomerList) {
         self.0.send_replace(State::Listed(list));
     }
 
@@ -93,7 +93,7 @@ impl Directory {
 
     /// The latest list, waiting for the first one while no customer list run has ended yet
     /// (the caller's timeout bounds the wait); `Err` while every run so far failed.
-    pub async fn latest(&self) -> Result<CustomerList, NoCustomerList> {
+    pub(crate) async fn latest(&self) -> Result<CustomerList, NoCustomerList> {
         let mut receiver = self.0.subscribe();
         let state = receiver
             .wait_for(|state| !matches!(state, State::Waiting))
@@ -108,7 +108,7 @@ impl Directory {
 
     /// Reports the end of a customer list run unless disarmed: dropped without a success (a
     /// failure, a timeout that cancels the run, a panic), it marks the run as failed.
-    pub fn run_guard(&self) -> RunGuard {
+    pub(crate) fn run_guard(&self) -> RunGuard {
         RunGuard {
             directory: self.clone(),
             succeeded: false,
@@ -122,7 +122,7 @@ pub(crate) struct RunGuard {
 }
 
 impl RunGuard {
-    pub fn succeeded(mut self, list: CustomerList) {
+    pub(crate) fn succeeded(mut self, list: CustomerList) {
         self.succeeded = true;
         self.directory.publish(list);
     }

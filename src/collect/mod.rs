@@ -77,7 +77,7 @@ pub(crate) enum Defaults {
 
 impl Kind {
     /// An empty slot for this collector's data on `platform`.
-    pub fn slot(&self, platform: &str, stale_after: Duration) -> Slot {
+    pub(crate) fn slot(&self, platform: &str, stale_after: Duration) -> Slot {
         let mut slot = Slot::new(platform, self.name, self.families, self.items, stale_after);
         // The customer list is what the platform's data stands on; the others follow it.
         slot.gates_readiness = matches!(self.defaults, Defaults::Platform);
@@ -146,7 +146,7 @@ pub(crate) enum RequestError {
 }
 
 impl RequestError {
-    pub fn reason(&self) -> ErrorReason {
+    pub(crate) fn reason(&self) -> ErrorReason {
         match self {
             RequestError::Fetch(FetchError::Status { status, .. })
                 if *status == reqwest::StatusCode::NOT_FOUND =>
@@ -160,7 +160,7 @@ impl RequestError {
 }
 
 impl CollectError {
-    pub fn reason(&self) -> ErrorReason {
+    pub(crate) fn reason(&self) -> ErrorReason {
         match self {
             CollectError::Timeout(_) => ErrorReason::Timeout,
             CollectError::Fetch(e) => e.reason(),
@@ -172,7 +172,7 @@ impl CollectError {
     }
 
     /// How long the API asked the platform to wait before its next request.
-    pub fn retry_after(&self) -> Option<std::time::Duration> {
+    pub(crate) fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
             CollectError::Fetch(e) => e.retry_after(),
             CollectError::AllRequestsFailed { first, .. } => match first.as_ref() {

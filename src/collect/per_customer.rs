@@ -79,7 +79,7 @@ pub(crate) struct PerCustomer<S: Source> {
 }
 
 impl<S: Source> PerCustomer<S> {
-    pub fn new(context: Context) -> Self {
+    pub(crate) fn new(context: Context) -> Self {
         Self {
             requests: context.metrics.requests(&context.platform, S::NAME),
             platform_label: platform_label(&context.platform).into(),

@@ -23,7 +23,7 @@ use crate::model::SkipReason;
 /// an outage is not hammered. Jitter only ever lengthens a delay, and spreads the polls of
 /// several exporters (an HA pair) that started together.
 #[derive(Debug)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     interval: Duration,
     failures: u32,
 }
@@ -32,7 +32,7 @@ const MIN_RETRY: Duration = Duration::from_secs(1);
 const JITTER: f64 = 0.1;
 
 impl Schedule {
-    pub fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration) -> Self {
         Self {
             interval,
             failures: 0,
@@ -40,7 +40,7 @@ impl Schedule {
     }
 
     /// `jitter` is a random number in [0, 1).
-    pub fn next_delay(&mut self, succeeded: bool, jitter: f64) -> Duration {
+    pub(crate) fn next_delay(&mut self, succeeded: bool, jitter: f64) -> Duration {
         let base = if succeeded {
             self.failures = 0;
             self.interval
@@ -70,7 +70,7 @@ pub(crate) struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(
+    pub(crate) fn new(
         slot: Arc<Slot>,
         build: Build,
         health: CollectorHealth,
@@ -87,7 +87,7 @@ impl Scheduler {
     }
 
     /// Runs the collector until `shutdown` is cancelled.
-    pub async fn run(mut self, shutdown: CancellationToken) {
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let mut schedule = Schedule::new(self.settings.interval);
         loop {
             let outcome = tokio::select! {
@@ -112,7 +112,7 @@ impl Scheduler {
     }
 
     /// One run: collect within the timeout, account for it, publish what it found.
-    pub async fn run_once(&mut self) -> Result<(), CollectError> {
+    pub(crate) async fn run_once(&mut self) -> Result<(), CollectError> {
         let started = Instant::now();
         self.health.polls.inc();
         let timeout = self.settings.timeout;

@@ -179,7 +179,7 @@ pub(crate) struct Supervisor {
 
 impl Supervisor {
     /// Nothing runs until the first [`Supervisor::apply`]; every task stops with `shutdown`.
-    pub fn new(exposition: Arc<Exposition>, shutdown: CancellationToken) -> Self {
+    pub(crate) fn new(exposition: Arc<Exposition>, shutdown: CancellationToken) -> Self {
         Self {
             metrics: exposition.metrics().clone(),
             exposition,
@@ -190,7 +190,7 @@ impl Supervisor {
     }
 
     /// Makes the running collectors those of `platforms` (from [`prepare`]).
-    pub async fn apply(&mut self, platforms: Vec<PreparedPlatform>) {
+    pub(crate) async fn apply(&mut self, platforms: Vec<PreparedPlatform>) {
         let mut previous: Vec<Option<Running>> = std::mem::take(&mut self.running)
             .into_iter()
             .map(Some)
@@ -271,12 +271,12 @@ impl Supervisor {
         }
     }
 
-    pub fn metrics(&self) -> &Arc<ExporterMetrics> {
+    pub(crate) fn metrics(&self) -> &Arc<ExporterMetrics> {
         &self.metrics
     }
 
     /// Stops every collector and waits for their tasks.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         for running in self.running.drain(..) {
             running.stop().await;
         }

@@ -19,7 +19,7 @@ use crate::config::whole::Whole;
 
 /// Default listen port: marked free on the Prometheus default port allocations list when chosen.
 pub const DEFAULT_PORT: u16 = 9612;
-pub const ENV_PREFIX: &str = "LIVEPLATFORM_EXPORTER";
+pub(crate) const ENV_PREFIX: &str = "LIVEPLATFORM_EXPORTER";
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(300);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Sane ranges for configured durations. Beyond them a value is a typo (a unit forgotten, a
@@ -34,7 +34,7 @@ const MAX_RESPONSE_BYTES_LIMIT: u64 = 4 * 1024 * 1024 * 1024 - 1;
 const MAX_CONNECTIONS_LIMIT: usize = 100_000;
 const DAY: u64 = 24 * 60 * 60;
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 /// Requests of a platform's fan-out in flight at once, and started per second: gentle defaults,
 /// since the API documents no rate limit.
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;

@@ -17,7 +17,7 @@ pub enum PemError {
 }
 
 /// Every certificate of a PEM file, in order; at least one.
-pub fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
+pub(crate) fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
     let certificates = CertificateDer::pem_file_iter(path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| PemError::Certificates {
@@ -32,7 +32,7 @@ pub fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Pe
 
 /// The first private key (PKCS#8, PKCS#1 or SEC1) of a PEM file. The error never quotes the
 /// file's content.
-pub fn read_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {
+pub(crate) fn read_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| PemError::PrivateKey {
         path: path.to_owned(),
         message: e.to_string(),

@@ -12,7 +12,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 /// A whole number of type `T`, as written in the file or the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Whole<T>(pub T);
+pub(super) struct Whole<T>(pub T);
 
 /// Floats at or beyond this are no longer exact integers.
 const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53

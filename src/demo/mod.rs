@@ -46,7 +46,7 @@ const SCOPE: &str = "api://liveplatform-demo/.default";
 
 /// The per-customer endpoints, whose answers a test can set customer by customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum PerCustomer {
+enum Endpoint {
     LicenseInfo,
     Details,
 }
@@ -64,7 +64,7 @@ struct MockState {
     /// made up.
     seed: HashMap<String, usize>,
     /// Per-customer answers set by a test, by endpoint and customer id: a status and a body.
-    overrides: Mutex<HashMap<(PerCustomer, String), (StatusCode, Bytes)>>,
+    overrides: Mutex<HashMap<(Endpoint, String), (StatusCode, Bytes)>>,
     /// When the mock started: the seed's secret expiry dates are relative to it, so that the
     /// demo always has a secret about to expire.
     started: OffsetDateTime,
@@ -156,21 +156,21 @@ impl DemoPlatform {
     /// Answers license information requests for `customer_id` with `status` and `body` from now
     /// on, whether or not the id is a seed customer's.
     pub fn set_license_info(&self, customer_id: &str, status: u16, body: impl Into<Bytes>) {
-        self.set(PerCustomer::LicenseInfo, customer_id, status, body.into());
+        self.set(Endpoint::LicenseInfo, customer_id, status, body.into());
     }
 
     /// Back to the made-up license information of a seed customer (or a 404 for another id).
     pub fn clear_license_info(&self, customer_id: &str) {
-        lock(&self.state.overrides).remove(&(PerCustomer::LicenseInfo, customer_id.to_owned()));
+        lock(&self.state.overrides).remove(&(Endpoint::LicenseInfo, customer_id.to_owned()));
     }
 
     /// Answers customer details requests for `customer_id` with `status` and `body` from now
     /// on, whether or not the id is a seed customer's.
     pub fn set_customer_details(&self, customer_id: &str, status: u16, body: impl Into<Bytes>) {
-        self.set(PerCustomer::Details, customer_id, status, body.into());
+        self.set(Endpoint::Details, customer_id, status, body.into());
     }
 
-    fn set(&self, endpoint: PerCustomer, customer_id: &str, status: u16, body: Bytes) {
+    fn set(&self, endpoint: Endpoint, customer_id: &str, status: u16, body: Bytes) {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         lock(&self.state.overrides).insert((endpoint, customer_id.to_owned()), (status, body));
     }
@@ -472,7 +472,7 @@ async fn license_info(
 ) -> Response {
     let months = query.get("nrOfMonths").and_then(|n| n.parse::<u32>().ok());
     let asked = Asked {
-        endpoint: PerCustomer::LicenseInfo,
+        endpoint: Endpoint::LicenseInfo,
         id,
         malformed: months.is_none().then_some("nrOfMonths is required"),
     };
@@ -491,7 +491,7 @@ async fn customer_details(
         .get("allDetails")
         .is_some_and(|value| value.eq_ignore_ascii_case("true"));
     let asked = Asked {
-        endpoint: PerCustomer::Details,
+        endpoint: Endpoint::Details,
         id,
         malformed: None,
     };
@@ -502,7 +502,7 @@ async fn customer_details(
 
 /// A request to a per-customer endpoint.
 struct Asked {
-    endpoint: PerCustomer,
+    endpoint: Endpoint,
     id: String,
     /// The title of a 400 for a query the endpoint refuses.
     malformed: Option<&'static str>,

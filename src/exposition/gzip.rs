@@ -179,23 +179,23 @@ fn exact(mut buffer: Vec<u8>) -> Vec<u8> {
 /// Frames segments as one gzip member: the caller sends [`Member::header`], then the data each
 /// call hands back, in order, then the trailer.
 #[derive(Debug, Default)]
-pub struct Member {
+pub(crate) struct Member {
     checksum: Checksum,
 }
 
 impl Member {
-    pub fn header() -> Bytes {
+    pub(crate) fn header() -> Bytes {
         Bytes::from_static(&HEADER)
     }
 
     /// The segment's data, by reference count, not by copy.
-    pub fn segment(&mut self, segment: &Segment) -> Bytes {
+    pub(crate) fn segment(&mut self, segment: &Segment) -> Bytes {
         self.checksum.append(segment.checksum);
         segment.data.clone()
     }
 
     /// The empty final block, the CRC-32 and the length of everything handed out.
-    pub fn trailer(self) -> Bytes {
+    pub(crate) fn trailer(self) -> Bytes {
         let Checksum { crc, len, .. } = self.checksum;
         let mut trailer = Vec::with_capacity(FINAL_BLOCK.len() + 8);
         trailer.extend_from_slice(&FINAL_BLOCK);

@@ -20,7 +20,7 @@ use crate::exposition::gzip::{Deflater, Encoded, Member, Segment};
 use crate::exposition::snapshot::{Slot, Text};
 use crate::sync;
 
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -28,10 +28,10 @@ const MOST_SLACK: usize = 2;
 /// One family's spare buffer, shared by its polls and by the bytes they publish. Cheap to
 /// clone: clones are the same spare.
 #[derive(Debug, Clone, Default)]
-pub struct Spare(Arc<Mutex<Kept>>);
+pub struct Spare(Arc<Mutex<KeptBuffer>>);
 
 #[derive(Debug, Default)]
-struct Kept {
+struct KeptBuffer {
     buffer: Option<Vec<u8>>,
     /// What the family's latest poll asked for: what a buffer handed back is measured against.
     wanted: usize,

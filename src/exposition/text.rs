@@ -17,7 +17,7 @@ pub fn platform_label(platform: &str) -> Vec<u8> {
 }
 
 /// Appends `name{labels} value` and a line feed.
-pub fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
+pub(crate) fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
     out.extend_from_slice(name.as_bytes());
     out.push(b'{');
     out.extend_from_slice(labels);
@@ -28,7 +28,7 @@ pub fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl ito
 
 /// Appends `name="value"` with the value escaped as the text format requires: backslash, double
 /// quote and line feed. Everything else, any Unicode included, is legal as it is.
-pub fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
+pub(crate) fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"=\"");
     let mut rest = value.as_bytes();

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 /// Every documented code with its label value. These are always exported (with zero customers
 /// when unused) so that a dashboard shows an empty type instead of a missing one.
-pub const KNOWN: [(i64, &str); 6] = [
+pub(crate) const KNOWN: [(i64, &str); 6] = [
     (0, "hosted_essentials"),
     (1, "hosted_essentials_plus"),
     (2, "hosted_pro"),
@@ -15,7 +15,7 @@ pub const KNOWN: [(i64, &str); 6] = [
 
 /// The label value for a code. A code a later Live Platform version adds is kept, as
 /// `unknown_<code>`, rather than dropped with its customers.
-pub fn name(code: i64) -> Cow<'static, str> {
+pub(crate) fn name(code: i64) -> Cow<'static, str> {
     KNOWN
         .iter()
         .find(|(known, _)| *known == code)

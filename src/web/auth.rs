@@ -32,7 +32,7 @@ const REALM: &str = "Basic realm=\"liveplatform-exporter\", charset=\"UTF-8\"";
 
 type Digest = [u8; 32];
 
-pub struct WebGuard {
+pub(crate) struct WebGuard {
     watch: Arc<WebConfigWatch>,
     /// The digest of the last successful check, per user.
     verified: Mutex<HashMap<String, Digest>>,
@@ -42,7 +42,7 @@ pub struct WebGuard {
 }
 
 impl WebGuard {
-    pub fn new(watch: Arc<WebConfigWatch>) -> Self {
+    pub(crate) fn new(watch: Arc<WebConfigWatch>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             watch,
@@ -119,7 +119,11 @@ fn is_probe(request: &Request) -> bool {
     matches!(request.uri().path(), HEALTHY_PATH | READY_PATH)
 }
 
-pub async fn guard(State(guard): State<Arc<WebGuard>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    State(guard): State<Arc<WebGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let active = guard.watch.current();
     let allowed = active.users.is_empty()
         || is_probe(&request)

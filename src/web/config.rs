@@ -43,14 +43,14 @@ pub enum WebConfigError {
 /// A validated web configuration. Paths are absolute or relative to the working directory:
 /// relative paths in the file are resolved against the file's directory, as the toolkit does.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebConfig {
+pub(super) struct WebConfig {
     pub tls: Option<TlsServerConfig>,
     pub users: Users,
     pub headers: HeaderMap,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsServerConfig {
+pub(super) struct TlsServerConfig {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
     pub client_auth: ClientAuth,
@@ -61,7 +61,7 @@ pub struct TlsServerConfig {
 
 impl TlsServerConfig {
     /// Every file the TLS setup reads: a change to any of them means a new setup.
-    pub fn files(&self) -> Vec<&Path> {
+    pub(super) fn files(&self) -> Vec<&Path> {
         let mut files = vec![self.cert_file.as_path(), self.key_file.as_path()];
         files.extend(self.client_ca_file.as_deref());
         files
@@ -70,7 +70,7 @@ impl TlsServerConfig {
 
 /// The toolkit's (Go's) client authentication policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
+pub(super) enum ClientAuth {
     NoClientCert,
     /// Asks for a certificate, accepts none, does not verify one given.
     RequestClientCert,
@@ -107,7 +107,7 @@ impl FromStr for ClientAuth {
 /// 1.1 is accepted (the connection is then simply never older than 1.2), a maximum below 1.2 is
 /// refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TlsVersion {
+pub(super) enum TlsVersion {
     Tls10,
     Tls11,
     Tls12,
@@ -223,7 +223,7 @@ struct RawHttp {
 
 impl WebConfig {
     /// Reads and validates the file. Certificates are not read here (see [`crate::web::tls`]).
-    pub fn load(path: &Path) -> Result<Self, WebConfigError> {
+    pub(super) fn load(path: &Path) -> Result<Self, WebConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| WebConfigError::Read {
             path: path.to_owned(),
             source,
@@ -233,7 +233,7 @@ impl WebConfig {
 
     /// Parses `text` as the content of the file at `path` (which anchors relative paths and
     /// names the file in errors).
-    pub fn parse(text: &str, path: &Path) -> Result<Self, WebConfigError> {
+    pub(super) fn parse(text: &str, path: &Path) -> Result<Self, WebConfigError> {
         // An empty file is valid for the toolkit: no TLS, no authentication.
         let raw: RawWebConfig = if text.trim().is_empty() {
             RawWebConfig::default()

@@ -128,7 +128,7 @@ pub async fn serve(
         ));
         open.insert(
             task.id(),
-            Slot {
+            Connection {
                 age: accepted,
                 activity,
                 close,
@@ -161,7 +161,7 @@ fn is_connection_error(e: &io::Error) -> bool {
 }
 
 /// An open connection, as the accept loop sees it.
-struct Slot {
+struct Connection {
     /// Order of acceptance: the lowest is the oldest.
     age: u64,
     activity: Arc<Activity>,
@@ -169,7 +169,7 @@ struct Slot {
     close: CancellationToken,
 }
 
-impl Slot {
+impl Connection {
     fn closing(&self) -> bool {
         self.close.is_cancelled()
     }
@@ -177,14 +177,14 @@ impl Slot {
 
 /// The open connections, by task.
 #[derive(Default)]
-struct Open(HashMap<task::Id, Slot>);
+struct Open(HashMap<task::Id, Connection>);
 
 impl Open {
     fn len(&self) -> usize {
         self.0.len()
     }
 
-    fn insert(&mut self, id: task::Id, slot: Slot) {
+    fn insert(&mut self, id: task::Id, slot: Connection) {
         self.0.insert(id, slot);
     }
 
@@ -198,7 +198,7 @@ impl Open {
     }
 
     /// The connection to close for a new one, if any may be.
-    fn oldest_idle(&self) -> Option<&Slot> {
+    fn oldest_idle(&self) -> Option<&Connection> {
         self.0
             .values()
             .filter(|slot| !slot.closing() && slot.activity.evictable())
@@ -442,8 +442,8 @@ async fn http<I>(
 mod tests {
     use super::*;
 
-    fn slot(age: u64) -> Slot {
-        Slot {
+    fn slot(age: u64) -> Connection {
+        Connection {
             age,
             activity: Arc::new(Activity::new(Arc::new(Notify::new()))),
             close: CancellationToken::new(),

@@ -9,6 +9,6 @@ pub(crate) mod router;
 mod tls;
 
 /// Liveness: 200 while the process serves (also what the `healthcheck` subcommand asks).
-pub const HEALTHY_PATH: &str = "/-/healthy";
+pub(crate) const HEALTHY_PATH: &str = "/-/healthy";
 /// Readiness: 200 once every platform has been polled successfully.
-pub const READY_PATH: &str = "/-/ready";
+pub(crate) const READY_PATH: &str = "/-/ready";

@@ -26,7 +26,7 @@ use crate::web::auth::{self, WebGuard};
 use crate::web::{HEALTHY_PATH, READY_PATH};
 
 /// The endpoints; `request_timeout` bounds each request's handling, authentication included.
-pub fn router(
+pub(crate) fn router(
     exposition: Arc<Exposition>,
     guard: Arc<WebGuard>,
     request_timeout: Duration,

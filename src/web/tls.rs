@@ -22,12 +22,14 @@ pub enum TlsError {
     Setup(String),
 }
 
-pub fn provider() -> Arc<CryptoProvider> {
+pub(super) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// The rustls server setup: certificate chain and key, protocol versions, client policy.
-pub fn server_config(config: &TlsServerConfig) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+pub(super) fn server_config(
+    config: &TlsServerConfig,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = provider();
     let chain = read_certificates(&config.cert_file)?;
     let key = read_private_key(&config.key_file)?;

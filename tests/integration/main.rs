@@ -16,6 +16,8 @@
 //! - `rules`, `dashboard`, `prometheus_e2e`: the shipped alerting rules, dashboard and runbook,
 //!   up to a real Prometheus evaluating them against the demo.
 //!
+//! - `layout`: the source tree keeps its promises (saved proptest failures are replayed).
+//!
 //! `common` and `monitoring` hold the harness they share.
 
 mod common;
@@ -28,6 +30,7 @@ mod dashboard;
 mod deploy;
 mod faults;
 mod golden;
+mod layout;
 mod license_info;
 mod metrics;
 mod no_secrets_in_logs;

@@ -16,7 +16,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::api::lenient::{self, Decoded, ShapeError, Slot, each_field};
+use crate::api::lenient::{self, Decoded, FieldValue, ShapeError, each_field};
 use crate::collectors::customer_details::model::{CustomerDetails, SipConnectionKind};
 use crate::model::SkipReason;
 
@@ -40,7 +40,7 @@ const NO_DATE: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
 /// form is left out and counted as an `InvalidField` skip. A SIP connection that is not an
 /// object, or whose state or type is neither text nor a number, is left out of the counts and
 /// skipped likewise.
-pub fn decode_customer_details(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
+pub(super) fn decode_customer_details(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
     let response: Response = lenient::decode(body, EXPECTED)?;
     let mut skipped = Vec::new();
     let secret_expiry = match response.expiry.into_inner() {
@@ -80,8 +80,8 @@ const RESPONSE_FIELDS: [&str; 3] = [
 /// The response, as far as it is read.
 #[derive(Default)]
 struct Response {
-    expiry: Slot<Scalar>,
-    sip_connections: Slot<Connections>,
+    expiry: FieldValue<Scalar>,
+    sip_connections: FieldValue<Connections>,
 }
 
 impl<'de> Deserialize<'de> for Response {
@@ -295,7 +295,7 @@ impl<'de> Visitor<'de> for ConnectionVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Connection, A::Error> {
-        let mut fields: [Slot<Scalar>; 2] = Default::default();
+        let mut fields: [FieldValue<Scalar>; 2] = Default::default();
         each_field(map, &CONNECTION_FIELDS, |known, map| {
             fields[known.index].offer(known, map.next_value()?);
             Ok(())

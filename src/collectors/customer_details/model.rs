@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 /// One customer's details.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerDetails {
+pub(super) struct CustomerDetails {
     /// When the client secret of the customer's app registration expires; `None` when the
     /// service has no app registration (or the API does not say).
     pub secret_expiry: Option<OffsetDateTime>,
@@ -20,7 +20,7 @@ pub struct CustomerDetails {
 /// (`deployed`, `sip_trunk`, `byoc`), `unknown` where the API does not say or says something
 /// unreadable, `unknown_<n>` for a number the API documents no meaning of.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SipConnectionKind {
+pub(super) struct SipConnectionKind {
     pub deployment_state: Box<str>,
     pub configuration_type: Box<str>,
 }

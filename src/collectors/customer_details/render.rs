@@ -4,9 +4,9 @@
 use crate::collectors::customer_details::model::CustomerDetails;
 use crate::exposition::text::{Family, push_label, push_sample};
 
-pub const CUSTOMER_DETAILS_FAMILY_COUNT: usize = 2;
+pub(super) const CUSTOMER_DETAILS_FAMILY_COUNT: usize = 2;
 
-pub const CUSTOMER_DETAILS_FAMILIES: [Family; CUSTOMER_DETAILS_FAMILY_COUNT] = [
+pub(super) const CUSTOMER_DETAILS_FAMILIES: [Family; CUSTOMER_DETAILS_FAMILY_COUNT] = [
     Family {
         name: "liveplatform_customer_app_secret_expiry_timestamp_seconds",
         help: "Unix time at which the client secret of the customer's app registration expires (ClientSecretExpirationDate; the API gives it without a time zone, and it is read as UTC). Absent when the service has no app registration.",
@@ -22,11 +22,11 @@ const SIP_CONNECTIONS: usize = 1;
 
 /// One customer to render: its labels after `platform` (from the customer directory) and its
 /// details.
-pub type Item<'a> = (&'a [u8], &'a CustomerDetails);
+pub(super) type Item<'a> = (&'a [u8], &'a CustomerDetails);
 
 /// Sample lines of [`CUSTOMER_DETAILS_FAMILIES`], in order. A customer without a secret expiry
 /// has no expiry sample; one without SIP connections has no connection samples.
-pub fn render_customer_details<'a>(
+pub(super) fn render_customer_details<'a>(
     platform_label: &[u8],
     customers: impl Iterator<Item = Item<'a>>,
 ) -> [Vec<u8>; CUSTOMER_DETAILS_FAMILY_COUNT] {

@@ -124,7 +124,7 @@ struct Block {
 /// A poll's blocks, for the next poll to reuse, and the buffers its families' compressed
 /// samples are joined in, for the next poll to recycle. Cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Blocks {
+pub(super) struct Blocks {
     blocks: Arc<[Block]>,
     spares: [Spare; CUSTOMER_FAMILY_COUNT],
 }
@@ -138,7 +138,7 @@ pub struct Changes {
 
 /// A response turned into what a poll publishes.
 #[derive(Debug)]
-pub struct Built {
+pub(super) struct Built {
     /// Indexed like [`render::FAMILIES`].
     pub families: [Samples; FAMILY_COUNT],
     pub customers: usize,
@@ -157,7 +157,11 @@ pub struct Built {
 
 /// Decodes, renders and compresses the blocks of `body` that are not among `last` (the previous
 /// successful poll's), on as many threads as there are cores, and puts the poll together.
-pub fn build(platform: &str, body: &Bytes, last: Option<&Blocks>) -> Result<Built, DecodeError> {
+pub(super) fn build(
+    platform: &str,
+    body: &Bytes,
+    last: Option<&Blocks>,
+) -> Result<Built, DecodeError> {
     let mut records = Vec::new();
     let mut too_short = Vec::new();
     decode::for_each_record(body, |record| {

@@ -15,7 +15,7 @@ use crate::collectors::customers::model::{Customer, UserCounts};
 use crate::model::SkipReason;
 
 #[derive(Debug, Default)]
-pub struct Decoded<'a> {
+pub struct DecodedList<'a> {
     /// In the order the API sent them, first occurrence of each id only.
     pub customers: Vec<Customer<'a>>,
     /// In the order of the records, duplicates last.
@@ -93,7 +93,7 @@ fn position(body: &[u8], offset: usize) -> (usize, usize) {
 /// Checks that the body is one JSON array of well-formed values and nothing else, at the cost of
 /// a parse that builds nothing; what a record holds is left to [`decode_record`], so that it can
 /// be done for only the records that changed.
-pub fn for_each_record<'a>(
+pub(crate) fn for_each_record<'a>(
     body: &'a [u8],
     mut each: impl FnMut(&'a [u8]),
 ) -> Result<(), DecodeError> {
@@ -137,7 +137,7 @@ pub fn for_each_record<'a>(
 
 /// The shortest record that can be a customer: an id of one character and a license type of one
 /// digit (field names match without regard to case, but not in fewer letters).
-pub const SHORTEST_CUSTOMER: usize = r#"{"UmpCustomerGuid":"x","LicenseType":0}"#.len();
+pub(crate) const SHORTEST_CUSTOMER: usize = r#"{"UmpCustomerGuid":"x","LicenseType":0}"#.len();
 
 fn skip_whitespace(body: &[u8], from: usize) -> usize {
     from + body[from.min(body.len())..]
@@ -148,13 +148,13 @@ fn skip_whitespace(body: &[u8], from: usize) -> usize {
 
 /// One record of [`for_each_record`], decoded.
 #[derive(Debug)]
-pub struct Record<'a> {
+pub(crate) struct Record<'a> {
     pub customer: Result<Customer<'a>, SkipReason>,
     /// `\uXXXX` escapes of unpaired UTF-16 surrogates replaced by U+FFFD in the customer.
     pub repaired_escapes: usize,
 }
 
-pub fn decode_record(raw: &[u8]) -> Record<'_> {
+pub(crate) fn decode_record(raw: &[u8]) -> Record<'_> {
     match decode_one(raw) {
         Ok(customer) => Record {
             customer,
@@ -197,10 +197,13 @@ fn decode_one(raw: &[u8]) -> Result<Result<Customer<'_>, SkipReason>, serde_json
 
 /// Decodes `records` in order, keeping the first customer of each id; a customer whose id is
 /// `excluded` (published from other records) is a duplicate too.
-pub fn decode_records<'a>(records: &[&'a [u8]], excluded: impl Fn(&str) -> bool) -> Decoded<'a> {
-    let mut decoded = Decoded {
+pub(crate) fn decode_records<'a>(
+    records: &[&'a [u8]],
+    excluded: impl Fn(&str) -> bool,
+) -> DecodedList<'a> {
+    let mut decoded = DecodedList {
         customers: Vec::with_capacity(records.len()),
-        ..Decoded::default()
+        ..DecodedList::default()
     };
     let mut seen = HashSet::with_capacity(records.len());
     let mut duplicates = 0;
@@ -222,7 +225,7 @@ pub fn decode_records<'a>(records: &[&'a [u8]], excluded: impl Fn(&str) -> bool)
 
 /// A whole response decoded at once. The poller decodes block by block instead (see
 /// `blocks`), to the same result.
-pub fn decode_customers(body: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+pub fn decode_customers(body: &[u8]) -> Result<DecodedList<'_>, DecodeError> {
     let mut records = Vec::new();
     for_each_record(body, |record| records.push(record))?;
     Ok(decode_records(&records, |_| false))
@@ -559,7 +562,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 mod tests {
     use super::*;
 
-    fn decode(json: &str) -> Decoded<'_> {
+    fn decode(json: &str) -> DecodedList<'_> {
         decode_customers(json.as_bytes()).unwrap()
     }
 

@@ -69,20 +69,20 @@ impl Customer<'_> {
 /// What one license type adds up to across a platform's customers. A sum is `None` while no
 /// customer of the type reports that count, so an inapplicable total stays absent rather than 0.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub customers: i64,
     pub users: UserCounts,
 }
 
 impl Totals {
-    pub fn add(&mut self, other: &Totals) {
+    pub(crate) fn add(&mut self, other: &Totals) {
         self.customers += other.customers;
         self.users.add(&other.users);
     }
 }
 
 /// Totals per license type code, every known code included.
-pub fn totals(customers: &[Customer]) -> BTreeMap<i64, Totals> {
+pub(super) fn totals(customers: &[Customer]) -> BTreeMap<i64, Totals> {
     let mut by_type = known_codes();
     for customer in customers {
         by_type
@@ -98,7 +98,7 @@ pub fn totals(customers: &[Customer]) -> BTreeMap<i64, Totals> {
 
 /// Totals of several groups of customers (the blocks of a poll) added up, every known code
 /// included.
-pub fn sum<'a>(
+pub(super) fn sum<'a>(
     parts: impl IntoIterator<Item = &'a BTreeMap<i64, Totals>>,
 ) -> BTreeMap<i64, Totals> {
     let mut by_type = known_codes();

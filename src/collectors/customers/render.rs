@@ -10,9 +10,9 @@ use crate::collectors::customers::model::{Customer, Totals, UserCounts};
 use crate::exposition::text::{Family, push_label, push_sample};
 use crate::model::license;
 
-pub const FAMILY_COUNT: usize = 10;
+pub(crate) const FAMILY_COUNT: usize = 10;
 
-pub const FAMILIES: [Family; FAMILY_COUNT] = [
+pub(crate) const FAMILIES: [Family; FAMILY_COUNT] = [
     Family {
         name: "liveplatform_customer_info",
         help: "Customer service metadata; always 1.",
@@ -61,13 +61,13 @@ const LICENSE_TYPE_CUSTOMERS: usize = 0;
 const LICENSE_TYPE_COUNTS: usize = 1;
 
 /// The first families of [`FAMILIES`] have a sample per customer; the rest, per license type.
-pub const CUSTOMER_FAMILY_COUNT: usize = 5;
-pub const LICENSE_TYPE_FAMILY_COUNT: usize = FAMILY_COUNT - CUSTOMER_FAMILY_COUNT;
+pub(crate) const CUSTOMER_FAMILY_COUNT: usize = 5;
+pub(crate) const LICENSE_TYPE_FAMILY_COUNT: usize = FAMILY_COUNT - CUSTOMER_FAMILY_COUNT;
 
 /// Sample lines of the per-customer families, indexed like [`FAMILIES`].
-pub type CustomerFamilies = [Vec<u8>; CUSTOMER_FAMILY_COUNT];
+pub(crate) type CustomerFamilies = [Vec<u8>; CUSTOMER_FAMILY_COUNT];
 /// Sample lines of the per-license-type families, indexed like the rest of [`FAMILIES`].
-pub type LicenseTypeFamilies = [Vec<u8>; LICENSE_TYPE_FAMILY_COUNT];
+pub(crate) type LicenseTypeFamilies = [Vec<u8>; LICENSE_TYPE_FAMILY_COUNT];
 
 /// Bytes a customer's lines take in each family, roughly: reserving them up front saves the
 /// repeated doubling (and copying) of buffers.
@@ -117,7 +117,7 @@ pub fn render_customers<'a>(
 
 /// Appends the labels that name a customer in every per-customer family, after `platform`:
 /// `customer_id`, `customer_name` and `license_type`.
-pub fn push_customer_labels(out: &mut Vec<u8>, customer: &Customer) {
+pub(crate) fn push_customer_labels(out: &mut Vec<u8>, customer: &Customer) {
     push_label(out, "customer_id", &customer.id);
     out.push(b',');
     push_label(out, "customer_name", &customer.short_name);
@@ -125,7 +125,7 @@ pub fn push_customer_labels(out: &mut Vec<u8>, customer: &Customer) {
     push_label(out, "license_type", &license::name(customer.license_type));
 }
 
-pub fn render_license_types(
+pub(crate) fn render_license_types(
     platform_label: &[u8],
     totals: &BTreeMap<i64, Totals>,
 ) -> LicenseTypeFamilies {

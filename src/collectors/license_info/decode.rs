@@ -14,7 +14,7 @@ const EXPECTED: &str = "an array of license records";
 /// rank below every dated record, and of equals the first wins. A record that is not an object,
 /// or holds a field that cannot be read (a count that is negative or not a number, a date of no
 /// known form), is skipped.
-pub fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
+pub(super) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
     let value = lenient::parse(body, EXPECTED)?;
     let Value::Array(records) = value else {
         return Err(ShapeError::new(EXPECTED, "not a JSON array"));

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 /// One record of a customer's license information. Each count is `None` where the API leaves
 /// the field out or says null: its series is then absent, never 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LicenseInfo {
+pub(super) struct LicenseInfo {
     /// Licenses configured in onboarding: what the customer bought.
     pub acquired: Option<u64>,
     /// Licenses in use, each user counted once, by its highest-priority factor.
@@ -21,7 +21,7 @@ pub struct LicenseInfo {
 
 /// The license factors that count managed users: the API's field name and the `factor` label
 /// value it is published under.
-pub const MANAGED_FACTORS: [(&str, &str); 4] = [
+pub(super) const MANAGED_FACTORS: [(&str, &str); 4] = [
     ("managedUsersDirectRouting", "direct_routing"),
     ("managedUsersOperatorConnect", "operator_connect"),
     ("managedUsersByLifeCycleManagement", "lifecycle_management"),

@@ -7,9 +7,9 @@ use crate::collectors::license_info::model::{LicenseInfo, MANAGED_FACTORS};
 use crate::exposition::text::{Family, push_label, push_sample};
 use crate::model::license;
 
-pub const LICENSE_INFO_FAMILY_COUNT: usize = 8;
+pub(super) const LICENSE_INFO_FAMILY_COUNT: usize = 8;
 
-pub const LICENSE_INFO_FAMILIES: [Family; LICENSE_INFO_FAMILY_COUNT] = [
+pub(super) const LICENSE_INFO_FAMILIES: [Family; LICENSE_INFO_FAMILY_COUNT] = [
     Family {
         name: "liveplatform_customer_acquired_licenses",
         help: "Licenses configured for the customer in onboarding (acquiredLicenses of its license information).",
@@ -55,11 +55,11 @@ const TYPE_CURRENTLY_LICENSED: usize = 7;
 
 /// One customer to render: its labels after `platform` (from the customer directory), its
 /// license type code, and its license information.
-pub type Item<'a> = (&'a [u8], i64, &'a LicenseInfo);
+pub(super) type Item<'a> = (&'a [u8], i64, &'a LicenseInfo);
 
 /// Sample lines of [`LICENSE_INFO_FAMILIES`], in order. A count the record leaves out has no
 /// sample; a license type sum exists once a customer of the type reports the count.
-pub fn render_license_info<'a>(
+pub(super) fn render_license_info<'a>(
     platform_label: &[u8],
     customers: impl Iterator<Item = Item<'a>>,
 ) -> [Vec<u8>; LICENSE_INFO_FAMILY_COUNT] {

@@ -5,11 +5,11 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_liveplatform-exporter");
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_liveplatform-exporter");
 
 /// What becomes of the exporter's log once its address is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Log {
+pub(crate) enum Log {
     /// Read to the end, into memory, so that the pipe never fills and tests can inspect it.
     Keep,
     /// The read end closed, as when a log pipeline goes away.
@@ -17,7 +17,7 @@ pub enum Log {
 }
 
 /// The exporter binary on an ephemeral loopback port; killed when dropped, pass or fail.
-pub struct Demo {
+pub(crate) struct Demo {
     child: Child,
     pub addr: String,
     log: Arc<Mutex<Vec<String>>>,
@@ -25,12 +25,12 @@ pub struct Demo {
 
 impl Demo {
     /// `--demo`.
-    pub fn start(log: Log) -> Self {
+    pub(crate) fn start(log: Log) -> Self {
         Self::start_with(&["--demo"], log)
     }
 
     /// With `args` (`--config PATH`, say).
-    pub fn start_with(args: &[&str], log: Log) -> Self {
+    pub(crate) fn start_with(args: &[&str], log: Log) -> Self {
         let mut child = Command::new(BINARY)
             .args(args)
             .args(["--web.listen-address", "127.0.0.1:0"])
@@ -73,23 +73,23 @@ impl Demo {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// The log lines read so far (all of them once the process has exited).
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .join("\n")
     }
 
-    pub async fn wait_until_ready(&self, http: &reqwest::Client) {
+    pub(crate) async fn wait_until_ready(&self, http: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let ready = http.get(self.url("/-/ready")).send().await;
@@ -102,7 +102,7 @@ impl Demo {
     }
 
     /// The exit status once the process ends, or `None` if it still runs after `patience`.
-    pub async fn wait_for_exit(&mut self, patience: Duration) -> Option<ExitStatus> {
+    pub(crate) async fn wait_for_exit(&mut self, patience: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + patience;
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
@@ -125,7 +125,7 @@ impl Drop for Demo {
 
 /// `liveplatform-exporter healthcheck --url URL`, run off the async runtime so that servers in
 /// this process keep answering while it waits.
-pub async fn run_healthcheck(url: String) -> Output {
+pub(crate) async fn run_healthcheck(url: String) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(BINARY)
             .args(["healthcheck", "--url", &url])

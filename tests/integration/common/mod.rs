@@ -1,9 +1,9 @@
 //! Shared test harness: an exporter spawned in-process on an ephemeral loopback port, and an
 //! exposition parser written independently of the exporter's renderer.
 
-pub mod demo;
-pub mod per_customer;
-pub mod pki;
+pub(crate) mod demo;
+pub(crate) mod per_customer;
+pub(crate) mod pki;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 /// How long a test waits for something the exporter does on its own schedule.
 const PATIENCE: Duration = Duration::from_secs(15);
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     /// What SIGHUP uses, without the signal.
@@ -30,7 +30,7 @@ pub struct TestApp {
 /// A platform whose collectors all run every second, the shortest interval the config accepts,
 /// its requests unthrottled: at the default 10 a second, the per-customer collectors' runs over
 /// the 35 seed customers, which share the limiter, would outlast their 5 s timeout.
-pub fn fast(mut platform: PlatformConfig) -> PlatformConfig {
+pub(crate) fn fast(mut platform: PlatformConfig) -> PlatformConfig {
     platform.poll_interval = Duration::from_secs(1);
     platform.max_requests_per_second = 1000;
     platform.stale_after = Duration::from_secs(60);
@@ -46,7 +46,7 @@ pub fn fast(mut platform: PlatformConfig) -> PlatformConfig {
 
 /// The platform with every collector but the customer list switched off: for a stand-in API
 /// that only serves the list.
-pub fn customers_only(mut platform: PlatformConfig) -> PlatformConfig {
+pub(crate) fn customers_only(mut platform: PlatformConfig) -> PlatformConfig {
     for name in collector_names().filter(|name| *name != "customers") {
         platform
             .collectors
@@ -59,7 +59,7 @@ pub fn customers_only(mut platform: PlatformConfig) -> PlatformConfig {
 
 /// A platform of the customer list alone, without authentication, at `base_url` (a wiremock
 /// server's URI, usually).
-pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
+pub(crate) fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
     customers_only(fast(PlatformConfig::new(
         name,
         Url::parse(base_url).unwrap(),
@@ -68,18 +68,18 @@ pub fn unauthenticated(name: &str, base_url: &str) -> PlatformConfig {
 }
 
 /// A loopback address where nothing listens: a port the system just handed out and took back.
-pub fn closed_loopback_addr() -> SocketAddr {
+pub(crate) fn closed_loopback_addr() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("can bind a loopback port")
 }
 
-pub async fn spawn_app(platforms: Vec<PlatformConfig>) -> TestApp {
+pub(crate) async fn spawn_app(platforms: Vec<PlatformConfig>) -> TestApp {
     spawn_with(Config::with_platforms(platforms)).await
 }
 
 /// `config` served on an ephemeral loopback port, whatever its `server.listen`.
-pub async fn spawn_with(mut config: Config) -> TestApp {
+pub(crate) async fn spawn_with(mut config: Config) -> TestApp {
     config.server.listen = "127.0.0.1:0".parse().unwrap();
     let app = App::bind(&config).await.expect("exporter starts");
     let addr = app.local_addr();
@@ -96,15 +96,15 @@ pub async fn spawn_with(mut config: Config) -> TestApp {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
 
-    pub async fn scrape(&self) -> Scrape {
+    pub(crate) async fn scrape(&self) -> Scrape {
         let response = self.get("/metrics").await;
         assert_eq!(response.status(), 200);
         Scrape::parse(&response.text().await.unwrap())
@@ -112,7 +112,7 @@ impl TestApp {
 
     /// Scrapes until `done` holds: the exporter polls on its own clock, so tests wait for the
     /// outcome rather than for a guessed amount of time.
-    pub async fn scrape_until(&self, what: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
+    pub(crate) async fn scrape_until(&self, what: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let scrape = self.scrape().await;
@@ -130,7 +130,7 @@ impl TestApp {
 
     /// Waits for the first successful run of every collector of every platform: `/-/ready`
     /// answers 200, and names no collector still to run a first time.
-    pub async fn ready(&self) -> Scrape {
+    pub(crate) async fn ready(&self) -> Scrape {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let response = self.get("/-/ready").await;
@@ -147,27 +147,27 @@ impl TestApp {
         }
     }
 
-    pub async fn stop(self) -> Result<(), AppError> {
+    pub(crate) async fn stop(self) -> Result<(), AppError> {
         self.shutdown.cancel();
         self.handle.await.unwrap()
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
+pub(crate) struct Sample {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub value: f64,
 }
 
 #[derive(Debug)]
-pub struct Scrape {
+pub(crate) struct Scrape {
     pub text: String,
     pub samples: Vec<Sample>,
 }
 
 impl Scrape {
-    pub fn parse(text: &str) -> Scrape {
+    pub(crate) fn parse(text: &str) -> Scrape {
         let samples = text
             .lines()
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
@@ -180,7 +180,7 @@ impl Scrape {
     }
 
     /// Every sample of `name` whose labels include all of `labels`.
-    pub fn find(&self, name: &str, labels: &[(&str, &str)]) -> Vec<&Sample> {
+    pub(crate) fn find(&self, name: &str, labels: &[(&str, &str)]) -> Vec<&Sample> {
         self.samples
             .iter()
             .filter(|s| s.name == name)
@@ -193,7 +193,7 @@ impl Scrape {
     }
 
     /// The value of the one sample matching; `None` when absent, a panic when ambiguous.
-    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    pub(crate) fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         let found = self.find(name, labels);
         assert!(found.len() <= 1, "{name}{labels:?} is ambiguous: {found:?}");
         found.first().map(|s| s.value)

@@ -10,10 +10,10 @@ use crate::metrics::license_name;
 use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::Value;
 
-pub const PLATFORM: &str = "demo";
+pub(crate) const PLATFORM: &str = "demo";
 
 /// A per-customer collector as the shared tests see it.
-pub struct Collector {
+pub(crate) struct Collector {
     pub name: &'static str,
     /// Its per-customer families.
     pub families: &'static [&'static str],
@@ -24,24 +24,24 @@ pub struct Collector {
 }
 
 /// The seed's customers, as the mock serves them.
-pub fn seed() -> Vec<Value> {
+pub(crate) fn seed() -> Vec<Value> {
     serde_json::from_slice(SEED_CUSTOMERS).unwrap()
 }
 
-pub fn id(customer: &Value) -> &str {
+pub(crate) fn id(customer: &Value) -> &str {
     customer["UmpCustomerGuid"].as_str().unwrap()
 }
 
 /// The labels every per-customer series of a seed customer carries, as the README documents
 /// them.
-pub struct CustomerLabels {
+pub(crate) struct CustomerLabels {
     id: String,
     name: String,
     license_type: String,
 }
 
 impl CustomerLabels {
-    pub fn of(customer: &Value) -> Self {
+    pub(crate) fn of(customer: &Value) -> Self {
         Self {
             id: id(customer).to_owned(),
             name: customer["CustomerShortName"].as_str().unwrap().to_owned(),
@@ -49,7 +49,7 @@ impl CustomerLabels {
         }
     }
 
-    pub fn pairs(&self) -> [(&str, &str); 4] {
+    pub(crate) fn pairs(&self) -> [(&str, &str); 4] {
         [
             ("platform", PLATFORM),
             ("customer_id", &self.id),
@@ -61,7 +61,7 @@ impl CustomerLabels {
 
 /// The mock with the seed, and an exporter running every collector each second, more requests
 /// in flight than by default so that a run of 35 customers takes a moment.
-pub async fn start() -> (DemoPlatform, TestApp, Scrape) {
+pub(crate) async fn start() -> (DemoPlatform, TestApp, Scrape) {
     let mock = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     let mut platform = fast(mock.platform_config(PLATFORM));
     platform.max_concurrent_requests = 8;
@@ -72,7 +72,7 @@ pub async fn start() -> (DemoPlatform, TestApp, Scrape) {
 
 impl Collector {
     /// Every sample of the collector's families about `customer`, in the scrape's order.
-    pub fn series<'a>(&self, scrape: &'a Scrape, customer: &str) -> Vec<&'a Sample> {
+    pub(crate) fn series<'a>(&self, scrape: &'a Scrape, customer: &str) -> Vec<&'a Sample> {
         scrape
             .samples
             .iter()
@@ -82,7 +82,7 @@ impl Collector {
     }
 
     /// The customers with at least one sample of the collector's families.
-    pub fn customers_with_series(&self, scrape: &Scrape) -> BTreeSet<String> {
+    pub(crate) fn customers_with_series(&self, scrape: &Scrape) -> BTreeSet<String> {
         scrape
             .samples
             .iter()
@@ -92,7 +92,7 @@ impl Collector {
     }
 
     /// A series of the collector's own health, with `reason` if given.
-    pub fn health(&self, scrape: &Scrape, name: &str, reason: Option<&str>) -> Option<f64> {
+    pub(crate) fn health(&self, scrape: &Scrape, name: &str, reason: Option<&str>) -> Option<f64> {
         let mut labels = vec![("platform", PLATFORM), ("collector", self.name)];
         labels.extend(reason.map(|reason| ("reason", reason)));
         scrape.value(name, &labels)
@@ -100,7 +100,7 @@ impl Collector {
 
     /// Up, with a request for every seed customer made and the error reasons at zero from the
     /// start.
-    pub fn assert_up_with_a_request_per_customer(&self, scrape: &Scrape) {
+    pub(crate) fn assert_up_with_a_request_per_customer(&self, scrape: &Scrape) {
         assert_eq!(self.health(scrape, "liveplatform_up", None), Some(1.0));
         assert!(
             self.health(scrape, "liveplatform_collector_requests_total", None)
@@ -138,7 +138,9 @@ impl Collector {
             .collect()
     }
 
-    pub async fn one_customers_failed_request_keeps_its_values_while_the_others_update(&self) {
+    pub(crate) async fn one_customers_failed_request_keeps_its_values_while_the_others_update(
+        &self,
+    ) {
         let (mock, app, first) = start().await;
         let with = self.seed_with_series(&first);
         let (failing, changing) = (&with[0], &with[1]);
@@ -172,7 +174,7 @@ impl Collector {
         app.stop().await.unwrap();
     }
 
-    pub async fn a_404_is_counted_as_not_found_and_the_collector_stays_up(&self) {
+    pub(crate) async fn a_404_is_counted_as_not_found_and_the_collector_stays_up(&self) {
         let (mock, app, first) = start().await;
         let before = self.customers_with_series(&first).len();
         let gone = self.seed_with_series(&first)[2].clone();
@@ -200,7 +202,7 @@ impl Collector {
         app.stop().await.unwrap();
     }
 
-    pub async fn customers_that_leave_the_list_lose_their_series(&self) {
+    pub(crate) async fn customers_that_leave_the_list_lose_their_series(&self) {
         let (mock, app, first) = start().await;
         let customers = seed();
         let leaving: Vec<&str> = customers[..3].iter().map(id).collect();
@@ -219,7 +221,7 @@ impl Collector {
         app.stop().await.unwrap();
     }
 
-    pub async fn a_run_in_which_every_request_fails_fails_and_keeps_the_values(&self) {
+    pub(crate) async fn a_run_in_which_every_request_fails_fails_and_keeps_the_values(&self) {
         let (mock, app, first) = start().await;
         for customer in &seed() {
             (self.answer)(&mock, id(customer), 503, String::new());

@@ -8,19 +8,19 @@ use rcgen::{
     KeyPair,
 };
 
-pub struct TestCa {
+pub(crate) struct TestCa {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
 
 /// A certificate and its key, as PEM text.
-pub struct Issued {
+pub(crate) struct Issued {
     pub cert_pem: String,
     pub key_pem: String,
 }
 
 impl Issued {
     /// Writes `<name>.crt` and `<name>.key` into `dir` and returns their paths.
-    pub fn write(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    pub(crate) fn write(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
         let cert = dir.join(format!("{name}.crt"));
         let key = dir.join(format!("{name}.key"));
         std::fs::write(&cert, &self.cert_pem).unwrap();
@@ -29,14 +29,14 @@ impl Issued {
     }
 
     /// The certificate and key together, as reqwest takes a client identity.
-    pub fn identity(&self) -> reqwest::Identity {
+    pub(crate) fn identity(&self) -> reqwest::Identity {
         reqwest::Identity::from_pem(format!("{}\n{}", self.cert_pem, self.key_pem).as_bytes())
             .unwrap()
     }
 }
 
 impl TestCa {
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
@@ -44,23 +44,23 @@ impl TestCa {
         Self { issuer }
     }
 
-    pub fn pem(&self) -> String {
+    pub(crate) fn pem(&self) -> String {
         self.issuer.pem()
     }
 
-    pub fn write(&self, dir: &Path, name: &str) -> PathBuf {
+    pub(crate) fn write(&self, dir: &Path, name: &str) -> PathBuf {
         let path = dir.join(format!("{name}.crt"));
         std::fs::write(&path, self.pem()).unwrap();
         path
     }
 
     /// What a client trusting this CA takes.
-    pub fn root(&self) -> reqwest::Certificate {
+    pub(crate) fn root(&self) -> reqwest::Certificate {
         reqwest::Certificate::from_pem(self.pem().as_bytes()).unwrap()
     }
 
     /// A server certificate for 127.0.0.1 and localhost.
-    pub fn server(&self) -> Issued {
+    pub(crate) fn server(&self) -> Issued {
         self.issue(
             vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
             "exporter",
@@ -68,7 +68,7 @@ impl TestCa {
         )
     }
 
-    pub fn client(&self, name: &str) -> Issued {
+    pub(crate) fn client(&self, name: &str) -> Issued {
         self.issue(Vec::new(), name, ExtendedKeyUsagePurpose::ClientAuth)
     }
 

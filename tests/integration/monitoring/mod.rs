@@ -9,31 +9,31 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub const RULES: &str = "prometheus/rules/liveplatform.rules.yml";
-pub const RULE_TESTS: &str = "prometheus/rules/liveplatform.rules.test.yml";
-pub const PROMETHEUS_CONFIG: &str = "prometheus/prometheus.yml";
-pub const DASHBOARD: &str = "grafana/dashboards/liveplatform.json";
-pub const DATASOURCE_PROVISIONING: &str = "grafana/provisioning/datasources/prometheus.yml";
-pub const DASHBOARD_PROVISIONING: &str = "grafana/provisioning/dashboards/liveplatform.yml";
-pub const RUNBOOK: &str = "docs/runbook.md";
+pub(crate) const RULES: &str = "prometheus/rules/liveplatform.rules.yml";
+pub(crate) const RULE_TESTS: &str = "prometheus/rules/liveplatform.rules.test.yml";
+pub(crate) const PROMETHEUS_CONFIG: &str = "prometheus/prometheus.yml";
+pub(crate) const DASHBOARD: &str = "grafana/dashboards/liveplatform.json";
+pub(crate) const DATASOURCE_PROVISIONING: &str = "grafana/provisioning/datasources/prometheus.yml";
+pub(crate) const DASHBOARD_PROVISIONING: &str = "grafana/provisioning/dashboards/liveplatform.yml";
+pub(crate) const RUNBOOK: &str = "docs/runbook.md";
 
 /// A path in the repository, whatever directory the test runs from.
-pub fn repo_path(relative: &str) -> PathBuf {
+pub(crate) fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-pub fn read(relative: &str) -> String {
+pub(crate) fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_path(relative))
         .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
 }
 
-pub fn yaml<T: serde::de::DeserializeOwned>(relative: &str) -> T {
+pub(crate) fn yaml<T: serde::de::DeserializeOwned>(relative: &str) -> T {
     serde_norway::from_str(&read(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
 /// Runs a command of Prometheus' `promtool` and returns its combined output, failing the test
 /// when it reports a problem.
-pub fn promtool(args: &[&str]) -> String {
+pub(crate) fn promtool(args: &[&str]) -> String {
     let output = Command::new("promtool")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -53,17 +53,17 @@ pub fn promtool(args: &[&str]) -> String {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RuleFile {
+pub(crate) struct RuleFile {
     pub groups: Vec<RuleGroup>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RuleGroup {
+pub(crate) struct RuleGroup {
     pub rules: Vec<Rule>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub record: Option<String>,
     pub alert: Option<String>,
     pub expr: String,
@@ -77,7 +77,7 @@ pub struct Rule {
 
 impl Rule {
     /// The alert or recorded series name, for messages.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.alert
             .as_deref()
             .or(self.record.as_deref())
@@ -86,29 +86,29 @@ impl Rule {
 }
 
 impl RuleFile {
-    pub fn load() -> Self {
+    pub(crate) fn load() -> Self {
         yaml(RULES)
     }
 
-    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.groups.iter().flat_map(|group| &group.rules)
     }
 
-    pub fn alerts(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn alerts(&self) -> impl Iterator<Item = &Rule> {
         self.rules().filter(|rule| rule.alert.is_some())
     }
 
-    pub fn recording_rules(&self) -> impl Iterator<Item = &Rule> {
+    pub(crate) fn recording_rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules().filter(|rule| rule.record.is_some())
     }
 }
 
-pub fn dashboard() -> Value {
+pub(crate) fn dashboard() -> Value {
     serde_json::from_str(&read(DASHBOARD)).unwrap_or_else(|e| panic!("{DASHBOARD}: {e}"))
 }
 
 /// Every panel of the dashboard, rows and the panels inside collapsed rows included.
-pub fn panels(dashboard: &Value) -> Vec<&Value> {
+pub(crate) fn panels(dashboard: &Value) -> Vec<&Value> {
     fn collect<'a>(panels: &'a Value, into: &mut Vec<&'a Value>) {
         for panel in panels.as_array().into_iter().flatten() {
             into.push(panel);
@@ -121,13 +121,13 @@ pub fn panels(dashboard: &Value) -> Vec<&Value> {
 }
 
 /// A PromQL query of a panel, with where it comes from for messages.
-pub struct PanelQuery<'a> {
+pub(crate) struct PanelQuery<'a> {
     pub place: String,
     pub panel: &'a Value,
     pub expr: &'a str,
 }
 
-pub fn panel_queries(dashboard: &Value) -> Vec<PanelQuery<'_>> {
+pub(crate) fn panel_queries(dashboard: &Value) -> Vec<PanelQuery<'_>> {
     panels(dashboard)
         .into_iter()
         .flat_map(|panel| {
@@ -151,14 +151,14 @@ pub fn panel_queries(dashboard: &Value) -> Vec<PanelQuery<'_>> {
         .collect()
 }
 
-pub fn variables(dashboard: &Value) -> &[Value] {
+pub(crate) fn variables(dashboard: &Value) -> &[Value] {
     dashboard["templating"]["list"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
 }
 
-pub fn variable<'a>(dashboard: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn variable<'a>(dashboard: &'a Value, name: &str) -> &'a Value {
     variables(dashboard)
         .iter()
         .find(|v| v["name"] == name)
@@ -166,7 +166,7 @@ pub fn variable<'a>(dashboard: &'a Value, name: &str) -> &'a Value {
 }
 
 /// The query of a query variable: a string in older dashboards, an object holding it in newer.
-pub fn variable_query(variable: &Value) -> Option<&str> {
+pub(crate) fn variable_query(variable: &Value) -> Option<&str> {
     variable["query"]
         .as_str()
         .or_else(|| variable["query"]["query"].as_str())

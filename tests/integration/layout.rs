@@ -1,0 +1,46 @@
+//! The source tree as a newcomer reads it: what it promises stays true.
+
+use std::path::{Path, PathBuf};
+
+fn files_under(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, extension, found);
+        } else if path.extension().is_some_and(|e| e == extension) {
+            found.push(path);
+        }
+    }
+}
+
+/// proptest replays the failures saved in `proptest-regressions/<path below src>.txt` for the
+/// file `src/<path>.rs` (its `SourceParallel` persistence): a seed file whose source moved is
+/// never read again, and the failures it records stop being tested.
+#[test]
+fn every_saved_proptest_failure_belongs_to_a_source_file_with_property_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seeds_dir = root.join("proptest-regressions");
+    let mut seeds = Vec::new();
+    files_under(&seeds_dir, "txt", &mut seeds);
+    assert!(
+        !seeds.is_empty(),
+        "the saved seeds are where this test looks"
+    );
+    for seeds in seeds {
+        let below = seeds.strip_prefix(&seeds_dir).unwrap().with_extension("rs");
+        let source = root.join("src").join(&below);
+        let text = std::fs::read_to_string(&source).unwrap_or_else(|_| {
+            panic!(
+                "{} is orphaned: no src/{} (move it beside the file's new path)",
+                seeds.display(),
+                below.display()
+            )
+        });
+        assert!(
+            text.contains("proptest!"),
+            "{} has no property tests to replay {}",
+            source.display(),
+            seeds.display()
+        );
+    }
+}
