@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
@@ -58,8 +59,8 @@ pub(crate) fn parse(body: &[u8], expected: &'static str) -> Result<Value, ShapeE
 }
 
 /// Decodes `body` into `T`; an error is described by its kind and position only, as [`parse`]'s.
-pub(crate) fn decode<T: DeserializeOwned>(
-    body: &[u8],
+pub(crate) fn decode<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
     expected: &'static str,
 ) -> Result<T, ShapeError> {
     serde_json::from_slice(body).map_err(|e| {
@@ -195,6 +196,32 @@ pub(crate) fn count(value: &Value) -> Result<u64, ()> {
     }
 }
 
+/// A `deserialize_with` helper for an optional count: [`count`]'s forms, `None` when null
+/// or absent (with `#[serde(default)]`); anything else fails the record.
+pub(crate) fn optional_count<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => count(&value)
+            .map(Some)
+            .map_err(|()| serde::de::Error::custom("not a count")),
+    }
+}
+
+/// A `deserialize_with` helper for a word the exporter publishes as a label value: text in
+/// lower snake case ([`snake_case`]), `None` when null or absent; any other value is
+/// [`UNKNOWN`], never text taken from the response.
+pub(crate) fn optional_word<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Box<str>>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(snake_case(&text)),
+        Some(_) => Some(UNKNOWN.into()),
+    })
+}
+
 /// OVOC's form: RFC 3339 but for an offset without a colon, `2023-03-15T10:37:35.820+0000`.
 const OVOC_TIME: &[BorrowedFormatItem<'static>] = format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]][offset_hour sign:mandatory][offset_minute]"
@@ -234,6 +261,55 @@ pub(crate) fn timestamp_or_utc(text: &str) -> Option<OffsetDateTime> {
             .find_map(|form| PrimitiveDateTime::parse(text, form).ok())
             .map(PrimitiveDateTime::assume_utc)
     })
+}
+
+/// The longest word from the API published as a label value; a longer one is `unknown`.
+pub(crate) const MAX_TOKEN_LEN: usize = 40;
+
+/// The label value of a word the API does not give or that cannot be read.
+pub(crate) const UNKNOWN: &str = "unknown";
+
+/// `text` in lower snake case, however the API spells it: `SipTrunk`, `SIPTrunk`, `SIP Trunk`,
+/// `sip-trunk` and `sip_trunk` are all `sip_trunk`. A word boundary is a change from lower case
+/// or digit to upper case, the last capital of an acronym before a lower-case letter, or any run
+/// of characters other than ASCII letters and digits (which are dropped). Digits alone are a
+/// number sent as text (`unknown_n`); nothing left, or more than [`MAX_TOKEN_LEN`] bytes, is
+/// `unknown`.
+pub(crate) fn snake_case(text: &str) -> Box<str> {
+    let mut out = String::with_capacity(text.len().min(MAX_TOKEN_LEN) + 4);
+    let mut boundary = false;
+    let mut previous: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_alphanumeric() {
+            boundary = true;
+            previous = None;
+            continue;
+        }
+        if c.is_ascii_uppercase()
+            && let Some(previous) = previous
+        {
+            let acronym_ends =
+                previous.is_ascii_uppercase() && chars.peek().is_some_and(char::is_ascii_lowercase);
+            boundary |= previous.is_ascii_lowercase() || previous.is_ascii_digit() || acronym_ends;
+        }
+        if boundary && !out.is_empty() {
+            out.push('_');
+        }
+        boundary = false;
+        previous = Some(c);
+        out.push(c.to_ascii_lowercase());
+        if out.len() > MAX_TOKEN_LEN {
+            return UNKNOWN.into();
+        }
+    }
+    if out.is_empty() {
+        UNKNOWN.into()
+    } else if out.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{UNKNOWN}_{out}").into()
+    } else {
+        out.into()
+    }
 }
 
 #[cfg(test)]

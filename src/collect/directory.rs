@@ -10,6 +10,7 @@
 //! customers in which a handful changed adds only the changed blocks' entries.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -22,6 +23,17 @@ pub(crate) struct Listed {
     /// `customer_id="…",customer_name="…",license_type="…"`, escaped: the labels every
     /// per-customer series carries after `platform`, exactly as the customer list's families.
     pub labels: Box<[u8]>,
+}
+
+impl Listed {
+    /// The labels after `customer_id`: `customer_name="…",license_type="…"`, for a series that
+    /// names the customer by an id of its own spelling.
+    pub(crate) fn name_labels(&self) -> &[u8] {
+        // `customer_id="…",` as push_customer_labels writes it: the escaped id between the name
+        // and the comma.
+        let id_label = "customer_id=\"\",".len() + crate::exposition::text::escaped_len(&self.id);
+        self.labels.get(id_label..).unwrap_or_default()
+    }
 }
 
 /// The customers of one successful customer list poll, unique by id, in the API's order.
@@ -103,6 +115,20 @@ impl Directory {
             Ok(State::Listed(list)) => Ok(list),
             // The sender lives as long as `self`: a closed channel cannot happen while waiting.
             Ok(State::Failed | State::Waiting) | Err(_) => Err(NoCustomerList),
+        }
+    }
+
+    /// The latest good list once the first customer list run has ended, waiting at most
+    /// `patience` for it: `None` while every run so far failed, or when the first is slower.
+    pub(crate) async fn settled(&self, patience: Duration) -> Option<CustomerList> {
+        let mut receiver = self.0.subscribe();
+        let settled = receiver.wait_for(|state| !matches!(state, State::Waiting));
+        match tokio::time::timeout(patience, settled).await {
+            Ok(Ok(state)) => match &*state {
+                State::Listed(list) => Some(list.clone()),
+                State::Waiting | State::Failed => None,
+            },
+            Ok(Err(_)) | Err(_) => None,
         }
     }
 

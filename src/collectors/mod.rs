@@ -6,15 +6,17 @@ pub(crate) mod customer_details;
 pub(crate) mod customers;
 pub(crate) mod license_info;
 pub(crate) mod number_removal;
+pub(crate) mod services;
 
 use crate::collect::Kind;
 
 /// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 4] = [
+pub(crate) const KINDS: [&Kind; 5] = [
     &customers::KIND,
     &number_removal::KIND,
     &license_info::KIND,
     &customer_details::KIND,
+    &services::KIND,
 ];
 
 #[cfg(test)]

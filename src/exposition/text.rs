@@ -46,6 +46,15 @@ pub(crate) fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
     out.push(b'"');
 }
 
+/// The length of `value` once [`push_label`] has escaped it.
+pub(crate) fn escaped_len(value: &str) -> usize {
+    let escapes = value
+        .bytes()
+        .filter(|b| matches!(b, b'\\' | b'"' | b'\n'))
+        .count();
+    value.len() + escapes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,8 +64,10 @@ mod tests {
         let mut out = Vec::new();
         push_label(&mut out, "n", "a\\b\"c\nd é😀\t");
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            String::from_utf8(out.clone()).unwrap(),
             "n=\"a\\\\b\\\"c\\nd é😀\t\""
         );
+        let value = "a\\b\"c\nd é😀\t";
+        assert_eq!(escaped_len(value), out.len() - "n=\"\"".len());
     }
 }

@@ -5,6 +5,7 @@
 //! - `golden`: the exposition of the seed's customers, byte for byte, against a golden file.
 //! - `license_info`, `customer_details`: the per-customer collectors against the mock platform
 //!   (their shared behaviour in `common::per_customer`).
+//! - `services`: the services collector (health, the join with the customer list, failures).
 //! - `render_roundtrip`: rendered exposition parsed back by an independent parser.
 //! - `faults`: API and token endpoint failures, stale data, OAuth2.
 //! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
@@ -38,4 +39,5 @@ mod prometheus_e2e;
 mod reload;
 mod render_roundtrip;
 mod rules;
+mod services;
 mod web_security;

@@ -232,6 +232,12 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
     );
 }
 
+/// A series of the services list, which names services whether or not the customer list has
+/// them.
+fn of_a_service(sample: &crate::common::Sample) -> bool {
+    sample.name.starts_with("liveplatform_service_")
+}
+
 #[tokio::test]
 async fn vanished_customers_disappear_and_changes_are_counted() {
     let all: Vec<Value> = serde_json::from_slice(SEED_CUSTOMERS).unwrap();
@@ -263,20 +269,27 @@ async fn vanished_customers_disappear_and_changes_are_counted() {
         .scrape_until("the changed list to be polled", |s| {
             s.value("liveplatform_customer_info", &[("customer_id", "new-guid")])
                 .is_some()
-                && s.samples.iter().all(|sample| {
+                && s.samples.iter().filter(|s| !of_a_service(s)).all(|sample| {
                     !gone_ids
                         .iter()
                         .any(|id| sample.labels.get("customer_id").map(String::as_str) == Some(id))
+                })
+                // Their services stay in the services list, no longer named by the customer list.
+                && gone_ids.iter().all(|id| {
+                    s.find("liveplatform_service_info", &[("customer_id", id)])
+                        .iter()
+                        .all(|service| !service.labels.contains_key("customer_name"))
                 })
         })
         .await;
     for gone in &all[..3] {
         let id = gone["UmpCustomerGuid"].as_str().unwrap();
         assert!(
-            scrape
-                .samples
-                .iter()
-                .all(|s| s.labels.get("customer_id").map(String::as_str) != Some(id)),
+            scrape.samples.iter().filter(|s| !of_a_service(s)).all(|s| s
+                .labels
+                .get("customer_id")
+                .map(String::as_str)
+                != Some(id)),
             "{id} still has series"
         );
     }

@@ -279,6 +279,10 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
                 "liveplatform_up",
                 &[("platform", "details"), ("collector", "customer_details")],
             ) == Some(1.0)
+            && s.value(
+                "liveplatform_up",
+                &[("platform", "details"), ("collector", "services")],
+            ) == Some(1.0)
     })
     .await;
     let landing = app.get("/").await.text().await.unwrap();
@@ -324,5 +328,11 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
         ("/-/ready", ready.as_str()),
     ] {
         assert_absent(APP_SECRET, what, text);
+        // The demo's services carry device manager credentials that start with this.
+        assert_absent(DemoPlatform::DEVICE_MANAGER_CANARY, what, text);
     }
+    assert!(
+        metrics.contains("liveplatform_service_devices{"),
+        "the services, device managers and all, were fetched and published"
+    );
 }

@@ -16,7 +16,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::api::lenient::{self, Decoded, FieldValue, ShapeError, each_field};
+use crate::api::lenient::{self, Decoded, FieldValue, ShapeError, UNKNOWN, each_field, snake_case};
 use crate::collectors::customer_details::model::{CustomerDetails, SipConnectionKind};
 use crate::model::SkipReason;
 
@@ -25,12 +25,6 @@ const EXPECTED: &str = "a customer object";
 /// Distinct kinds (state and type) of SIP connection counted for one customer: a bound on the
 /// series a broken or hostile response can make. A connection of a further kind is skipped.
 const MAX_SIP_CONNECTION_KINDS: usize = 32;
-
-/// The longest state or type published as it is; a longer one is `unknown`.
-const MAX_TOKEN_LEN: usize = 40;
-
-/// The label value of a state or type the API does not give or that cannot be read.
-const UNKNOWN: &str = "unknown";
 
 /// .NET's `DateTime.MinValue`, what a server sends for a date it does not have.
 const NO_DATE: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
@@ -334,52 +328,10 @@ fn label_value(value: Option<Scalar>) -> Result<Box<str>, SkipReason> {
     }
 }
 
-/// `text` in lower snake case, however the API spells it: `SipTrunk`, `SIPTrunk`, `SIP Trunk`,
-/// `sip-trunk` and `sip_trunk` are all `sip_trunk`. A word boundary is a change from lower case
-/// or digit to upper case, the last capital of an acronym before a lower-case letter, or any run
-/// of characters other than ASCII letters and digits (which are dropped). Digits alone are a
-/// number sent as text (`unknown_n`); nothing left, or more than [`MAX_TOKEN_LEN`] bytes, is
-/// `unknown`.
-fn snake_case(text: &str) -> Box<str> {
-    let mut out = String::with_capacity(text.len().min(MAX_TOKEN_LEN) + 4);
-    let mut boundary = false;
-    let mut previous: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if !c.is_ascii_alphanumeric() {
-            boundary = true;
-            previous = None;
-            continue;
-        }
-        if c.is_ascii_uppercase()
-            && let Some(previous) = previous
-        {
-            let acronym_ends =
-                previous.is_ascii_uppercase() && chars.peek().is_some_and(char::is_ascii_lowercase);
-            boundary |= previous.is_ascii_lowercase() || previous.is_ascii_digit() || acronym_ends;
-        }
-        if boundary && !out.is_empty() {
-            out.push('_');
-        }
-        boundary = false;
-        previous = Some(c);
-        out.push(c.to_ascii_lowercase());
-        if out.len() > MAX_TOKEN_LEN {
-            return UNKNOWN.into();
-        }
-    }
-    if out.is_empty() {
-        UNKNOWN.into()
-    } else if out.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{UNKNOWN}_{out}").into()
-    } else {
-        out.into()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::lenient::MAX_TOKEN_LEN;
     use proptest::prelude::*;
 
     const CANARY: &str = "CANARY-APP-SECRET-3f1c0a";
