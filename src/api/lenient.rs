@@ -1,22 +1,24 @@
-//! Reading the small JSON documents of the API as leniently as the customer list: field names in
-//! any case, numbers sent as strings, unknown fields ignored. Errors say what is wrong and where,
+//! Reading the API's JSON documents as leniently as the customer list: field names in any
+//! case, numbers sent as strings, unknown fields ignored. Errors say what is wrong and where,
 //! never quoting the body.
 //!
-//! Two ways in: [`parse`] into a JSON tree, for documents without secrets, and [`decode`] straight
-//! into a typed struct whose `Deserialize` reads only the fields it names ([`each_field`]), for
-//! documents that carry secrets: the skipped fields are never held in memory, not even as a
-//! tree.
+//! One way in for every collector but the customer list (whose streaming decoder is measured in
+//! `docs/performance.md`): a serde-derived type that names only the fields it reads, decoded
+//! with [`decode`] (field names in any case, see [`AnyCase`]); a field that may be unreadable
+//! without spoiling the rest is a [`Field`], of a value type here ([`Count`], [`Timestamp`],
+//! [`Word`]); an array whose elements are skipped one by one holds `&RawValue`s, each read with
+//! [`record`]. Skipped fields are never held, not even as a tree: a secret beside the fields a
+//! type names is never in memory but as the body's bytes.
 
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+pub(crate) use crate::api::any_case::AnyCase;
+use crate::api::any_case::{NOT_AN_ARRAY, NOT_AN_OBJECT};
 use crate::model::SkipReason;
 
 /// A response that is not the document expected.
@@ -52,18 +54,18 @@ impl<T> Default for Decoded<T> {
     }
 }
 
-/// Parses `body` as JSON; a syntax error is described by its kind and position only (serde_json's
-/// own messages may quote the input).
-pub(crate) fn parse(body: &[u8], expected: &'static str) -> Result<Value, ShapeError> {
-    decode(body, expected)
-}
-
-/// Decodes `body` into `T`; an error is described by its kind and position only, as [`parse`]'s.
+/// Decodes `body` into `T`, field names in any case; an error is described by its kind and
+/// position only (serde_json's own messages may quote the input).
 pub(crate) fn decode<'a, T: Deserialize<'a>>(
     body: &'a [u8],
     expected: &'static str,
 ) -> Result<T, ShapeError> {
-    serde_json::from_slice(body).map_err(|e| {
+    let describe = |e: serde_json::Error| {
+        // The adapter's own words quote nothing; serde's may quote the input.
+        let message = e.to_string();
+        if [NOT_AN_OBJECT, NOT_AN_ARRAY].contains(&message.as_str()) {
+            return ShapeError::new(expected, message);
+        }
         let kind = match e.classify() {
             serde_json::error::Category::Eof => "truncated",
             serde_json::error::Category::Data => "of another shape",
@@ -73,153 +75,138 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(
             expected,
             format!("{kind} at line {}, column {}", e.line(), e.column()),
         )
-    })
+    };
+    let raw: &RawValue = serde_json::from_slice(body).map_err(describe)?;
+    T::deserialize(AnyCase(raw)).map_err(describe)
 }
 
-/// The value of `name` in `object`, whatever the case of its key (the vendor spells field names
-/// both ways); `null` counts as absent.
-pub(crate) fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object
-        .get(name)
-        .or_else(|| {
-            object
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value)
-        })
-        .filter(|value| !value.is_null())
+/// One element of an array read element by element: `T`, or why the element is skipped.
+pub(crate) fn record<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T, SkipReason> {
+    if !raw.get().starts_with('{') {
+        return Err(SkipReason::NotAnObject);
+    }
+    T::deserialize(AnyCase(raw)).map_err(|_| SkipReason::InvalidField)
 }
 
-/// A field a typed decoder reads, found by [`each_field`]: its place in the decoder's list of
-/// names, and whether the response spelt it exactly so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Known {
-    pub index: usize,
-    pub exact: bool,
+/// A field that may be unreadable without spoiling the rest of its object: absent (or null),
+/// a value, or a value of no readable form, which the caller counts or refuses.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) enum Field<T> {
+    #[default]
+    Absent,
+    Value(T),
+    Invalid,
 }
 
-/// Where a typed decoder keeps a field's value: as [`field`] does, the exact spelling wins over
-/// other cases, and of those the first.
-#[derive(Debug)]
-pub(crate) struct FieldValue<T> {
-    value: Option<T>,
-    exact: bool,
-}
-
-impl<T> Default for FieldValue<T> {
-    fn default() -> Self {
-        Self {
-            value: None,
-            exact: false,
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read apart from the rest, so that a value of another form costs only this field.
+        let raw: &'de RawValue = Deserialize::deserialize(deserializer)?;
+        if raw.get() == "null" {
+            return Ok(Field::Absent);
         }
+        Ok(T::deserialize(AnyCase(raw)).map_or(Field::Invalid, Field::Value))
     }
 }
 
-impl<T> FieldValue<T> {
-    pub(crate) fn offer(&mut self, known: Known, value: T) {
-        if self.value.is_none() || (known.exact && !self.exact) {
-            self.value = Some(value);
-            self.exact = known.exact;
+impl<T> Field<T> {
+    /// The value, `None` when absent; `reason` when it cannot be read.
+    pub(crate) fn or_skip(self, reason: SkipReason) -> Result<Option<T>, SkipReason> {
+        match self {
+            Field::Absent => Ok(None),
+            Field::Value(value) => Ok(Some(value)),
+            Field::Invalid => Err(reason),
         }
-    }
-
-    pub(crate) fn into_inner(self) -> Option<T> {
-        self.value
-    }
-}
-
-/// Goes through the entries of a JSON object: `read` deserializes the value of each field that
-/// `names` lists, in any case; every other value is skipped as it is parsed, never kept.
-pub(crate) fn each_field<'de, A: MapAccess<'de>>(
-    mut map: A,
-    names: &[&'static str],
-    mut read: impl FnMut(Known, &mut A) -> Result<(), A::Error>,
-) -> Result<(), A::Error> {
-    while let Some(key) = map.next_key_seed(FieldName(names))? {
-        match key {
-            Some(known) => read(known, &mut map)?,
-            None => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A key, looked up in a list of names without allocating.
-struct FieldName<'a>(&'a [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for FieldName<'_> {
-    type Value = Option<Known>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for FieldName<'_> {
-    type Value = Option<Known>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a field name")
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self
-            .0
-            .iter()
-            .position(|name| name.eq_ignore_ascii_case(key))
-            .map(|index| Known {
-                index,
-                exact: self.0[index] == key,
-            }))
     }
 }
 
 /// Floats at or beyond this are no longer exact integers.
 const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
 
-/// A count: a non-negative whole number, as a number or a string of digits. `Err` for anything
-/// else (a negative number, a fraction, a word).
-pub(crate) fn count(value: &Value) -> Result<u64, ()> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && (0.0..EXACT_FLOAT_LIMIT).contains(f))
-                    .map(|f| f as u64)
-            })
-            .ok_or(()),
-        Value::String(s) => s.trim().parse().map_err(|_| ()),
-        _ => Err(()),
+/// A count: a non-negative whole number, as a number or a string of digits. Anything else (a
+/// negative number, a fraction, a word, an object) is no count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Count(pub(crate) u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Looked at as text first, so that an object or array is refused without being read.
+        let raw: &'de RawValue = Deserialize::deserialize(deserializer)?;
+        let text = raw.get();
+        let count = if text.starts_with('"') {
+            serde_json::from_str::<std::borrow::Cow<str>>(text)
+                .ok()
+                .and_then(|digits| digits.trim().parse().ok())
+        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            serde_json::from_str::<serde_json::Number>(text)
+                .ok()
+                .and_then(|n| {
+                    n.as_u64().or_else(|| {
+                        n.as_f64()
+                            .filter(|f| f.fract() == 0.0 && (0.0..EXACT_FLOAT_LIMIT).contains(f))
+                            .map(|f| f as u64)
+                    })
+                })
+        } else {
+            None
+        };
+        count
+            .map(Count)
+            .ok_or_else(|| serde::de::Error::custom("not a count"))
     }
 }
 
-/// A `deserialize_with` helper for an optional count: [`count`]'s forms, `None` when null
-/// or absent (with `#[serde(default)]`); anything else fails the record.
-pub(crate) fn optional_count<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u64>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => count(&value)
-            .map(Some)
-            .map_err(|()| serde::de::Error::custom("not a count")),
+/// A point in time in a form [`timestamp`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timestamp(pub(crate) OffsetDateTime);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        timestamp(&text)
+            .map(Timestamp)
+            .ok_or_else(|| serde::de::Error::custom("not a date"))
     }
 }
 
-/// A `deserialize_with` helper for a word the exporter publishes as a label value: text in
-/// lower snake case ([`snake_case`]), `None` when null or absent; any other value is
-/// [`UNKNOWN`], never text taken from the response.
-pub(crate) fn optional_word<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Box<str>>, D::Error> {
-    Ok(match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(snake_case(&text)),
-        Some(_) => Some(UNKNOWN.into()),
-    })
+/// A word the exporter publishes as a label value: text in lower snake case ([`snake_case`]),
+/// never text as the response spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Word(pub(crate) Box<str>);
+
+impl<'de> Deserialize<'de> for Word {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Word(snake_case(&text)))
+    }
+}
+
+/// A state or type published as a label value: text in lower snake case ([`snake_case`]); a
+/// whole number `n` as `unknown_n` (the API documents no numbering, and one endpoint sends
+/// states as integers), any other number as [`UNKNOWN`]. A boolean, an object or an array is
+/// no label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Label(pub(crate) Box<str>);
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Looked at as text first, so that an object or array is refused without being read.
+        let raw: &'de RawValue = Deserialize::deserialize(deserializer)?;
+        let text = raw.get();
+        let label = if text.starts_with('"') {
+            let text: std::borrow::Cow<str> =
+                serde_json::from_str(text).map_err(serde::de::Error::custom)?;
+            snake_case(&text)
+        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            match text.parse::<u64>() {
+                Ok(n) => format!("{UNKNOWN}_{n}").into(),
+                Err(_) => UNKNOWN.into(),
+            }
+        } else {
+            return Err(serde::de::Error::custom("not a label"));
+        };
+        Ok(Label(label))
+    }
 }
 
 /// OVOC's form: RFC 3339 but for an offset without a colon, `2023-03-15T10:37:35.820+0000`.
@@ -318,14 +305,70 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Summary {
+        #[serde(default)]
+        marked_for_removal_count: Field<Count>,
+        #[serde(default)]
+        ready_for_removal_count: Field<Count>,
+        #[serde(default)]
+        x: Field<Count>,
+        #[serde(default)]
+        missing: Field<Count>,
+        #[serde(default)]
+        last_update: Field<Timestamp>,
+        #[serde(default)]
+        state: Field<Word>,
+    }
+
     #[test]
-    fn fields_match_in_any_case_and_null_is_absent() {
-        let object = json!({"markedForRemovalCount": 1, "READYFORREMOVALCOUNT": 2, "x": null});
-        let object = object.as_object().unwrap();
-        assert_eq!(field(object, "markedForRemovalCount"), Some(&json!(1)));
-        assert_eq!(field(object, "readyForRemovalCount"), Some(&json!(2)));
-        assert_eq!(field(object, "x"), None);
-        assert_eq!(field(object, "missing"), None);
+    fn fields_match_in_any_case_null_is_absent_and_a_bad_value_spoils_only_its_field() {
+        let summary: Summary = decode(
+            br#"{"markedForRemovalCount": 1, "READYFORREMOVALCOUNT": "2", "x": null,
+                 "lastUpdate": "yesterday", "State": "NotDeployed", "password": "p"}"#,
+            "a summary",
+        )
+        .unwrap();
+        assert_eq!(summary.marked_for_removal_count, Field::Value(Count(1)));
+        assert_eq!(summary.ready_for_removal_count, Field::Value(Count(2)));
+        assert_eq!(summary.x, Field::Absent);
+        assert_eq!(summary.missing, Field::Absent);
+        assert_eq!(summary.last_update, Field::Invalid);
+        assert_eq!(summary.state, Field::Value(Word("not_deployed".into())));
+        assert_eq!(
+            summary.last_update.or_skip(SkipReason::InvalidField),
+            Err(SkipReason::InvalidField)
+        );
+    }
+
+    #[test]
+    fn records_that_are_no_object_or_hold_a_bad_value_are_skipped() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Strict {
+            #[serde(default)]
+            n: Option<Count>,
+        }
+        let raw: Vec<&RawValue> = serde_json::from_str(r#"[{"N": "3"}, [1], {"n": -1}]"#).unwrap();
+        let outcomes: Vec<Result<Option<u64>, SkipReason>> = raw
+            .into_iter()
+            .map(|raw| record::<Strict>(raw).map(|s| s.n.map(|n| n.0)))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                Ok(Some(3)),
+                Err(SkipReason::NotAnObject),
+                Err(SkipReason::InvalidField)
+            ]
+        );
+    }
+
+    fn count(value: &serde_json::Value) -> Result<u64, ()> {
+        serde_json::from_str::<Count>(&value.to_string())
+            .map(|Count(n)| n)
+            .map_err(|_| ())
     }
 
     #[test]
@@ -334,6 +377,7 @@ mod tests {
         assert_eq!(count(&json!("7")), Ok(7));
         assert_eq!(count(&json!(" 7 ")), Ok(7));
         assert_eq!(count(&json!(7.0)), Ok(7));
+        assert_eq!(count(&json!(u64::MAX)), Ok(u64::MAX));
         for bad in [
             json!(-1),
             json!(1.5),
@@ -341,6 +385,8 @@ mod tests {
             json!(true),
             json!([1]),
             json!("-1"),
+            json!({"n": 1}),
+            json!(null),
         ] {
             assert_eq!(count(&bad), Err(()), "{bad}");
         }
@@ -407,7 +453,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_never_quote_the_body() {
-        let error = parse(br#"{"secret": "hunter2""#, "a summary").unwrap_err();
+        let error =
+            decode::<serde_json::Value>(br#"{"secret": "hunter2""#, "a summary").unwrap_err();
         let message = error.to_string();
         assert!(
             message.starts_with("response is not a summary: truncated at line 1"),

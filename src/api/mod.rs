@@ -3,6 +3,7 @@
 //! lenient decoding helpers. What a collector requests and how it reads the answer is its own,
 //! in `collectors/`.
 
+mod any_case;
 mod auth;
 pub(crate) mod client;
 pub(crate) mod http;

@@ -7,10 +7,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::api::client::ApiClient;
-use crate::api::lenient::{self, ShapeError};
+use crate::api::lenient::{self, Count, Field, ShapeError};
 use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::{Family, platform_label, push_sample};
@@ -50,22 +51,27 @@ struct RemovalSummary {
 
 const EXPECTED: &str = "a removal summary";
 
-/// The summary; `totalCount` (or `totalCounts`, as the vendor's field table spells it) is the
-/// sum of the two and not needed.
+/// The summary as the API sends it; `totalCount` (or `totalCounts`, as the vendor's field table
+/// spells it) is the sum of the two and not read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    #[serde(default)]
+    marked_for_removal_count: Field<Count>,
+    #[serde(default)]
+    ready_for_removal_count: Field<Count>,
+}
+
 fn decode(body: &[u8]) -> Result<RemovalSummary, ShapeError> {
-    let value = lenient::parse(body, EXPECTED)?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| ShapeError::new(EXPECTED, "not a JSON object"))?;
-    let count = |name: &'static str| {
-        let value = lenient::field(object, name)
-            .ok_or_else(|| ShapeError::new(EXPECTED, format!("{name} is missing")))?;
-        lenient::count(value)
-            .map_err(|()| ShapeError::new(EXPECTED, format!("{name} is not a count")))
+    let response: Response = lenient::decode(body, EXPECTED)?;
+    let count = |field: Field<Count>, name: &str| match field {
+        Field::Value(Count(count)) => Ok(count),
+        Field::Absent => Err(ShapeError::new(EXPECTED, format!("{name} is missing"))),
+        Field::Invalid => Err(ShapeError::new(EXPECTED, format!("{name} is not a count"))),
     };
     Ok(RemovalSummary {
-        marked: count("markedForRemovalCount")?,
-        ready: count("readyForRemovalCount")?,
+        marked: count(response.marked_for_removal_count, "markedForRemovalCount")?,
+        ready: count(response.ready_for_removal_count, "readyForRemovalCount")?,
     })
 }
 

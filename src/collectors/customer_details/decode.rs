@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
-use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::api::lenient::{self, Decoded, FieldValue, ShapeError, UNKNOWN, each_field, snake_case};
+use crate::api::lenient::{self, Decoded, Field, Label, ShapeError, UNKNOWN};
 use crate::collectors::customer_details::model::{CustomerDetails, SipConnectionKind};
 use crate::model::SkipReason;
 
@@ -29,6 +29,27 @@ const MAX_SIP_CONNECTION_KINDS: usize = 32;
 /// .NET's `DateTime.MinValue`, what a server sends for a date it does not have.
 const NO_DATE: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
 
+/// The response, as far as it is read: the SIP connections under the plural too, in case a
+/// server version names the array as the collection it is.
+#[derive(Deserialize)]
+struct Response<'a> {
+    #[serde(default, rename = "ClientSecretExpirationDate")]
+    expiry: Field<String>,
+    #[serde(default, rename = "SiteLocation", borrow)]
+    site_location: Field<Vec<&'a RawValue>>,
+    #[serde(default, rename = "SiteLocations", borrow)]
+    site_locations: Field<Vec<&'a RawValue>>,
+}
+
+/// One SIP connection as far as it is read.
+#[derive(Deserialize)]
+struct Connection {
+    #[serde(default, rename = "sbcDeploymentState")]
+    state: Field<Label>,
+    #[serde(default, rename = "sbcConfigurationType")]
+    configuration: Field<Label>,
+}
+
 /// The customer's details. The secret's expiry date is absent when the response has none (the
 /// service has no app registration), is empty, or says `DateTime.MinValue`; a date in no known
 /// form is left out and counted as an `InvalidField` skip. A SIP connection that is not an
@@ -37,301 +58,89 @@ const NO_DATE: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
 pub(super) fn decode_customer_details(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
     let response: Response = lenient::decode(body, EXPECTED)?;
     let mut skipped = Vec::new();
-    let secret_expiry = match response.expiry.into_inner() {
-        None | Some(Scalar::Null) => None,
-        Some(Scalar::Text(text)) if text.trim().is_empty() => None,
-        Some(Scalar::Text(text)) => match lenient::timestamp_or_utc(&text) {
+    let secret_expiry = match response.expiry {
+        Field::Absent => None,
+        Field::Value(text) if text.trim().is_empty() => None,
+        Field::Value(text) => match lenient::timestamp_or_utc(&text) {
             Some(at) => Some(at).filter(|at| *at != NO_DATE),
             None => {
                 skipped.push(SkipReason::InvalidField);
                 None
             }
         },
-        Some(_) => {
+        Field::Invalid => {
             skipped.push(SkipReason::InvalidField);
             None
         }
     };
-    let connections = response.sip_connections.into_inner().unwrap_or_default();
-    skipped.extend(connections.skipped);
+    let connections = match response.site_location {
+        Field::Absent => response.site_locations,
+        given => given,
+    };
+    let connections = match connections {
+        Field::Absent => Vec::new(),
+        Field::Value(connections) => connections,
+        // Not an array: no connection can be counted.
+        Field::Invalid => {
+            skipped.push(SkipReason::InvalidField);
+            Vec::new()
+        }
+    };
+    let mut sip_connections = BTreeMap::new();
+    for connection in connections {
+        let counted = lenient::record(connection)
+            .and_then(Connection::into_kind)
+            .and_then(|kind| count(&mut sip_connections, kind));
+        if let Err(reason) = counted {
+            skipped.push(reason);
+        }
+    }
     Ok(Decoded {
         value: Some(CustomerDetails {
             secret_expiry,
-            sip_connections: connections.counts,
+            sip_connections,
         }),
         skipped,
     })
 }
 
-/// The fields of the response the exporter reads; the list accepts the plural too, in case a
-/// server version names the array as the collection it is.
-const RESPONSE_FIELDS: [&str; 3] = [
-    "ClientSecretExpirationDate",
-    "SiteLocation",
-    "SiteLocations",
-];
-
-/// The response, as far as it is read.
-#[derive(Default)]
-struct Response {
-    expiry: FieldValue<Scalar>,
-    sip_connections: FieldValue<Connections>,
-}
-
-impl<'de> Deserialize<'de> for Response {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ResponseVisitor)
+impl Connection {
+    /// Its kind; a state or type the API does not give is `unknown`.
+    fn into_kind(self) -> Result<SipConnectionKind, SkipReason> {
+        let label = |field: Field<Label>| match field {
+            Field::Absent => Ok(UNKNOWN.into()),
+            Field::Value(Label(label)) => Ok(label),
+            Field::Invalid => Err(SkipReason::InvalidField),
+        };
+        Ok(SipConnectionKind {
+            deployment_state: label(self.state)?,
+            configuration_type: label(self.configuration)?,
+        })
     }
 }
 
-struct ResponseVisitor;
-
-impl<'de> Visitor<'de> for ResponseVisitor {
-    type Value = Response;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(EXPECTED)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Response, A::Error> {
-        let mut response = Response::default();
-        each_field(map, &RESPONSE_FIELDS, |known, map| {
-            if known.index == 0 {
-                response.expiry.offer(known, map.next_value()?);
-            } else {
-                response.sip_connections.offer(known, map.next_value()?);
-            }
-            Ok(())
-        })?;
-        Ok(response)
-    }
-}
-
-/// A field's value as far as a decoder cares: objects, arrays and booleans are consumed unread.
-enum Scalar {
-    Null,
-    Text(String),
-    /// A non-negative whole number.
-    Whole(u64),
-    /// Any other number: negative or with a fraction.
-    Number,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ScalarVisitor)
-    }
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Scalar, E> {
-        Ok(Scalar::Null)
-    }
-
-    fn visit_str<E>(self, text: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Text(text.to_owned()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Scalar, E> {
-        Ok(Scalar::Whole(n))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Scalar, E> {
-        Ok(u64::try_from(n).map_or(Scalar::Number, Scalar::Whole))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-        Ok(Scalar::Number)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
-        IgnoredAny.visit_map(map)?;
-        Ok(Scalar::Other)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Scalar, A::Error> {
-        IgnoredAny.visit_seq(seq)?;
-        Ok(Scalar::Other)
-    }
-}
-
-/// Visitor methods that answer `$value` for a string, a number or a boolean: a JSON value of a
-/// shape the visitor cannot read, which needs no consuming.
-macro_rules! scalars_answer {
-    ($value:expr) => {
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($value)
+/// Counts one connection of `kind`, unless it would be a kind beyond the bound.
+fn count(
+    counts: &mut BTreeMap<SipConnectionKind, u64>,
+    kind: SipConnectionKind,
+) -> Result<(), SkipReason> {
+    let kinds = counts.len();
+    match counts.entry(kind) {
+        Entry::Occupied(mut count) => *count.get_mut() = count.get().saturating_add(1),
+        Entry::Vacant(_) if kinds >= MAX_SIP_CONNECTION_KINDS => {
+            return Err(SkipReason::InvalidField);
         }
-
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
-}
-
-/// The SIP connections of a response, counted by kind as they are parsed.
-#[derive(Default)]
-struct Connections {
-    counts: BTreeMap<SipConnectionKind, u64>,
-    skipped: Vec<SkipReason>,
-}
-
-impl<'de> Deserialize<'de> for Connections {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ConnectionsVisitor)
-    }
-}
-
-struct ConnectionsVisitor;
-
-impl ConnectionsVisitor {
-    /// Not an array: no connection can be counted.
-    fn unreadable() -> Connections {
-        Connections {
-            skipped: vec![SkipReason::InvalidField],
-            ..Connections::default()
+        Entry::Vacant(count) => {
+            count.insert(1);
         }
     }
-}
-
-impl<'de> Visitor<'de> for ConnectionsVisitor {
-    type Value = Connections;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of SIP connections")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Connections, A::Error> {
-        let mut connections = Connections::default();
-        while let Some(Connection(kind)) = seq.next_element()? {
-            let counted = kind.and_then(|kind| {
-                let kinds = connections.counts.len();
-                match connections.counts.entry(kind) {
-                    Entry::Occupied(mut count) => *count.get_mut() = count.get().saturating_add(1),
-                    Entry::Vacant(_) if kinds >= MAX_SIP_CONNECTION_KINDS => {
-                        return Err(SkipReason::InvalidField);
-                    }
-                    Entry::Vacant(count) => {
-                        count.insert(1);
-                    }
-                }
-                Ok(())
-            });
-            if let Err(reason) = counted {
-                connections.skipped.push(reason);
-            }
-        }
-        Ok(connections)
-    }
-
-    fn visit_unit<E>(self) -> Result<Connections, E> {
-        Ok(Connections::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Connections, A::Error> {
-        IgnoredAny.visit_map(map)?;
-        Ok(Self::unreadable())
-    }
-
-    scalars_answer!(Self::unreadable());
-}
-
-/// The fields of a SIP connection the exporter reads, in the notes' spelling.
-const CONNECTION_FIELDS: [&str; 2] = ["sbcDeploymentState", "sbcConfigurationType"];
-
-/// One SIP connection: its kind, or why it is skipped.
-struct Connection(Result<SipConnectionKind, SkipReason>);
-
-impl<'de> Deserialize<'de> for Connection {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ConnectionVisitor)
-    }
-}
-
-struct ConnectionVisitor;
-
-impl ConnectionVisitor {
-    fn not_an_object() -> Connection {
-        Connection(Err(SkipReason::NotAnObject))
-    }
-}
-
-impl<'de> Visitor<'de> for ConnectionVisitor {
-    type Value = Connection;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a SIP connection")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Connection, A::Error> {
-        let mut fields: [FieldValue<Scalar>; 2] = Default::default();
-        each_field(map, &CONNECTION_FIELDS, |known, map| {
-            fields[known.index].offer(known, map.next_value()?);
-            Ok(())
-        })?;
-        let [state, kind] = fields.map(|field| label_value(field.into_inner()));
-        Ok(Connection(state.and_then(|state| {
-            Ok(SipConnectionKind {
-                deployment_state: state,
-                configuration_type: kind?,
-            })
-        })))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Connection, A::Error> {
-        IgnoredAny.visit_seq(seq)?;
-        Ok(Self::not_an_object())
-    }
-
-    fn visit_unit<E>(self) -> Result<Connection, E> {
-        Ok(Self::not_an_object())
-    }
-
-    scalars_answer!(Self::not_an_object());
-}
-
-/// The label value of a state or type: text in lower snake case ([`snake_case`]); a number `n`
-/// as `unknown_n`, since the API documents no numbering (its other endpoint sends the state as
-/// an integer); `unknown` when absent, null, or a number that cannot be a code. A boolean, an
-/// object or an array cannot be read.
-fn label_value(value: Option<Scalar>) -> Result<Box<str>, SkipReason> {
-    match value {
-        None | Some(Scalar::Null | Scalar::Number) => Ok(UNKNOWN.into()),
-        Some(Scalar::Whole(n)) => Ok(format!("{UNKNOWN}_{n}").into()),
-        Some(Scalar::Text(text)) => Ok(snake_case(&text)),
-        Some(Scalar::Other) => Err(SkipReason::InvalidField),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::lenient::MAX_TOKEN_LEN;
+    use crate::api::lenient::{MAX_TOKEN_LEN, snake_case};
     use proptest::prelude::*;
 
     const CANARY: &str = "CANARY-APP-SECRET-3f1c0a";
@@ -590,7 +399,7 @@ mod tests {
     #[test]
     fn other_shapes_are_errors_that_never_quote_the_body() {
         for (body, problem) in [
-            (format!(r#"["{CANARY}"]"#), "of another shape"),
+            (format!(r#"["{CANARY}"]"#), "not a JSON object"),
             (
                 format!(r#"{{"ApplicationClientSecret": "{CANARY}""#),
                 "truncated",

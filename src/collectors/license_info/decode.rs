@@ -2,26 +2,49 @@
 //! accounting of one customer, an array of records (one per day, or just one on older servers).
 //! The record with the latest `lastUpdate` is the current one, whatever the array's order.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
-use crate::api::lenient::{self, Decoded, ShapeError};
-use crate::collectors::license_info::model::{LicenseInfo, MANAGED_FACTORS};
+use crate::api::lenient::{self, Count, Decoded, Field, ShapeError, Timestamp};
+use crate::collectors::license_info::model::LicenseInfo;
 use crate::model::SkipReason;
 
 const EXPECTED: &str = "an array of license records";
+
+/// One record as far as the exporter reads it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    #[serde(default)]
+    acquired_licenses: Field<Count>,
+    #[serde(default)]
+    currently_licensed: Field<Count>,
+    #[serde(default)]
+    total_monitored_users: Field<Count>,
+    // In the order of the model's MANAGED_FACTORS.
+    #[serde(default)]
+    managed_users_direct_routing: Field<Count>,
+    #[serde(default)]
+    managed_users_operator_connect: Field<Count>,
+    #[serde(default)]
+    managed_users_by_life_cycle_management: Field<Count>,
+    #[serde(default)]
+    managed_users_user_interface: Field<Count>,
+    #[serde(default)]
+    managed_service_numbers: Field<Count>,
+    #[serde(default)]
+    last_update: Field<Timestamp>,
+}
 
 /// The record with the latest `lastUpdate` (none when no record is usable); records without one
 /// rank below every dated record, and of equals the first wins. A record that is not an object,
 /// or holds a field that cannot be read (a count that is negative or not a number, a date of no
 /// known form), is skipped.
-pub(super) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
-    let value = lenient::parse(body, EXPECTED)?;
-    let Value::Array(records) = value else {
-        return Err(ShapeError::new(EXPECTED, "not a JSON array"));
-    };
+pub(crate) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
+    let records: Vec<&RawValue> = lenient::decode(body, EXPECTED)?;
     let mut decoded = Decoded::<LicenseInfo>::default();
-    for record in &records {
-        match decode_record(record) {
+    for record in records {
+        match lenient::record(record).and_then(Record::into_info) {
             Ok(info) => {
                 let later = decoded
                     .value
@@ -36,36 +59,30 @@ pub(super) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, S
     Ok(decoded)
 }
 
-fn decode_record(record: &Value) -> Result<LicenseInfo, SkipReason> {
-    let object = record.as_object().ok_or(SkipReason::NotAnObject)?;
-    let count = |name: &str| -> Result<Option<u64>, SkipReason> {
-        lenient::field(object, name)
-            .map(|value| lenient::count(value).map_err(|()| SkipReason::InvalidField))
-            .transpose()
-    };
-    let mut managed = [None; MANAGED_FACTORS.len()];
-    for (slot, (name, _)) in managed.iter_mut().zip(MANAGED_FACTORS) {
-        *slot = count(name)?;
-    }
-    Ok(LicenseInfo {
-        acquired: count("acquiredLicenses")?,
-        currently_licensed: count("currentlyLicensed")?,
-        monitored: count("totalMonitoredUsers")?,
-        managed,
-        service_numbers: count("managedServiceNumbers")?,
-        last_update: last_update(object)?,
-    })
-}
-
-fn last_update(object: &Map<String, Value>) -> Result<Option<time::OffsetDateTime>, SkipReason> {
-    lenient::field(object, "lastUpdate")
-        .map(|value| {
-            value
-                .as_str()
-                .and_then(lenient::timestamp)
-                .ok_or(SkipReason::InvalidField)
+impl Record {
+    fn into_info(self) -> Result<LicenseInfo, SkipReason> {
+        let count = |field: Field<Count>| {
+            field
+                .or_skip(SkipReason::InvalidField)
+                .map(|count| count.map(|Count(n)| n))
+        };
+        Ok(LicenseInfo {
+            acquired: count(self.acquired_licenses)?,
+            currently_licensed: count(self.currently_licensed)?,
+            monitored: count(self.total_monitored_users)?,
+            managed: [
+                count(self.managed_users_direct_routing)?,
+                count(self.managed_users_operator_connect)?,
+                count(self.managed_users_by_life_cycle_management)?,
+                count(self.managed_users_user_interface)?,
+            ],
+            service_numbers: count(self.managed_service_numbers)?,
+            last_update: self
+                .last_update
+                .or_skip(SkipReason::InvalidField)?
+                .map(|Timestamp(at)| at),
         })
-        .transpose()
+    }
 }
 
 #[cfg(test)]

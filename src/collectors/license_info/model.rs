@@ -19,11 +19,11 @@ pub(super) struct LicenseInfo {
     pub last_update: Option<OffsetDateTime>,
 }
 
-/// The license factors that count managed users: the API's field name and the `factor` label
-/// value it is published under.
-pub(super) const MANAGED_FACTORS: [(&str, &str); 4] = [
-    ("managedUsersDirectRouting", "direct_routing"),
-    ("managedUsersOperatorConnect", "operator_connect"),
-    ("managedUsersByLifeCycleManagement", "lifecycle_management"),
-    ("managedUsersUserInterface", "user_interface"),
+/// The license factors that count managed users, as the `factor` label values they are
+/// published under; the API's fields, in the same order, are the decoder's.
+pub(super) const MANAGED_FACTORS: [&str; 4] = [
+    "direct_routing",
+    "operator_connect",
+    "lifecycle_management",
+    "user_interface",
 ];

@@ -94,7 +94,7 @@ pub(super) fn render_license_info<'a>(
             );
         }
         let mut with_factor = Vec::new();
-        for ((_, factor), value) in MANAGED_FACTORS.iter().zip(info.managed) {
+        for (factor, value) in MANAGED_FACTORS.iter().zip(info.managed) {
             if let Some(value) = value {
                 with_factor.clear();
                 with_factor.extend_from_slice(&labels);

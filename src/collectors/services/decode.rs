@@ -9,11 +9,10 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::api::lenient::{self, ShapeError, UNKNOWN, optional_count, optional_word};
+use crate::api::lenient::{self, Count, Field, ShapeError, UNKNOWN, Word};
 use crate::collectors::services::model::{DeviceManager, Devices, Service, Status};
 use crate::model::SkipReason;
 
@@ -39,16 +38,16 @@ struct Record {
     service_id: Option<String>,
     #[serde(default)]
     full_name: Option<String>,
-    #[serde(default, deserialize_with = "optional_count")]
-    id: Option<u64>,
-    #[serde(default, deserialize_with = "optional_word")]
-    license_type: Option<Box<str>>,
-    #[serde(default, rename = "usedDIDs", deserialize_with = "optional_count")]
-    used_dids: Option<u64>,
-    #[serde(default, rename = "freeDIDs", deserialize_with = "optional_count")]
-    free_dids: Option<u64>,
-    #[serde(default, deserialize_with = "optional_count")]
-    users_count: Option<u64>,
+    #[serde(default)]
+    id: Field<Count>,
+    #[serde(default)]
+    license_type: Field<Word>,
+    #[serde(default, rename = "usedDIDs")]
+    used_dids: Field<Count>,
+    #[serde(default, rename = "freeDIDs")]
+    free_dids: Field<Count>,
+    #[serde(default)]
+    users_count: Field<Count>,
     #[serde(default)]
     applications_status: Option<ApplicationsStatus>,
     #[serde(default)]
@@ -67,17 +66,17 @@ struct ApplicationsStatus {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Management {
-    #[serde(default, deserialize_with = "status")]
-    management_status: Status,
-    #[serde(default, deserialize_with = "optional_word")]
-    service_deploy_status: Option<Box<str>>,
+    #[serde(default)]
+    management_status: Field<String>,
+    #[serde(default)]
+    service_deploy_status: Field<Word>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct VoiceQuality {
-    #[serde(default, deserialize_with = "status")]
-    voice_quality_status: Status,
+    #[serde(default)]
+    voice_quality_status: Field<String>,
 }
 
 /// The device manager's parameters as far as they are read: never its `user` or `password`.
@@ -92,26 +91,42 @@ struct DeviceManagerParams {
 
 #[derive(Deserialize)]
 struct DeviceCounts {
-    #[serde(default, deserialize_with = "optional_count")]
-    personal: Option<u64>,
-    #[serde(default, deserialize_with = "optional_count")]
-    meeting: Option<u64>,
+    #[serde(default)]
+    personal: Field<Count>,
+    #[serde(default)]
+    meeting: Field<Count>,
 }
 
 /// A status of any value: text is matched to the portal's categories, anything else is
 /// `unknown`.
-fn status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Status, D::Error> {
-    Ok(match Option::<Value>::deserialize(deserializer)? {
-        Some(Value::String(text)) => Status::from_text(&text),
-        _ => Status::Unknown,
-    })
+fn status(field: &Field<String>) -> Status {
+    match field {
+        Field::Value(text) => Status::from_text(text),
+        Field::Absent | Field::Invalid => Status::Unknown,
+    }
 }
 
-impl From<Option<DeviceCounts>> for Devices {
-    fn from(counts: Option<DeviceCounts>) -> Self {
-        counts.map_or_else(Devices::default, |counts| Devices {
-            personal: counts.personal,
-            meeting: counts.meeting,
+/// A word as a label value: `unknown` when absent or not text.
+fn word(field: Field<Word>) -> Box<str> {
+    match field {
+        Field::Value(Word(word)) => word,
+        Field::Absent | Field::Invalid => UNKNOWN.into(),
+    }
+}
+
+/// A count, `None` when absent; a value that is no count skips the service.
+fn count(field: Field<Count>) -> Result<Option<u64>, SkipReason> {
+    Ok(field.or_skip(SkipReason::InvalidField)?.map(|Count(n)| n))
+}
+
+impl DeviceCounts {
+    fn into_devices(counts: Option<Self>) -> Result<Devices, SkipReason> {
+        let Some(counts) = counts else {
+            return Ok(Devices::default());
+        };
+        Ok(Devices {
+            personal: count(counts.personal)?,
+            meeting: count(counts.meeting)?,
         })
     }
 }
@@ -124,26 +139,38 @@ impl Record {
             .map(|id| id.trim().to_ascii_lowercase())
             .filter(|id| !id.is_empty())
             .ok_or(SkipReason::MissingId)?;
-        let status = self.applications_status;
-        let management = status.as_ref().and_then(|s| s.management.as_ref());
-        let voice_quality = status.as_ref().and_then(|s| s.voice_quality.as_ref());
+        let applications = self.applications_status;
+        let (management, deploy_status) =
+            match applications.as_ref().and_then(|s| s.management.as_ref()) {
+                Some(m) => (
+                    status(&m.management_status),
+                    m.service_deploy_status.clone(),
+                ),
+                None => (Status::Unknown, Field::Absent),
+            };
+        let voice_quality = applications
+            .as_ref()
+            .and_then(|s| s.voice_quality.as_ref())
+            .map_or(Status::Unknown, |v| status(&v.voice_quality_status));
+        let device_manager = match self.device_manager_params {
+            Some(params) => Some(DeviceManager {
+                devices: DeviceCounts::into_devices(params.devices_count)?,
+                disconnected: DeviceCounts::into_devices(params.disconnected_devices)?,
+            }),
+            None => None,
+        };
         Ok(Service {
             id: id.into(),
             name: self.full_name.unwrap_or_default().into(),
-            ovoc_id: self.id,
-            license: self.license_type.unwrap_or_else(|| UNKNOWN.into()),
-            deploy_status: management
-                .and_then(|m| m.service_deploy_status.clone())
-                .unwrap_or_else(|| UNKNOWN.into()),
-            management: management.map_or(Status::Unknown, |m| m.management_status),
-            voice_quality: voice_quality.map_or(Status::Unknown, |v| v.voice_quality_status),
-            used_dids: self.used_dids,
-            free_dids: self.free_dids,
-            users: self.users_count,
-            device_manager: self.device_manager_params.map(|params| DeviceManager {
-                devices: params.devices_count.into(),
-                disconnected: params.disconnected_devices.into(),
-            }),
+            ovoc_id: count(self.id)?,
+            license: word(self.license_type),
+            deploy_status: word(deploy_status),
+            management,
+            voice_quality,
+            used_dids: count(self.used_dids)?,
+            free_dids: count(self.free_dids)?,
+            users: count(self.users_count)?,
+            device_manager,
         })
     }
 }
@@ -159,13 +186,7 @@ pub(crate) fn decode_services(body: &[u8]) -> Result<DecodedServices, ShapeError
     };
     let mut seen = HashSet::with_capacity(envelope.services.len());
     for raw in envelope.services {
-        let service = if raw.get().starts_with('{') {
-            serde_json::from_str::<Record>(raw.get())
-                .map_err(|_| SkipReason::InvalidField)
-                .and_then(Record::into_service)
-        } else {
-            Err(SkipReason::NotAnObject)
-        };
+        let service = lenient::record(raw).and_then(Record::into_service);
         match service {
             Ok(service) if seen.insert(service.id.clone()) => decoded.services.push(service),
             Ok(_) => decoded.skipped.push(SkipReason::DuplicateId),
