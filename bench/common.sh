@@ -114,8 +114,9 @@ EOF
     wait_for "http://127.0.0.1:$NGINX_PORT/ping"
 }
 
-# write_config FILE PORT API_URL POLL_INTERVAL: one platform polling API_URL, with no auth and
-# only the customer-list collector (the others would ask the fixture server for files it lacks).
+# write_config FILE PORT API_URL POLL_INTERVAL [COLLECTOR...]: one platform polling API_URL, with
+# no auth, the customer list and only the COLLECTORs named (the others would ask the fixture
+# server for files it lacks).
 write_config() {
     cat >"$1" <<EOF
 [server]
@@ -130,13 +131,12 @@ stale_after = "24h"
 timeout = "60s"
 [platforms.auth]
 kind = "none"
-[platforms.collectors.license_info]
-enabled = false
-[platforms.collectors.customer_details]
-enabled = false
-[platforms.collectors.number_removal]
-enabled = false
 EOF
+    local collector
+    for collector in license_info customer_details number_removal services; do
+        case " ${*:5} " in *" $collector "*) continue ;; esac
+        printf '[platforms.collectors.%s]\nenabled = false\n' "$collector"
+    done >>"$1"
 }
 
 # start_exporter CONFIG PORT: runs $EXPORTER with CONFIG, whose server listens on PORT, until
