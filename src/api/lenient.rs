@@ -156,17 +156,25 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
-/// A point in time in a form [`timestamp`] reads.
+/// A point in time in a form [`timestamp`] reads, `None` for a date before 1970 ([`since_1970`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Timestamp(pub(crate) OffsetDateTime);
+pub(crate) struct Timestamp(pub(crate) Option<OffsetDateTime>);
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         timestamp(&text)
-            .map(Timestamp)
+            .map(|at| Timestamp(since_1970(at)))
             .ok_or_else(|| serde::de::Error::custom("not a date"))
     }
+}
+
+/// `at`, unless it is before 1970: no date the API reports (a record's update, a secret's
+/// expiry) is that old, and it writes .NET's `DateTime.MinValue` (`0001-01-01`) or year 0 where
+/// it has none. Published, such a date would be a timestamp of -62 billion seconds, and an
+/// expiry in the past that alerts.
+pub(crate) fn since_1970(at: OffsetDateTime) -> Option<OffsetDateTime> {
+    (at >= OffsetDateTime::UNIX_EPOCH).then_some(at)
 }
 
 /// A word the exporter publishes as a label value: text in lower snake case ([`snake_case`]),
@@ -335,6 +343,18 @@ mod tests {
         assert_eq!(summary.x, Field::Absent);
         assert_eq!(summary.missing, Field::Absent);
         assert_eq!(summary.last_update, Field::Invalid);
+        let dates: Vec<Field<Timestamp>> = serde_json::from_str(
+            r#"["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1970-01-01T00:00:00Z"]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            dates,
+            [
+                Field::Value(Timestamp(None)),
+                Field::Value(Timestamp(None)),
+                Field::Value(Timestamp(Some(OffsetDateTime::UNIX_EPOCH)))
+            ]
+        );
         assert_eq!(summary.state, Field::Value(Word("not_deployed".into())));
         assert_eq!(
             summary.last_update.or_skip(SkipReason::InvalidField),

@@ -13,8 +13,6 @@ use std::collections::btree_map::Entry;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use time::OffsetDateTime;
-use time::macros::datetime;
 
 use crate::api::lenient::{self, Decoded, Field, Label, ShapeError, UNKNOWN};
 use crate::collectors::customer_details::model::{CustomerDetails, SipConnectionKind};
@@ -25,9 +23,6 @@ const EXPECTED: &str = "a customer object";
 /// Distinct kinds (state and type) of SIP connection counted for one customer: a bound on the
 /// series a broken or hostile response can make. A connection of a further kind is skipped.
 const MAX_SIP_CONNECTION_KINDS: usize = 32;
-
-/// .NET's `DateTime.MinValue`, what a server sends for a date it does not have.
-const NO_DATE: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
 
 /// The response, as far as it is read: the SIP connections under the plural too, in case a
 /// server version names the array as the collection it is.
@@ -51,7 +46,8 @@ struct Connection {
 }
 
 /// The customer's details. The secret's expiry date is absent when the response has none (the
-/// service has no app registration), is empty, or says `DateTime.MinValue`; a date in no known
+/// service has no app registration), is empty, or is before 1970 (`DateTime.MinValue`, year 0:
+/// see [`lenient::since_1970`]); a date in no known
 /// form is left out and counted as an `InvalidField` skip. A SIP connection that is not an
 /// object, or whose state or type is neither text nor a number, is left out of the counts and
 /// skipped likewise.
@@ -62,7 +58,7 @@ pub(super) fn decode_customer_details(body: &[u8]) -> Result<Decoded<CustomerDet
         Field::Absent => None,
         Field::Value(text) if text.trim().is_empty() => None,
         Field::Value(text) => match lenient::timestamp_or_utc(&text) {
-            Some(at) => Some(at).filter(|at| *at != NO_DATE),
+            Some(at) => lenient::since_1970(at),
             None => {
                 skipped.push(SkipReason::InvalidField);
                 None
@@ -142,6 +138,7 @@ mod tests {
     use super::*;
     use crate::api::lenient::{MAX_TOKEN_LEN, snake_case};
     use proptest::prelude::*;
+    use time::OffsetDateTime;
 
     const CANARY: &str = "CANARY-APP-SECRET-3f1c0a";
 
@@ -237,7 +234,15 @@ mod tests {
 
     #[test]
     fn no_app_registration_means_no_expiry_and_no_skip() {
-        for date in ["null", r#""""#, r#""  ""#, r#""1/1/0001 12:00:00 AM""#] {
+        for date in [
+            "null",
+            r#""""#,
+            r#""  ""#,
+            r#""1/1/0001 12:00:00 AM""#,
+            r#""1/1/0000 12:00:00 AM""#,
+            r#""0001-01-01T00:00:00Z""#,
+            r#""12/31/1969 11:59:59 PM""#,
+        ] {
             assert_eq!(
                 expiry(date),
                 Decoded {

@@ -80,7 +80,7 @@ impl Record {
             last_update: self
                 .last_update
                 .or_skip(SkipReason::InvalidField)?
-                .map(|Timestamp(at)| at),
+                .and_then(|Timestamp(at)| at),
         })
     }
 }
@@ -121,6 +121,22 @@ mod tests {
             }
         );
         assert_eq!(unix(&info), Some(1_699_286_706));
+    }
+
+    #[test]
+    fn a_date_before_1970_is_no_date_and_the_record_is_kept() {
+        for date in [
+            "0001-01-01T00:00:00Z",
+            "0000-01-01T00:00:00+00:00",
+            "1969-12-31T23:59:59.9Z",
+        ] {
+            let decoded = decode(&format!(
+                r#"[{{"acquiredLicenses": 4, "lastUpdate": "{date}"}}]"#
+            ));
+            assert_eq!(decoded.skipped, [], "{date}");
+            let info = decoded.value.unwrap();
+            assert_eq!((info.acquired, info.last_update), (Some(4), None), "{date}");
+        }
     }
 
     #[test]
