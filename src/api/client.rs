@@ -172,6 +172,13 @@ pub(crate) fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)])
     url
 }
 
+/// Whether `id` can be one path segment as it is: an empty segment, `.` and `..` are removed by
+/// URL normalisation, and tabs and line breaks are stripped, so each would address another
+/// resource than the one named. Anything else is percent-encoded where needed.
+pub(crate) fn is_path_segment(id: &str) -> bool {
+    !matches!(id, "" | "." | "..") && !id.chars().any(char::is_control)
+}
+
 fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
@@ -353,6 +360,22 @@ mod tests {
             .as_str(),
             "https://sp.example.com/tenantui/api/v3/customer?site=eu&a+b=c%26d%3De"
         );
+    }
+
+    #[test]
+    fn ids_that_normalisation_would_change_are_no_path_segment() {
+        for bad in ["", ".", "..", "a\nb", "a\tb", "\u{7f}", "a\rb"] {
+            assert!(!is_path_segment(bad), "{bad:?}");
+        }
+        let base = Url::parse("https://sp.example.com/tenantui").unwrap();
+        for good in ["0d3e4dd6", "...", ". .", "a/b", "%2e%2e", "é"] {
+            assert!(is_path_segment(good), "{good:?}");
+            // Each stays one segment below the customer, whatever it holds.
+            let url = api_url(&base, &license_info(good), LICENSE_INFO_QUERY);
+            let segments: Vec<&str> = url.path_segments().unwrap().collect();
+            assert_eq!(segments.len(), 6, "{url}");
+            assert_eq!(segments[5], "licenseinfo", "{url}");
+        }
     }
 
     #[test]

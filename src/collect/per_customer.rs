@@ -22,14 +22,14 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::api::client::ApiClient;
+use crate::api::client::{ApiClient, is_path_segment};
 use crate::api::lenient::Decoded;
 use crate::collect::directory::{Directory, Listed};
 use crate::collect::{CollectError, Collected, Collector, Context, RequestError, background};
 use crate::exposition::exporter_metrics::RequestHealth;
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::platform_label;
-use crate::model::ErrorReason;
+use crate::model::{ErrorReason, SkipReason};
 
 /// What makes one per-customer collector different from another: its request and its families.
 pub(crate) trait Source: 'static {
@@ -106,6 +106,12 @@ impl<S: Source> PerCustomer<S> {
             while tasks.len() < in_flight
                 && let Some(listed) = customers.next()
             {
+                if !is_path_segment(&listed.id) {
+                    // Normalised away or stripped, it would address another resource: the list
+                    // itself, with every customer's details.
+                    skipped.push(SkipReason::InvalidField);
+                    continue;
+                }
                 let client = self.client.clone();
                 let id = listed.id.clone();
                 tasks.spawn(async move {

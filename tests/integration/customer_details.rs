@@ -181,3 +181,71 @@ async fn hostile_values_are_bounded_escaped_or_skipped_and_counted() {
     );
     app.stop().await.unwrap();
 }
+
+/// Customer ids that URL normalisation would remove or strip (`.`, `..`, a line break) are
+/// skipped and counted: their request would have addressed another resource, `.` the whole
+/// customer list with every customer's details.
+#[tokio::test]
+async fn ids_that_are_no_path_segment_are_skipped_and_never_requested() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let api = MockServer::start().await;
+    let customer = |id: &str| {
+        json!({"UmpCustomerGuid": id, "CustomerShortName": "c", "CustomerFullName": "C",
+               "LicenseType": 2})
+    };
+    let list = json!([
+        customer("."),
+        customer(".."),
+        customer("a\nb"),
+        customer("ok")
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/api/v3/customer"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list))
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/customer/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&api)
+        .await;
+    let mut platform = crate::common::unauthenticated("p", &api.uri());
+    platform
+        .collectors
+        .get_mut("customer_details")
+        .expect("unauthenticated() names every collector")
+        .enabled = Some(true);
+    let app = crate::common::spawn_app(vec![platform]).await;
+    let scrape = app
+        .scrape_until("a customer_details run", |s| {
+            s.value(
+                "liveplatform_up",
+                &[("platform", "p"), ("collector", "customer_details")],
+            ) == Some(1.0)
+        })
+        .await;
+    app.stop().await.unwrap();
+    assert!(
+        scrape
+            .value(
+                "liveplatform_records_skipped_total",
+                &[
+                    ("platform", "p"),
+                    ("collector", "customer_details"),
+                    ("reason", "invalid_field"),
+                ],
+            )
+            .is_some_and(|skipped| skipped >= 3.0),
+        "{}",
+        scrape.text
+    );
+    for request in api.received_requests().await.unwrap() {
+        let url = &request.url;
+        assert!(
+            url.path() == "/api/v3/customer/ok" || url.query().is_none(),
+            "a request addressed another resource: {url}"
+        );
+    }
+}
