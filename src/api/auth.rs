@@ -1,7 +1,7 @@
 //! Credentials for the Live Platform API: an Entra ID client-credentials token (cached and
 //! renewed ahead of expiry), a static bearer token, or nothing.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -59,6 +59,10 @@ struct OAuth2 {
     config: OAuth2Config,
     http: reqwest::Client,
     cached: Mutex<Option<CachedToken>>,
+    /// Tokens fetched so far: the next one's serial.
+    fetched: AtomicU64,
+    /// The next token is fetched because the API refused the last one.
+    renewing_after_refusal: AtomicBool,
     /// A too long `expires_in` is logged once, not at every renewal.
     clamp_logged: AtomicBool,
 }
@@ -66,6 +70,17 @@ struct OAuth2 {
 struct CachedToken {
     token: SecretString,
     renew_at: Instant,
+    /// Which token of this process it is, so that a refusal renews only the token refused.
+    serial: u64,
+    /// Fetched because the API refused the one before: if it is refused too, the credentials
+    /// lack a permission, and another token would be refused the same way.
+    after_refusal: bool,
+}
+
+/// The token a request carried, to name it when the API refuses it.
+pub(super) struct Token {
+    pub(super) secret: SecretString,
+    serial: u64,
 }
 
 impl Authenticator {
@@ -78,6 +93,8 @@ impl Authenticator {
                 config: config.clone(),
                 http,
                 cached: Mutex::new(None),
+                fetched: AtomicU64::new(0),
+                renewing_after_refusal: AtomicBool::new(false),
                 clamp_logged: AtomicBool::new(false),
             })),
         };
@@ -85,33 +102,58 @@ impl Authenticator {
     }
 
     /// The bearer token to send, if this platform uses one.
-    pub(super) async fn token(&self) -> Result<Option<SecretString>, AuthError> {
+    pub(super) async fn token(&self) -> Result<Option<Token>, AuthError> {
         match &self.kind {
             Credentials::None => Ok(None),
-            Credentials::Bearer(source) => Ok(Some(source.read()?)),
+            Credentials::Bearer(source) => Ok(Some(Token {
+                secret: source.read()?,
+                serial: 0,
+            })),
             Credentials::OAuth2(oauth) => {
                 // Held across the fetch so that concurrent callers wait for one token request.
                 let mut cached = oauth.cached.lock().await;
                 if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.renew_at) {
-                    return Ok(Some(token.token.clone()));
+                    return Ok(Some(token.token()));
                 }
-                let fresh = oauth.fetch_token().await?;
-                let token = fresh.token.clone();
+                let mut fresh = oauth.fetch_token().await?;
+                fresh.serial = oauth.fetched.fetch_add(1, Ordering::Relaxed);
+                fresh.after_refusal = oauth.renewing_after_refusal.swap(false, Ordering::Relaxed);
+                let token = fresh.token();
                 *cached = Some(fresh);
                 Ok(Some(token))
             }
         }
     }
 
-    /// The API refused the token. Forgets a cached one and says whether asking again with a
-    /// fresh token can help (only a token this process obtained can be renewed).
-    pub(super) async fn reject(&self) -> bool {
-        match &self.kind {
-            Credentials::OAuth2(oauth) => {
-                oauth.cached.lock().await.take();
+    /// The API answered 401 to `refused`. Says whether asking again can help, forgetting the
+    /// token if a fresh one may: only a token this process obtained can be renewed, only the
+    /// token still cached is renewed (the requests refused with it at the same time share one
+    /// renewal), and a token that replaced a refused one is not renewed for being refused in
+    /// turn, until it expires: a permission is missing, and every request of a run would
+    /// otherwise cost a token request.
+    pub(super) async fn reject(&self, refused: &Token) -> bool {
+        let Credentials::OAuth2(oauth) = &self.kind else {
+            return false;
+        };
+        let mut cached = oauth.cached.lock().await;
+        match cached.as_ref() {
+            // Renewed since this request was sent: try the newer token.
+            Some(token) if token.serial != refused.serial => true,
+            Some(token) if token.after_refusal => false,
+            _ => {
+                *cached = None;
+                oauth.renewing_after_refusal.store(true, Ordering::Relaxed);
                 true
             }
-            Credentials::None | Credentials::Bearer(_) => false,
+        }
+    }
+}
+
+impl CachedToken {
+    fn token(&self) -> Token {
+        Token {
+            secret: self.token.clone(),
+            serial: self.serial,
         }
     }
 }
@@ -212,6 +254,8 @@ impl OAuth2 {
         Ok(CachedToken {
             token: SecretString::from(parsed.access_token),
             renew_at: renewal_time(requested_at, lifetime),
+            serial: 0,
+            after_refusal: false,
         })
     }
 }

@@ -10,7 +10,7 @@ use reqwest::{StatusCode, Url, header};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::api::auth::{AuthError, Authenticator};
+use crate::api::auth::{AuthError, Authenticator, Token};
 use crate::api::http::{self, BodyError, Pause};
 use crate::api::limit::Limiter;
 use crate::config::pem::{self, PemError};
@@ -271,11 +271,15 @@ impl ApiClient {
     }
 
     async fn exchange(&self, url: Url) -> Result<Bytes, FetchError> {
-        let mut response = self.send(&url).await?;
-        // An expired or revoked token: one fresh token and one more try, never a loop.
-        if is_refusal(response.status()) && self.auth.reject().await {
+        let (mut response, token) = self.send(&url).await?;
+        // An expired or revoked token: one fresh token and one more try, never a loop. A 403 is
+        // a missing permission, which no token mends.
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let Some(token) = token
+            && self.auth.reject(&token).await
+        {
             tracing::debug!(status = %response.status(), "API refused the token; renewing it");
-            response = self.send(&url).await?;
+            (response, _) = self.send(&url).await?;
         }
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -294,22 +298,25 @@ impl ApiClient {
         Ok(http::read_limited(response, self.max_response_bytes).await?)
     }
 
-    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+    /// Sends the request, with the token it carried.
+    async fn send(&self, url: &Url) -> Result<(reqwest::Response, Option<Token>), FetchError> {
         let mut request = self
             .http
             .get(url.clone())
             .header(header::ACCEPT, "application/json");
-        if let Some(token) = self.auth.token().await? {
+        let token = self.auth.token().await?;
+        if let Some(token) = &token {
             // bearer_auth marks the header sensitive, which keeps it out of reqwest's Debug.
-            request = request.bearer_auth(token.expose_secret());
+            request = request.bearer_auth(token.secret.expose_secret());
         }
         if let Some(channel) = self.channel_id {
             request = request.header("X-Ovoc-Channel-Id", channel);
         }
-        request
+        let response = request
             .send()
             .await
-            .map_err(|e| FetchError::Body(BodyError::Request(e)))
+            .map_err(|e| FetchError::Body(BodyError::Request(e)))?;
+        Ok((response, token))
     }
 }
 

@@ -947,3 +947,71 @@ async fn failed_poll_is_retried_after_the_backoff_and_polls_never_overlap() {
         "at most one poll in flight: {started} started, {failed} failed"
     );
 }
+
+/// Refusals on every per-customer request, 401 on license information and 403 on details, for
+/// 50 customers: one renewal after the first 401 (the requests refused with that token share
+/// it), none for the refusals of the renewed token, none for a 403. Each discarded the token
+/// before, which made a run of 50 customers cost dozens of token requests.
+#[tokio::test]
+async fn refused_per_customer_requests_cost_at_most_one_token_renewal() {
+    let server = MockServer::start().await;
+    issue_tokens(&server, json!(3600)).await;
+    let customers: Vec<Value> = (0..50)
+        .map(|i| {
+            json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": "c",
+                   "CustomerFullName": "C", "LicenseType": 2})
+        })
+        .collect();
+    serve_customers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(Value::from(customers)),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/[^/]+/licenseinfo$",
+        ))
+        .respond_with(json_response(401, r#"{"title":"Unauthorized"}"#))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("^/api/v3/customer/[^/]+$"))
+        .respond_with(json_response(403, r#"{"title":"Forbidden"}"#))
+        .mount(&server)
+        .await;
+    let mut platform = oauth2_platform(&server);
+    platform.max_requests_per_second = 1000;
+    for collector in ["license_info", "customer_details"] {
+        platform
+            .collectors
+            .get_mut(collector)
+            .expect("customers_only names every collector")
+            .enabled = Some(true);
+    }
+    let app = spawn_app(vec![platform]).await;
+    let request_errors = |s: &Scrape, collector: &str| {
+        s.value(
+            "liveplatform_collector_request_errors_total",
+            &[
+                ("platform", PLATFORM),
+                ("collector", collector),
+                ("reason", "auth"),
+            ],
+        )
+        .unwrap_or(0.0)
+    };
+    let scrape = app
+        .scrape_until("every per-customer request refused", |s| {
+            request_errors(s, "license_info") >= 50.0
+                && request_errors(s, "customer_details") >= 50.0
+        })
+        .await;
+    app.stop().await.unwrap();
+    assert_eq!(request_errors(&scrape, "license_info"), 50.0);
+    assert_eq!(request_errors(&scrape, "customer_details"), 50.0);
+    assert_eq!(
+        requests_to(&server, TOKEN_PATH).await.len(),
+        2,
+        "the first token, and one renewal after the first 401"
+    );
+}
