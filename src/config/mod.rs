@@ -879,11 +879,13 @@ mod tests {
             [
                 ("LIVEPLATFORM_EXPORTER__SERVER__LISTEN", "127.0.0.1:9999"),
                 ("LIVEPLATFORM_EXPORTER__LOG__FORMAT", "json"),
+                ("LIVEPLATFORM_EXPORTER__SERVER__REQUEST_TIMEOUT", "5s"),
             ],
         )
         .unwrap();
         assert_eq!(config.server.listen, "127.0.0.1:9999".parse().unwrap());
         assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(config.server.request_timeout, Duration::from_secs(5));
     }
 
     #[test]
@@ -946,6 +948,14 @@ mod tests {
                 "platforms[0].stale_after",
             ),
             (MINIMAL.replace("kind = \"none\"", "kind = \"magic\""), "platforms[0].auth.kind"),
+            (MINIMAL.replace("kind = \"none\"", ""), "platforms[0].auth.kind"),
+            (
+                MINIMAL.replace(
+                    "kind = \"none\"",
+                    "kind = \"oauth2\"\ntenant_id = \"t\"\nscope = \"s\"\nclient_secret_env = \"PATH\"",
+                ),
+                "platforms[0].auth.client_id",
+            ),
             (
                 MINIMAL.replace("kind = \"none\"", "kind = \"none\"\nclient_id = \"x\""),
                 "platforms[0].auth.client_id",
@@ -1196,6 +1206,40 @@ mod tests {
             message.contains("intervall") && message.contains("platforms[0].collectors.customers"),
             "{message}"
         );
+    }
+
+    /// Missing, unknown and mistyped keys are found by serde; their messages read like the
+    /// checks' own: the key as the file writes it, then what is wrong.
+    #[test]
+    fn what_serde_refuses_is_named_like_every_other_refusal() {
+        for (toml, start) in [
+            (
+                MINIMAL.replace("name = \"prod\"", ""),
+                "platforms[0].name: is required",
+            ),
+            (
+                MINIMAL.replace("kind = \"none\"", "kind = \"none\"\nclient_id = \"x\""),
+                "platforms[0].auth.client_id: unknown key",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\ncafile = \"x\"\n"),
+                "platforms[0].tls.cafile: unknown key, expected one of `ca_file`",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\ninsecure_skip_verify = \"maybe\"\n"),
+                "platforms[0].tls.insecure_skip_verify: invalid type: string \"maybe\"",
+            ),
+            (
+                format!("[serverr]\n{MINIMAL}"),
+                "serverr: unknown key, expected one of `server`, `log`, `platforms`",
+            ),
+        ] {
+            let message = error_of(&toml);
+            assert!(
+                message.starts_with(start),
+                "expected {start:?}, got {message:?}"
+            );
+        }
     }
 
     #[test]
