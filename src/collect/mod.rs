@@ -38,8 +38,8 @@ use crate::api::client::{ApiClient, FetchError};
 use crate::api::lenient::ShapeError;
 use crate::collect::directory::{Directory, NoCustomerList};
 use crate::collectors::customers::decode::DecodeError;
-use crate::config::PlatformConfig;
-use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
+use crate::config::{self, PlatformConfig};
+use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::{Slot, Snapshot};
 use crate::exposition::text::Family;
 use crate::model::{ErrorReason, SkipReason};
@@ -184,6 +184,15 @@ impl CollectError {
     }
 }
 
+/// A collector's schedule: its kind's defaults, overridden by its table (for the customer list,
+/// by the platform's keys), the configuration's rule filling in `stale_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectorSettings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub stale_after: Duration,
+}
+
 /// A collector the configuration switched on, with its schedule.
 pub(crate) struct Planned {
     pub kind: &'static Kind,
@@ -239,17 +248,15 @@ fn plan_from(
                     continue;
                 }
                 let interval = table.interval.unwrap_or(interval);
-                let stale_after = table
-                    .stale_after
-                    .unwrap_or_else(|| interval.saturating_mul(3));
-                if stale_after < interval {
-                    return Err(PlanError {
-                        key: key(kind.name, ".stale_after"),
-                        message: "must be at least the interval, or every series would vanish \
-                                  between two runs"
-                            .to_owned(),
-                    });
-                }
+                let stale_after = config::stale_after_for(
+                    table.stale_after,
+                    interval,
+                    &key(kind.name, ".interval"),
+                )
+                .map_err(|e| PlanError {
+                    key: key(kind.name, ".stale_after"),
+                    message: e.to_string(),
+                })?;
                 CollectorSettings {
                     interval,
                     timeout: table.timeout.unwrap_or(timeout),

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::collect::{CollectError, Collected, Collector};
-use crate::exposition::exporter_metrics::{CollectorHealth, CollectorSettings};
+use crate::collect::{CollectError, Collected, Collector, CollectorSettings};
+use crate::exposition::exporter_metrics::CollectorHealth;
 use crate::exposition::snapshot::Slot;
 use crate::memory;
 use crate::model::SkipReason;

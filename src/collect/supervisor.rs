@@ -18,10 +18,10 @@ use tokio_util::sync::CancellationToken;
 use crate::api::client::{ApiClient, ClientError};
 use crate::collect::directory::Directory;
 use crate::collect::scheduler::Scheduler;
-use crate::collect::{self, Context, PlanError, Planned};
+use crate::collect::{self, CollectorSettings, Context, PlanError, Planned};
 use crate::config::PlatformConfig;
 use crate::exposition::Exposition;
-use crate::exposition::exporter_metrics::{CollectorSettings, ExporterMetrics};
+use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::Slot;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,13 +1,17 @@
 //! Configuration: a TOML file layered under `LIVEPLATFORM_EXPORTER__*` environment variables,
 //! checked into typed settings. Every rejection names the offending key, because the operator
 //! reading the message has only the file in front of them.
+//!
+//! Serde reads the file into typed values (durations and whole numbers through the helpers in
+//! [`de`]); what is checked by hand is what a type cannot say: ranges, and rules across keys.
 
+mod de;
 pub(crate) mod pem;
 pub(crate) mod secret;
-mod whole;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +19,6 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::config::secret::SecretSource;
-use crate::config::whole::Whole;
 
 /// Default listen port: marked free on the Prometheus default port allocations list when chosen.
 pub const DEFAULT_PORT: u16 = 9612;
@@ -24,14 +27,18 @@ const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(300);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Sane ranges for configured durations. Beyond them a value is a typo (a unit forgotten, a
 /// digit too many), and far beyond them it would overflow the clock's arithmetic.
-const INTERVALS: Range = Range::new(Duration::from_secs(1), Duration::from_secs(7 * DAY));
-const TIMEOUTS: Range = Range::new(Duration::from_millis(1), Duration::from_secs(DAY));
+const INTERVALS: RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_secs(7 * DAY);
+const TIMEOUTS: RangeInclusive<Duration> = Duration::from_millis(1)..=Duration::from_secs(DAY);
 const STALE_AFTER_MAX: Duration = Duration::from_secs(30 * DAY);
-const SERVER_TIMEOUTS: Range = Range::new(Duration::from_millis(1), Duration::from_secs(60 * 60));
+/// What a `stale_after` key accepts on its own; its interval is its lower bound
+/// ([`stale_after_for`]).
+const STALE_AFTERS: RangeInclusive<Duration> = Duration::ZERO..=STALE_AFTER_MAX;
+const SERVER_TIMEOUTS: RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_secs(60 * 60);
 /// Far more than any Live Platform list, and what a 32-bit `usize` can still count.
-const MAX_RESPONSE_BYTES_LIMIT: u64 = 4 * 1024 * 1024 * 1024 - 1;
+const MAX_RESPONSE_BYTES: RangeInclusive<u64> = 1..=4 * 1024 * 1024 * 1024 - 1;
 /// More connections than this would exhaust file descriptors long before they were useful.
-const MAX_CONNECTIONS_LIMIT: usize = 100_000;
+const MAX_CONNECTIONS: RangeInclusive<usize> = 1..=100_000;
 const DAY: u64 = 24 * 60 * 60;
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
 pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
@@ -39,8 +46,8 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 /// since the API documents no rate limit.
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;
 const DEFAULT_MAX_REQUESTS_PER_SECOND: u32 = 10;
-const MAX_CONCURRENT_REQUESTS_LIMIT: usize = 256;
-const MAX_REQUESTS_PER_SECOND_LIMIT: u32 = 10_000;
+const MAX_CONCURRENT_REQUESTS: RangeInclusive<usize> = 1..=256;
+const MAX_REQUESTS_PER_SECOND: RangeInclusive<u32> = 1..=10_000;
 /// A client sends a request's headers in milliseconds; ten seconds covers a slow network and
 /// frees a connection held open by a client trickling bytes (slowloris).
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,13 +64,20 @@ pub struct Config {
     pub platforms: Vec<PlatformConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `[server]`; what it leaves unset is the default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
+    #[serde(deserialize_with = "de::listen")]
     pub listen: SocketAddr,
-    /// exporter-toolkit web configuration: TLS, basic auth, headers.
+    /// exporter-toolkit web configuration: TLS, basic auth, headers. Read and checked by the
+    /// server at start-up (and by --check-config).
     pub web_config_file: Option<PathBuf>,
+    #[serde(deserialize_with = "de::duration")]
     pub header_read_timeout: Duration,
+    #[serde(deserialize_with = "de::duration")]
     pub request_timeout: Duration,
+    #[serde(deserialize_with = "de::whole")]
     pub max_connections: usize,
 }
 
@@ -79,9 +93,12 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `[log]`; what it leaves unset is the default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     pub level: String,
+    #[serde(deserialize_with = "de::by_name")]
     pub format: LogFormat,
 }
 
@@ -94,7 +111,8 @@ impl Default for LogConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
@@ -125,11 +143,15 @@ pub struct PlatformConfig {
 }
 
 /// One collector's table; what it leaves unset is the collector's default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CollectorConfig {
     pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
     pub interval: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
     pub timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
     pub stale_after: Option<Duration>,
 }
 
@@ -157,7 +179,7 @@ impl PlatformConfig {
             base_url,
             poll_interval: DEFAULT_POLL_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
-            stale_after: DEFAULT_POLL_INTERVAL * 3,
+            stale_after: default_stale_after(DEFAULT_POLL_INTERVAL),
             channel_id: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -195,11 +217,70 @@ pub enum ConfigError {
     Invalid { key: String, message: String },
 }
 
-/// The `config` crate writes the path of a key below an array element without its dot
-/// (`platforms[0]collectors`); the operator should read the key as written in the file.
-fn dotted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut chars = message.chars().peekable();
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// A `config` crate error as the others read: `key: message`, the key as the file writes it.
+///
+/// That crate puts the key of a value that failed after the message ("... for key
+/// `platforms[0]auth.kind`"), without the dot after an index, and reports a missing key as
+/// "missing configuration field"; serde names an unknown key only inside its message, whose
+/// key is the table holding it. The one place that knows all of this.
+fn keyed(error: config::ConfigError) -> ConfigError {
+    use config::ConfigError as E;
+    let in_origin = |message: String, origin: Option<String>| match origin {
+        Some(origin) => format!("{message} in {origin}"),
+        None => message,
+    };
+    let (path, message) = match error {
+        E::NotFound(path) => (path, "is required".to_owned()),
+        E::At {
+            error,
+            origin,
+            key: Some(path),
+        } => (path, in_origin(error.to_string(), origin)),
+        E::Type {
+            origin,
+            unexpected,
+            expected,
+            key: Some(path),
+        } => (
+            path,
+            in_origin(
+                format!("invalid type: {unexpected}, expected {expected}"),
+                origin,
+            ),
+        ),
+        E::Message(message) => (String::new(), message),
+        other => return ConfigError::Load(other.to_string()),
+    };
+    let table = dotted(&path);
+    // serde's wording, stable since 1.0: "unknown field `x`, expected one of `a`, `b`".
+    if let Some((name, expected)) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once("`, "))
+    {
+        let key = if table.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{table}.{name}")
+        };
+        return invalid(key, format!("unknown key, {expected}"));
+    }
+    if table.is_empty() {
+        return ConfigError::Load(message);
+    }
+    invalid(table, message)
+}
+
+/// `platforms[0]collectors` as the file writes it: `platforms[0].collectors`.
+fn dotted(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 4);
+    let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
         out.push(c);
         if c == ']'
@@ -211,13 +292,6 @@ fn dotted(message: &str) -> String {
         }
     }
     out
-}
-
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.into(),
-        message: message.into(),
-    }
 }
 
 impl Config {
@@ -235,7 +309,7 @@ impl Config {
             .into_iter()
             .filter(|(key, _)| key.starts_with(&prefix))
             .collect();
-        let raw: RawConfig = config::Config::builder()
+        let file: ConfigFile = config::Config::builder()
             .add_source(config::File::from(path).format(config::FileFormat::Toml))
             .add_source(
                 config::Environment::with_prefix(ENV_PREFIX)
@@ -245,8 +319,8 @@ impl Config {
             )
             .build()
             .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError::Load(dotted(&e.to_string())))?;
-        raw.validate()
+            .map_err(keyed)?;
+        file.validate()
     }
 
     /// Settings for running without a file (demo mode): defaults plus the given platforms.
@@ -259,113 +333,85 @@ impl Config {
     }
 }
 
-// The raw layer mirrors the file exactly; unknown keys are refused so a typo is never silently
-// ignored. Durations and URLs stay strings here so that parse errors can name their key.
+// The file's own shape, where it differs from the settings: a platform's customer-list keys
+// are merged with its table, TLS files come in pairs, and auth's keys depend on its kind.
+// Unknown keys are refused so that a typo is never silently ignored.
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+struct ConfigFile {
     #[serde(default)]
-    server: RawServer,
+    server: ServerConfig,
     #[serde(default)]
-    log: RawLog,
+    log: LogConfig,
     #[serde(default)]
-    platforms: Vec<RawPlatform>,
+    platforms: Vec<PlatformFile>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawServer {
-    listen: Option<String>,
-    web_config_file: Option<PathBuf>,
-    header_read_timeout: Option<String>,
-    request_timeout: Option<String>,
-    max_connections: Option<Whole<usize>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLog {
-    level: Option<String>,
-    format: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPlatform {
-    name: Option<String>,
-    base_url: Option<String>,
-    poll_interval: Option<String>,
-    timeout: Option<String>,
-    stale_after: Option<String>,
-    channel_id: Option<Whole<i64>>,
-    max_response_bytes: Option<Whole<u64>>,
-    max_concurrent_requests: Option<Whole<usize>>,
-    max_requests_per_second: Option<Whole<u32>>,
-    auth: Option<RawAuth>,
-    tls: Option<RawClientTls>,
+struct PlatformFile {
+    name: String,
+    base_url: String,
+    #[serde(default, deserialize_with = "de::optional_duration")]
+    poll_interval: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
+    timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
+    stale_after: Option<Duration>,
+    #[serde(default, deserialize_with = "de::optional_whole")]
+    channel_id: Option<i64>,
+    #[serde(default, deserialize_with = "de::optional_whole")]
+    max_response_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "de::optional_whole")]
+    max_concurrent_requests: Option<usize>,
+    #[serde(default, deserialize_with = "de::optional_whole")]
+    max_requests_per_second: Option<u32>,
+    auth: AuthFile,
+    #[serde(default)]
+    tls: TlsFile,
     proxy_url: Option<String>,
-    collectors: Option<BTreeMap<String, RawCollector>>,
+    #[serde(default)]
+    collectors: BTreeMap<String, CollectorConfig>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawCollector {
-    enabled: Option<bool>,
-    interval: Option<String>,
-    timeout: Option<String>,
-    stale_after: Option<String>,
+struct TlsFile {
+    ca_file: Option<PathBuf>,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    #[serde(default)]
+    insecure_skip_verify: bool,
+}
+
+/// `[platforms.auth]`: `kind` says which of the other keys apply; any other is refused.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+enum AuthFile {
+    None {},
+    Bearer {
+        token_file: Option<PathBuf>,
+        token_env: Option<String>,
+    },
+    OAuth2 {
+        tenant_id: Option<String>,
+        token_url: Option<String>,
+        client_id: String,
+        client_secret_file: Option<PathBuf>,
+        client_secret_env: Option<String>,
+        scope: String,
+    },
 }
 
 /// The collector whose schedule the platform-level `poll_interval`, `timeout` and
 /// `stale_after` keys set.
 const CUSTOMERS: &str = "customers";
 
-impl RawCollector {
-    /// Durations parsed and checked; `at` is the table's key.
-    fn validate(self, at: &str) -> Result<CollectorConfig, ConfigError> {
-        let key = |field: &str| format!("{at}.{field}");
-        let stale_after = duration(
-            self.stale_after,
-            &key("stale_after"),
-            Range::new(Duration::ZERO, STALE_AFTER_MAX),
-        )?;
-        Ok(CollectorConfig {
-            enabled: self.enabled,
-            interval: duration(self.interval, &key("interval"), INTERVALS)?,
-            timeout: duration(self.timeout, &key("timeout"), TIMEOUTS)?,
-            stale_after,
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawClientTls {
-    ca_file: Option<PathBuf>,
-    cert_file: Option<PathBuf>,
-    key_file: Option<PathBuf>,
-    insecure_skip_verify: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAuth {
-    kind: Option<String>,
-    tenant_id: Option<String>,
-    token_url: Option<String>,
-    client_id: Option<String>,
-    client_secret_file: Option<PathBuf>,
-    client_secret_env: Option<String>,
-    scope: Option<String>,
-    token_file: Option<PathBuf>,
-    token_env: Option<String>,
-}
-
-impl RawConfig {
+impl ConfigFile {
     fn validate(self) -> Result<Config, ConfigError> {
-        let server = self.server.validate()?;
-        let log = self.log.validate()?;
+        self.server.check()?;
+        self.log.check()?;
         if self.platforms.is_empty() {
             return Err(invalid(
                 "platforms",
@@ -377,8 +423,8 @@ impl RawConfig {
             .platforms
             .into_iter()
             .enumerate()
-            .map(|(i, raw)| {
-                let platform = raw.validate(&format!("platforms[{i}]"))?;
+            .map(|(i, file)| {
+                let platform = file.validate(&format!("platforms[{i}]"))?;
                 if !names.insert(platform.name.clone()) {
                     return Err(invalid(
                         format!("platforms[{i}].name"),
@@ -389,57 +435,59 @@ impl RawConfig {
             })
             .collect::<Result<_, _>>()?;
         Ok(Config {
-            server,
-            log,
+            server: self.server,
+            log: self.log,
             platforms,
         })
     }
 }
 
-impl RawServer {
-    fn validate(self) -> Result<ServerConfig, ConfigError> {
-        let defaults = ServerConfig::default();
-        let listen = match self.listen {
-            None => defaults.listen,
-            Some(listen) => listen.parse().map_err(|_| {
-                invalid(
-                    "server.listen",
-                    format!("{listen:?} is not an address such as \"0.0.0.0:{DEFAULT_PORT}\""),
-                )
-            })?,
-        };
-        let positive = |value: Option<String>, key: &str, default: Duration| {
-            Ok::<_, ConfigError>(duration(value, key, SERVER_TIMEOUTS)?.unwrap_or(default))
-        };
-        let max_connections = self
-            .max_connections
-            .map_or(defaults.max_connections, |n| n.0);
-        if !(1..=MAX_CONNECTIONS_LIMIT).contains(&max_connections) {
-            return Err(invalid(
-                "server.max_connections",
-                format!("must be between 1 and {MAX_CONNECTIONS_LIMIT}"),
-            ));
-        }
-        Ok(ServerConfig {
-            listen,
-            // Read and checked by the server at start-up (and by --check-config).
-            web_config_file: self.web_config_file,
-            header_read_timeout: positive(
-                self.header_read_timeout,
-                "server.header_read_timeout",
-                defaults.header_read_timeout,
-            )?,
-            request_timeout: positive(
-                self.request_timeout,
-                "server.request_timeout",
-                defaults.request_timeout,
-            )?,
-            max_connections,
-        })
+impl ServerConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        within(
+            self.header_read_timeout,
+            &SERVER_TIMEOUTS,
+            "server.header_read_timeout",
+        )?;
+        within(
+            self.request_timeout,
+            &SERVER_TIMEOUTS,
+            "server.request_timeout",
+        )?;
+        within(
+            self.max_connections,
+            &MAX_CONNECTIONS,
+            "server.max_connections",
+        )
     }
 }
 
-impl RawClientTls {
+impl LogConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        tracing_subscriber::EnvFilter::try_new(&self.level).map_err(|e| {
+            invalid(
+                "log.level",
+                format!("{:?} is not a valid filter: {e}", self.level),
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl CollectorConfig {
+    /// Each duration within its range; `at` is the table's key.
+    fn check(&self, at: &str) -> Result<(), ConfigError> {
+        within(self.interval, &INTERVALS, &format!("{at}.interval"))?;
+        within(self.timeout, &TIMEOUTS, &format!("{at}.timeout"))?;
+        within(
+            self.stale_after,
+            &STALE_AFTERS,
+            &format!("{at}.stale_after"),
+        )
+    }
+}
+
+impl TlsFile {
     /// Files are read now, so that a wrong path or a file that is not PEM stops start-up.
     fn validate(self, at: &str) -> Result<ClientTlsConfig, ConfigError> {
         let key = |field: &str| format!("{at}.{field}");
@@ -464,102 +512,80 @@ impl RawClientTls {
         Ok(ClientTlsConfig {
             ca_file: self.ca_file,
             client_cert,
-            insecure_skip_verify: self.insecure_skip_verify.unwrap_or(false),
+            insecure_skip_verify: self.insecure_skip_verify,
         })
     }
 }
 
-impl RawLog {
-    fn validate(self) -> Result<LogConfig, ConfigError> {
-        let defaults = LogConfig::default();
-        let level = self.level.unwrap_or(defaults.level);
-        tracing_subscriber::EnvFilter::try_new(&level)
-            .map_err(|e| invalid("log.level", format!("{level:?} is not a valid filter: {e}")))?;
-        let format = match self.format.as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(invalid(
-                    "log.format",
-                    format!("{other:?} is not one of \"text\", \"json\""),
-                ));
+/// A bound in a message, written as the file would write it.
+trait Written: PartialOrd + Copy {
+    fn written(self) -> String;
+}
+
+impl Written for Duration {
+    fn written(self) -> String {
+        humantime::format_duration(self).to_string()
+    }
+}
+
+macro_rules! written_as_displayed {
+    ($($t:ty),*) => {$(
+        impl Written for $t {
+            fn written(self) -> String {
+                self.to_string()
             }
-        };
-        Ok(LogConfig { level, format })
-    }
+        }
+    )*};
 }
+written_as_displayed!(u32, u64, usize);
 
-fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
-    value.ok_or_else(|| invalid(key, "is required"))
-}
-
-/// An inclusive range of durations a key accepts.
-#[derive(Clone, Copy)]
-struct Range {
-    min: Duration,
-    max: Duration,
-}
-
-impl Range {
-    const fn new(min: Duration, max: Duration) -> Self {
-        Self { min, max }
-    }
-}
-
-/// The duration at `key`, parsed and checked against `range`.
-fn duration(
-    value: Option<String>,
+/// Refuses `value` (when set) at `key` outside `range`.
+fn within<T: Written>(
+    value: impl Into<Option<T>>,
+    range: &RangeInclusive<T>,
     key: &str,
-    range: Range,
-) -> Result<Option<Duration>, ConfigError> {
-    let Some(text) = value else {
-        return Ok(None);
-    };
-    let parsed = humantime::parse_duration(&text).map_err(|e| {
-        invalid(
-            key,
-            format!("{text:?} is not a duration such as \"90s\" or \"5m\": {e}"),
-        )
-    })?;
-    if parsed < range.min || parsed > range.max {
-        return Err(invalid(
-            key,
-            format!(
-                "{text:?} is out of range: must be between {} and {}",
-                humantime::format_duration(range.min),
-                humantime::format_duration(range.max)
-            ),
-        ));
-    }
-    Ok(Some(parsed))
-}
-
-/// `stale_after` at `key`: from the interval (`interval_key`) up to [`STALE_AFTER_MAX`].
-fn check_stale_after(
-    stale_after: Duration,
-    interval: Duration,
-    key: &str,
-    interval_key: &str,
 ) -> Result<(), ConfigError> {
+    match value.into() {
+        Some(value) if !range.contains(&value) => Err(invalid(
+            key,
+            format!(
+                "must be between {} and {}",
+                range.start().written(),
+                range.end().written()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Three intervals, at most the longest `stale_after` allowed.
+fn default_stale_after(interval: Duration) -> Duration {
+    interval.saturating_mul(3).min(STALE_AFTER_MAX)
+}
+
+/// A `stale_after` shorter than its collector's interval.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "must be at least the interval ({interval_key}), or every series would vanish between two polls"
+)]
+pub(crate) struct StaleAfterTooShort {
+    interval_key: String,
+}
+
+/// Every collector's `stale_after` (the customer list's too): as `set`, else
+/// [`default_stale_after`]; never shorter than `interval`, which `interval_key` names.
+pub(crate) fn stale_after_for(
+    set: Option<Duration>,
+    interval: Duration,
+    interval_key: &str,
+) -> Result<Duration, StaleAfterTooShort> {
+    let stale_after = set.unwrap_or_else(|| default_stale_after(interval));
     if stale_after < interval {
-        return Err(invalid(
-            key,
-            format!(
-                "must be at least the interval ({interval_key}), or every series would vanish \
-                 between two polls"
-            ),
-        ));
+        return Err(StaleAfterTooShort {
+            interval_key: interval_key.to_owned(),
+        });
     }
-    if stale_after > STALE_AFTER_MAX {
-        return Err(invalid(
-            key,
-            format!(
-                "must be at most {}",
-                humantime::format_duration(STALE_AFTER_MAX)
-            ),
-        ));
-    }
-    Ok(())
+    Ok(stale_after)
 }
 
 fn url(value: &str, key: &str) -> Result<Url, ConfigError> {
@@ -578,21 +604,16 @@ fn url(value: &str, key: &str) -> Result<Url, ConfigError> {
     Ok(parsed)
 }
 
-impl RawPlatform {
+impl PlatformFile {
     fn validate(self, at: &str) -> Result<PlatformConfig, ConfigError> {
         let key = |field: &str| format!("{at}.{field}");
-        let name = required(self.name, &key("name"))?;
-        if name.trim().is_empty() {
+        if self.name.trim().is_empty() {
             return Err(invalid(key("name"), "must not be empty"));
         }
-        let base_url = url(
-            &required(self.base_url, &key("base_url"))?,
-            &key("base_url"),
-        )?;
-        let mut collectors = BTreeMap::new();
-        for (name, table) in self.collectors.unwrap_or_default() {
-            let table = table.validate(&key(&format!("collectors.{name}")))?;
-            collectors.insert(name, table);
+        let base_url = url(&self.base_url, &key("base_url"))?;
+        let mut collectors = self.collectors;
+        for (name, table) in &collectors {
+            table.check(&key(&format!("collectors.{name}")))?;
         }
         // The customer list's table overrides the platform keys, which keep their meaning.
         let customers = collectors.remove(CUSTOMERS).unwrap_or_default();
@@ -603,66 +624,44 @@ impl RawPlatform {
                 "the customer list cannot be switched off: every other collector needs it",
             ));
         }
-        // Both keys are parsed and checked, so that a bad value is named even when overridden.
-        let platform_interval = duration(self.poll_interval, &key("poll_interval"), INTERVALS)?;
-        let platform_timeout = duration(self.timeout, &key("timeout"), TIMEOUTS)?;
-        let platform_stale_after = duration(
-            self.stale_after,
-            &key("stale_after"),
-            Range::new(Duration::ZERO, STALE_AFTER_MAX),
-        )?;
+        // Both keys are checked, so that a bad value is named even when overridden.
+        within(self.poll_interval, &INTERVALS, &key("poll_interval"))?;
+        within(self.timeout, &TIMEOUTS, &key("timeout"))?;
+        within(self.stale_after, &STALE_AFTERS, &key("stale_after"))?;
         let (poll_interval, interval_key) = match customers.interval {
             Some(interval) => (interval, customers_key("interval")),
             None => (
-                platform_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
+                self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
                 key("poll_interval"),
             ),
         };
         let timeout = customers
             .timeout
-            .or(platform_timeout)
+            .or(self.timeout)
             .unwrap_or(DEFAULT_TIMEOUT);
         let (stale_after, stale_key) = match customers.stale_after {
             Some(stale_after) => (Some(stale_after), customers_key("stale_after")),
-            None => (platform_stale_after, key("stale_after")),
+            None => (self.stale_after, key("stale_after")),
         };
-        // Three intervals, at most the longest stale_after allowed.
-        let stale_after =
-            stale_after.unwrap_or_else(|| poll_interval.saturating_mul(3).min(STALE_AFTER_MAX));
-        check_stale_after(stale_after, poll_interval, &stale_key, &interval_key)?;
-        let max_response_bytes = self
-            .max_response_bytes
-            .map_or(DEFAULT_MAX_RESPONSE_BYTES, |bytes| bytes.0);
-        if !(1..=MAX_RESPONSE_BYTES_LIMIT).contains(&max_response_bytes) {
-            return Err(invalid(
-                key("max_response_bytes"),
-                format!("must be between 1 and {MAX_RESPONSE_BYTES_LIMIT}"),
-            ));
-        }
-        let max_concurrent_requests = self
-            .max_concurrent_requests
-            .map_or(DEFAULT_MAX_CONCURRENT_REQUESTS, |n| n.0);
-        if !(1..=MAX_CONCURRENT_REQUESTS_LIMIT).contains(&max_concurrent_requests) {
-            return Err(invalid(
-                key("max_concurrent_requests"),
-                format!("must be between 1 and {MAX_CONCURRENT_REQUESTS_LIMIT}"),
-            ));
-        }
-        let max_requests_per_second = self
-            .max_requests_per_second
-            .map_or(DEFAULT_MAX_REQUESTS_PER_SECOND, |n| n.0);
-        if !(1..=MAX_REQUESTS_PER_SECOND_LIMIT).contains(&max_requests_per_second) {
-            return Err(invalid(
-                key("max_requests_per_second"),
-                format!("must be between 1 and {MAX_REQUESTS_PER_SECOND_LIMIT}"),
-            ));
-        }
-        let auth = required(self.auth, &key("auth"))?.validate(&key("auth"))?;
-        let tls = self
-            .tls
-            .map(|tls| tls.validate(&key("tls")))
-            .transpose()?
-            .unwrap_or_default();
+        let stale_after = stale_after_for(stale_after, poll_interval, &interval_key)
+            .map_err(|e| invalid(stale_key, e.to_string()))?;
+        within(
+            self.max_response_bytes,
+            &MAX_RESPONSE_BYTES,
+            &key("max_response_bytes"),
+        )?;
+        within(
+            self.max_concurrent_requests,
+            &MAX_CONCURRENT_REQUESTS,
+            &key("max_concurrent_requests"),
+        )?;
+        within(
+            self.max_requests_per_second,
+            &MAX_REQUESTS_PER_SECOND,
+            &key("max_requests_per_second"),
+        )?;
+        let auth = self.auth.validate(&key("auth"))?;
+        let tls = self.tls.validate(&key("tls"))?;
         let proxy_url = self
             .proxy_url
             .map(|proxy| {
@@ -678,15 +677,21 @@ impl RawPlatform {
             })
             .transpose()?;
         Ok(PlatformConfig {
-            name,
+            name: self.name,
             base_url,
             poll_interval,
             timeout,
             stale_after,
-            channel_id: self.channel_id.map(|id| id.0),
-            max_response_bytes,
-            max_concurrent_requests,
-            max_requests_per_second,
+            channel_id: self.channel_id,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_concurrent_requests: self
+                .max_concurrent_requests
+                .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
+            max_requests_per_second: self
+                .max_requests_per_second
+                .unwrap_or(DEFAULT_MAX_REQUESTS_PER_SECOND),
             auth,
             tls,
             proxy_url,
@@ -695,48 +700,26 @@ impl RawPlatform {
     }
 }
 
-impl RawAuth {
+impl AuthFile {
     fn validate(self, at: &str) -> Result<AuthConfig, ConfigError> {
         let key = |field: &str| format!("{at}.{field}");
-        let kind = required(self.kind.clone(), &key("kind"))?;
-        let present = self.present_keys();
-        let allowed: &[&str] = match kind.as_str() {
-            "none" => &["kind"],
-            "bearer" => &["kind", "token_file", "token_env"],
-            "oauth2" => &[
-                "kind",
-                "tenant_id",
-                "token_url",
-                "client_id",
-                "client_secret_file",
-                "client_secret_env",
-                "scope",
-            ],
-            other => {
-                return Err(invalid(
-                    key("kind"),
-                    format!("{other:?} is not one of \"oauth2\", \"bearer\", \"none\""),
-                ));
-            }
-        };
-        if let Some(stray) = present.iter().find(|k| !allowed.contains(k)) {
-            return Err(invalid(
-                key(stray),
-                format!("does not apply to kind = {kind:?}"),
-            ));
-        }
-        match kind.as_str() {
-            "none" => Ok(AuthConfig::None),
-            "bearer" => Ok(AuthConfig::Bearer {
-                token: secret_source(
-                    self.token_file,
-                    self.token_env,
-                    &key("token_file"),
-                    &key("token_env"),
-                )?,
+        match self {
+            AuthFile::None {} => Ok(AuthConfig::None),
+            AuthFile::Bearer {
+                token_file,
+                token_env,
+            } => Ok(AuthConfig::Bearer {
+                token: secret_source(token_file, token_env, &key("token_file"), &key("token_env"))?,
             }),
-            _ => {
-                let token_url = match (self.token_url, self.tenant_id) {
+            AuthFile::OAuth2 {
+                tenant_id,
+                token_url,
+                client_id,
+                client_secret_file,
+                client_secret_env,
+                scope,
+            } => {
+                let token_url = match (token_url, tenant_id) {
                     (Some(token_url), _) => url(&token_url, &key("token_url"))?,
                     (None, Some(tenant)) => {
                         if tenant.is_empty()
@@ -762,34 +745,17 @@ impl RawAuth {
                 };
                 Ok(AuthConfig::OAuth2(OAuth2Config {
                     token_url,
-                    client_id: required(self.client_id, &key("client_id"))?,
+                    client_id,
                     client_secret: secret_source(
-                        self.client_secret_file,
-                        self.client_secret_env,
+                        client_secret_file,
+                        client_secret_env,
                         &key("client_secret_file"),
                         &key("client_secret_env"),
                     )?,
-                    scope: required(self.scope, &key("scope"))?,
+                    scope,
                 }))
             }
         }
-    }
-
-    fn present_keys(&self) -> Vec<&'static str> {
-        [
-            ("kind", self.kind.is_some()),
-            ("tenant_id", self.tenant_id.is_some()),
-            ("token_url", self.token_url.is_some()),
-            ("client_id", self.client_id.is_some()),
-            ("client_secret_file", self.client_secret_file.is_some()),
-            ("client_secret_env", self.client_secret_env.is_some()),
-            ("scope", self.scope.is_some()),
-            ("token_file", self.token_file.is_some()),
-            ("token_env", self.token_env.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, present)| present.then_some(name))
-        .collect()
     }
 }
 
@@ -913,11 +879,13 @@ mod tests {
             [
                 ("LIVEPLATFORM_EXPORTER__SERVER__LISTEN", "127.0.0.1:9999"),
                 ("LIVEPLATFORM_EXPORTER__LOG__FORMAT", "json"),
+                ("LIVEPLATFORM_EXPORTER__SERVER__REQUEST_TIMEOUT", "5s"),
             ],
         )
         .unwrap();
         assert_eq!(config.server.listen, "127.0.0.1:9999".parse().unwrap());
         assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(config.server.request_timeout, Duration::from_secs(5));
     }
 
     #[test]
@@ -980,6 +948,14 @@ mod tests {
                 "platforms[0].stale_after",
             ),
             (MINIMAL.replace("kind = \"none\"", "kind = \"magic\""), "platforms[0].auth.kind"),
+            (MINIMAL.replace("kind = \"none\"", ""), "platforms[0].auth.kind"),
+            (
+                MINIMAL.replace(
+                    "kind = \"none\"",
+                    "kind = \"oauth2\"\ntenant_id = \"t\"\nscope = \"s\"\nclient_secret_env = \"PATH\"",
+                ),
+                "platforms[0].auth.client_id",
+            ),
             (
                 MINIMAL.replace("kind = \"none\"", "kind = \"none\"\nclient_id = \"x\""),
                 "platforms[0].auth.client_id",
@@ -1173,8 +1149,8 @@ mod tests {
             match load_str(&toml) {
                 Ok(config) => {
                     let platform = &config.platforms[0];
-                    proptest::prop_assert!(INTERVALS.min <= platform.poll_interval && platform.poll_interval <= INTERVALS.max);
-                    proptest::prop_assert!(TIMEOUTS.min <= platform.timeout && platform.timeout <= TIMEOUTS.max);
+                    proptest::prop_assert!(INTERVALS.contains(&platform.poll_interval));
+                    proptest::prop_assert!(TIMEOUTS.contains(&platform.timeout));
                     proptest::prop_assert!(platform.poll_interval <= platform.stale_after && platform.stale_after <= STALE_AFTER_MAX);
                 }
                 Err(e) => {
@@ -1230,6 +1206,40 @@ mod tests {
             message.contains("intervall") && message.contains("platforms[0].collectors.customers"),
             "{message}"
         );
+    }
+
+    /// Missing, unknown and mistyped keys are found by serde; their messages read like the
+    /// checks' own: the key as the file writes it, then what is wrong.
+    #[test]
+    fn what_serde_refuses_is_named_like_every_other_refusal() {
+        for (toml, start) in [
+            (
+                MINIMAL.replace("name = \"prod\"", ""),
+                "platforms[0].name: is required",
+            ),
+            (
+                MINIMAL.replace("kind = \"none\"", "kind = \"none\"\nclient_id = \"x\""),
+                "platforms[0].auth.client_id: unknown key",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\ncafile = \"x\"\n"),
+                "platforms[0].tls.cafile: unknown key, expected one of `ca_file`",
+            ),
+            (
+                format!("{MINIMAL}\n[platforms.tls]\ninsecure_skip_verify = \"maybe\"\n"),
+                "platforms[0].tls.insecure_skip_verify: invalid type: string \"maybe\"",
+            ),
+            (
+                format!("[serverr]\n{MINIMAL}"),
+                "serverr: unknown key, expected one of `server`, `log`, `platforms`",
+            ),
+        ] {
+            let message = error_of(&toml);
+            assert!(
+                message.starts_with(start),
+                "expected {start:?}, got {message:?}"
+            );
+        }
     }
 
     #[test]

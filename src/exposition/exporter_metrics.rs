@@ -4,10 +4,11 @@
 //! These change between polls (counters, durations) and are few, so unlike the customer series
 //! they live in a `prometheus` registry and are encoded at each scrape.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use prometheus::{Encoder, Gauge, GaugeVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
+use crate::collect::CollectorSettings;
 use crate::model::{ErrorReason, SkipReason};
 
 pub struct ExporterMetrics {
@@ -300,14 +301,6 @@ fn unix_now() -> f64 {
         .as_secs_f64()
 }
 
-/// A collector's schedule, as configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CollectorSettings {
-    pub interval: Duration,
-    pub timeout: Duration,
-    pub stale_after: Duration,
-}
-
 /// One collector's health series on one platform.
 pub struct CollectorHealth {
     pub up: prometheus::Gauge,
@@ -348,6 +341,8 @@ pub struct CustomerChanges {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn encoded(metrics: &ExporterMetrics) -> String {

@@ -251,8 +251,8 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::CollectorSettings;
     use crate::collectors::customers;
-    use crate::exposition::exporter_metrics::CollectorSettings;
     use crate::exposition::snapshot::Snapshot;
     use std::io::Read;
     use std::time::Duration;
