@@ -54,6 +54,9 @@ impl Schedule {
     }
 }
 
+/// What a run's task hands back: the collector, for the next run, and the run's result.
+type Ended = (Box<dyn Collector>, Result<Collected, CollectError>);
+
 /// Builds the collector, at start and again after a run crashed.
 pub(crate) type Build = Box<dyn Fn() -> Box<dyn Collector> + Send>;
 
@@ -90,9 +93,8 @@ impl Scheduler {
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let mut schedule = Schedule::new(self.settings.interval);
         loop {
-            let outcome = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                outcome = self.run_once() => outcome,
+            let Some(outcome) = self.run_until(&shutdown).await else {
+                return;
             };
             let backoff = schedule.next_delay(outcome.is_ok(), fastrand::f64());
             // A 429's Retry-After (at most an hour) outweighs a shorter backoff.
@@ -113,17 +115,45 @@ impl Scheduler {
 
     /// One run: collect within the timeout, account for it, publish what it found.
     pub(crate) async fn run_once(&mut self) -> Result<(), CollectError> {
+        // A token nobody cancels: the run always ends on its own.
+        let never = CancellationToken::new();
+        self.run_until(&never).await.unwrap_or(Ok(()))
+    }
+
+    /// [`Scheduler::run_once`], unless `stop` is cancelled first: then the run is aborted (its
+    /// requests dropped, a fan-out's tasks with them) and `None` returned once it has ended, so
+    /// that nothing of it overlaps a successor: a reload's new API, or the same platform's
+    /// request limits under new settings.
+    async fn run_until(&mut self, stop: &CancellationToken) -> Option<Result<(), CollectError>> {
         let started = Instant::now();
         self.health.polls.inc();
         let timeout = self.settings.timeout;
         let mut collector = self.collector.take().unwrap_or_else(|| (self.build)());
-        let run = tokio::spawn(async move {
+        let mut run = tokio::spawn(async move {
             let result = tokio::time::timeout(timeout, collector.collect())
                 .await
                 .unwrap_or(Err(CollectError::Timeout(timeout)));
             (collector, result)
         });
-        let result = match run.await {
+        let joined = tokio::select! {
+            joined = &mut run => joined,
+            () = stop.cancelled() => {
+                run.abort();
+                // Cancelled, or finished just before the abort: either way it has ended.
+                let _ = run.await;
+                return None;
+            }
+        };
+        Some(self.account(started, joined))
+    }
+
+    /// Counts, logs and publishes the outcome of a run that ended.
+    fn account(
+        &mut self,
+        started: Instant,
+        joined: Result<Ended, tokio::task::JoinError>,
+    ) -> Result<(), CollectError> {
+        let result = match joined {
             Ok((collector, result)) => {
                 self.collector = Some(collector);
                 result
@@ -292,6 +322,71 @@ mod tests {
                 })
             })
         }
+    }
+
+    /// Never finishes a run; says when one starts, and when its future is dropped.
+    struct Hanging {
+        started: Arc<tokio::sync::Notify>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    struct CountsDrop(Arc<AtomicUsize>);
+
+    impl Drop for CountsDrop {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    impl Collector for Hanging {
+        fn collect(
+            &mut self,
+        ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+            let in_flight = CountsDrop(self.dropped.clone());
+            self.started.notify_one();
+            Box::pin(async move {
+                let _in_flight = in_flight;
+                std::future::pending().await
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn stopping_aborts_the_run_in_flight_before_returning() {
+        let settings = CollectorSettings {
+            interval: MINUTE,
+            timeout: 60 * MINUTE,
+            stale_after: 3 * MINUTE,
+        };
+        let started = Arc::new(tokio::sync::Notify::new());
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (notify, count) = (started.clone(), dropped.clone());
+        let build: Build = Box::new(move || {
+            Box::new(Hanging {
+                started: notify.clone(),
+                dropped: count.clone(),
+            })
+        });
+        let metrics = ExporterMetrics::new();
+        let slot = Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after));
+        let scheduler = Scheduler::new(
+            slot,
+            build,
+            metrics.collector("p", "customers", &settings),
+            settings,
+        );
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(scheduler.run(stop.clone()));
+        started.notified().await;
+        assert_eq!(dropped.load(Ordering::SeqCst), 0, "the run is in flight");
+        stop.cancel();
+        task.await.unwrap();
+        // Detached, the run would go on requesting the old platform for up to its timeout.
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            1,
+            "the run ended before the scheduler did"
+        );
     }
 
     #[tokio::test]
