@@ -50,4 +50,4 @@ EXPOSE 9612
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/liveplatform-exporter", "healthcheck"]
 ENTRYPOINT ["/liveplatform-exporter"]
-CMD ["--config", "/etc/liveplatform-exporter/config.toml"]
+CMD ["--config.file=/etc/liveplatform-exporter/config.toml"]

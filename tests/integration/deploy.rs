@@ -315,7 +315,10 @@ fn the_image_runs_the_exporter_as_nobody_with_the_example_config() {
         exec_form(only(image, "ENTRYPOINT")),
         ["/liveplatform-exporter"]
     );
-    assert_eq!(exec_form(only(image, "CMD")), ["--config", CONFIG_PATH]);
+    assert_eq!(
+        exec_form(only(image, "CMD")),
+        [format!("--config.file={CONFIG_PATH}")]
+    );
     let healthcheck = only(image, "HEALTHCHECK");
     let (_, command) = healthcheck
         .split_once("CMD ")
@@ -665,7 +668,7 @@ fn the_systemd_unit_runs_the_installed_binary_as_a_dynamic_user_with_credentials
     assert_eq!(
         unit_values(&unit, "ExecStart"),
         [format!(
-            "/usr/local/bin/liveplatform-exporter --config {CONFIG_PATH}"
+            "/usr/local/bin/liveplatform-exporter --config.file={CONFIG_PATH}"
         )]
     );
     // SIGHUP reloads the configuration: `systemctl reload` sends it.
