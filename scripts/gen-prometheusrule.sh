@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generates the Prometheus Operator's PrometheusRule (deploy/kubernetes/prometheusrule.yaml) from
+# Generates the Prometheus Operator's PrometheusRule (deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml) from
 # the project's rule file, so that Kubernetes deployments get the same rules as everyone else and
 # never a hand-kept copy. tests/integration/deploy.rs fails when the committed manifest differs
 # from what this prints.
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rules=prometheus/rules/liveplatform.rules.yml
-manifest=deploy/kubernetes/prometheusrule.yaml
+manifest=deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml
 
 # A rule file is one YAML document whose only key is `groups`; PrometheusRule wants the same
 # `groups` under `spec`. Indenting the file's lines under `spec:` makes exactly that while keeping
