@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::demo::{BINARY, Demo, Log, run_healthcheck};
@@ -40,16 +40,6 @@ fn read(path: impl AsRef<Path>) -> String {
 fn yaml(path: impl AsRef<Path>) -> Value {
     let path = path.as_ref();
     serde_norway::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every document of a multi-document YAML file.
-fn yaml_documents(path: &Path) -> Vec<Value> {
-    serde_norway::Deserializer::from_str(&read(path))
-        .map(|document| {
-            Value::deserialize(document).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        })
-        .filter(|document| !document.is_null())
-        .collect()
 }
 
 fn str_of<'a>(value: &'a Value, what: &str) -> &'a str {
@@ -1348,15 +1338,7 @@ fn the_dashboard_configmap_is_for_grafanas_sidecar_and_holds_the_projects_dashbo
 }
 
 // ---------------------------------------------------------------------------------------------
-// PrometheusRule, generated from the rule file
-
-fn generator(dir: &Path, args: &[&str]) -> Output {
-    Command::new("bash")
-        .arg(dir.join("scripts/gen-prometheusrule.sh"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+// PrometheusRule, generated from the mixin as the rule file is
 
 /// The first rule (or group) where two `groups` lists differ, shown from both sides: the whole
 /// lists are too long to read in a failure message.
@@ -1406,16 +1388,9 @@ fn the_prometheusrule_holds_exactly_the_projects_rules_and_promtool_accepts_them
     let (embedded, source) = (&manifest["spec"]["groups"], &rules["groups"]);
     assert!(
         embedded == source,
-        "{KUBERNETES_DIR}/prometheusrule.yaml disagrees with {RULES} (run \
-         scripts/gen-prometheusrule.sh): the manifest has {}",
+        "{KUBERNETES_DIR}/components/prometheus-operator/prometheusrule.yaml disagrees with {RULES} (run \
+         scripts/gen-monitoring.sh): the manifest has {}",
         first_difference(embedded, source)
-    );
-    let check = generator(Path::new(ROOT), &["--check"]);
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
     );
 
     // promtool on the rules as the operator will load them, taken from the manifest.
@@ -1432,45 +1407,4 @@ fn the_prometheusrule_holds_exactly_the_projects_rules_and_promtool_accepts_them
         .output()
         .expect("promtool is installed (Debian package `prometheus`; scripts/test.sh installs it)");
     assert!(output.status.success(), "{output:?}");
-}
-
-/// The check above only means something if a changed rule file makes it fail, and if the
-/// generator's output always carries the rule file's groups: shown on a copy with one more group.
-#[test]
-fn the_generator_notices_a_changed_rule_file_and_regenerates_it() {
-    let dir = tempfile::tempdir().unwrap();
-    for file in [
-        "scripts/gen-prometheusrule.sh",
-        RULES,
-        "deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml",
-    ] {
-        let to = dir.path().join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo(file), to).unwrap();
-    }
-    let rules = dir.path().join(RULES);
-    let mut changed = std::fs::read_to_string(&rules).unwrap();
-    changed.push_str(
-        "  - name: drift\n    rules:\n      - record: drift:rule:added\n        expr: vector(1)\n",
-    );
-    std::fs::write(&rules, changed).unwrap();
-
-    assert!(!generator(dir.path(), &["--check"]).status.success());
-    assert!(generator(dir.path(), &[]).status.success());
-    assert!(generator(dir.path(), &["--check"]).status.success());
-    let manifest = yaml_documents(
-        &dir.path()
-            .join("deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml"),
-    );
-    let rules: Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();
-    assert_eq!(manifest.len(), 1);
-    assert_eq!(manifest[0]["spec"]["groups"], rules["groups"]);
-    assert_eq!(
-        manifest[0]["spec"]["groups"]
-            .as_sequence()
-            .unwrap()
-            .last()
-            .unwrap()["name"],
-        "drift"
-    );
 }
