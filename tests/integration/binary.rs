@@ -516,3 +516,97 @@ fn log_level_drops_what_is_below_it_and_refuses_unknown_levels() {
     let output = exporter(&["--demo", "--log.format", "text"]);
     assert_eq!(output.status.code(), Some(2), "logfmt or json: {output:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The README's first screen, as a newcomer follows it
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_starts_with_the_demo_and_test_commands() {
+    let readme = readme();
+    let first_block: Vec<&str> = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap()
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .collect();
+    assert_eq!(
+        first_block,
+        ["cargo run --release -- --demo", "scripts/test.sh"]
+    );
+    assert!(
+        readme.find("```sh").unwrap() < readme.find("\n## ").unwrap(),
+        "the commands come before any section"
+    );
+}
+
+/// The sample of /metrics in the README is the demo's real output, line for line.
+#[test]
+fn the_readmes_metrics_sample_is_what_the_demo_prints() {
+    let readme = readme();
+    let sample = readme
+        .split("## What /metrics looks like")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```text block under \"What /metrics looks like\"");
+    let output = exporter(&["--demo", "--once"]);
+    assert!(output.status.success(), "{output:?}");
+    let exposition = String::from_utf8(output.stdout).unwrap();
+    let lines: std::collections::BTreeSet<&str> = exposition.lines().collect();
+    assert!(sample.lines().count() >= 8);
+    for line in sample.lines() {
+        assert!(lines.contains(line), "the demo does not print: {line}");
+    }
+}
+
+/// The contents line links to sections that exist, and to files that exist.
+#[test]
+fn the_readmes_contents_links_resolve() {
+    let readme = readme();
+    let contents = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("**Contents:**"))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // GitHub's anchors: lower case, blanks to dashes, punctuation dropped.
+    let anchors: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let targets: Vec<&str> = contents
+        .split("](")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap())
+        .collect();
+    assert!(targets.len() >= 10, "{contents}");
+    for target in targets {
+        match target.strip_prefix('#') {
+            Some(anchor) => assert!(anchors.contains(anchor), "no section #{anchor}"),
+            None => assert!(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(target)
+                    .exists(),
+                "no file {target}"
+            ),
+        }
+    }
+}
