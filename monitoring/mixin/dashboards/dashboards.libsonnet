@@ -99,6 +99,17 @@ local layout = import 'liveplatform-layout.libsonnet';
 
     local allPanels(ps) = std.flattenArrays([[p] + allPanels(std.get(p, 'panels', [])) for p in ps]),
 
+    // The names Grafana's import page shows for the panel plugins.
+    local panelNames = {
+      bargauge: 'Bar gauge',
+      gauge: 'Gauge',
+      piechart: 'Pie chart',
+      stat: 'Stat',
+      'state-timeline': 'State timeline',
+      table: 'Table',
+      timeseries: 'Time series',
+    },
+
     local jobQuery = 'label_values(liveplatform_exporter_build_info{%s}, job)' % c.selector,
     local variable(v) =
       if v.name == 'datasource' then v {
@@ -136,7 +147,7 @@ local layout = import 'liveplatform-layout.libsonnet';
         { type: 'grafana', id: 'grafana', name: 'Grafana', version: c.grafanaVersion },
         { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
       ] + [
-        { type: 'panel', id: t, name: t, version: '' }
+        { type: 'panel', id: t, name: std.get(panelNames, t, t), version: '' }
         for t in std.set([p.type for p in allPanels(layout.panels) if p.type != 'row'])
       ],
       links: [
