@@ -22,9 +22,13 @@ use crate::telemetry;
 /// The demo's data never changes, so a short interval only shows the poll loop at work.
 const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(15);
 
-/// `--version`, laid out as Prometheus prints its own: what was built, from which commit, when,
-/// and with which compiler, for a bug report or an inventory. build.rs provides the values.
-const LONG_VERSION: &str = concat!(
+/// `--version`, laid out as Prometheus prints its own (`prometheus, version 3.5.0 (branch: ...,
+/// revision: ...)` and indented fields), so that what reads one reads the other: what was built,
+/// from which commit, when, and with which compiler, for a bug report or an inventory. build.rs
+/// provides the values.
+const VERSION_TEXT: &str = concat!(
+    env!("CARGO_PKG_NAME"),
+    ", version ",
     env!("CARGO_PKG_VERSION"),
     " (branch: ",
     env!("LIVEPLATFORM_EXPORTER_BRANCH"),
@@ -36,19 +40,23 @@ const LONG_VERSION: &str = concat!(
     env!("LIVEPLATFORM_EXPORTER_RUSTC_VERSION"),
     "\n  platform:         ",
     env!("LIVEPLATFORM_EXPORTER_TARGET"),
+    "\n",
 );
 
 #[derive(Debug, Parser)]
 #[command(
-    version,
-    long_version = LONG_VERSION,
     about = "Prometheus exporter for AudioCodes Live Platform customer licenses",
     // The flags configure the server; given with a subcommand they would be silently ignored.
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // clap would print "<name> <version>"; --version is ours, in Prometheus' layout.
+    disable_version_flag = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Print the version, the git branch and revision, the build date and the rustc version.
+    #[arg(short = 'V', long)]
+    pub version: bool,
     /// Configuration file (TOML). `--config`, its former name, still works.
     #[arg(
         long = "config.file",
@@ -111,6 +119,10 @@ enum CliError {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
+    if cli.version {
+        print!("{VERSION_TEXT}");
+        return ExitCode::SUCCESS;
+    }
     if let Some(Command::Healthcheck(args)) = &cli.command {
         return healthcheck::run(args).await;
     }

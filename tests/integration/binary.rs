@@ -382,11 +382,13 @@ fn version_names_version_revision_branch_build_date_and_rustc() {
     let output = exporter(&["--version"]);
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(exporter(&["-V"]).stdout, text.as_bytes(), "-V is --version");
     let first = text.lines().next().unwrap();
+    // Prometheus' layout: "prometheus, version 3.5.0 (branch: HEAD, revision: 8be3a9560fbd...)".
     assert_eq!(
         first,
         format!(
-            "liveplatform-exporter {} (branch: {}, revision: {})",
+            "liveplatform-exporter, version {} (branch: {}, revision: {})",
             env!("CARGO_PKG_VERSION"),
             env!("LIVEPLATFORM_EXPORTER_BRANCH"),
             env!("LIVEPLATFORM_EXPORTER_REVISION"),
