@@ -2,6 +2,7 @@
 # liveplatform-exporter container image: a static (musl) binary on an empty base.
 #
 #   docker build --build-arg LIVEPLATFORM_EXPORTER_REVISION=$(git rev-parse --short=12 HEAD) \
+#       --build-arg LIVEPLATFORM_EXPORTER_BRANCH=$(git rev-parse --abbrev-ref HEAD) \
 #       -t liveplatform-exporter .
 #   docker run -p 9612:9612 liveplatform-exporter --demo
 #
@@ -26,6 +27,7 @@ COPY fixtures fixtures
 # Declared only here, so that a new revision does not invalidate the dependency layer above.
 # build.rs reads it from the environment (the build context has no .git).
 ARG LIVEPLATFORM_EXPORTER_REVISION=unknown
+ARG LIVEPLATFORM_EXPORTER_BRANCH=unknown
 # COPY keeps the files' own times, which may be older than the stubs': make cargo rebuild the crate.
 RUN touch src/main.rs src/lib.rs \
     && bin=$(scripts/build-static.sh) \
@@ -50,4 +52,4 @@ EXPOSE 9612
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/liveplatform-exporter", "healthcheck"]
 ENTRYPOINT ["/liveplatform-exporter"]
-CMD ["--config", "/etc/liveplatform-exporter/config.toml"]
+CMD ["--config.file=/etc/liveplatform-exporter/config.toml"]

@@ -20,7 +20,7 @@ use crate::exposition::{Encoding, Exposition};
 use crate::web::auth::WebGuard;
 use crate::web::listener::{self, Limits};
 use crate::web::reload::{WebConfigWatch, WebLoadError};
-use crate::web::router;
+use crate::web::router::{self, ReloadHook};
 
 /// How long in-flight scrapes may take to finish once a stop was requested.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -112,6 +112,8 @@ pub struct App {
     config: Config,
     reloads: mpsc::Receiver<ReloadRequest>,
     reloader: Reloader,
+    /// `POST /-/reload`'s action, when `--web.enable-lifecycle` asked for the endpoint.
+    lifecycle: Option<ReloadHook>,
 }
 
 /// Why a configuration reload was refused; the running configuration stays.
@@ -166,7 +168,14 @@ impl App {
             config: config.clone(),
             reloads,
             reloader: Reloader(sender),
+            lifecycle: None,
         })
+    }
+
+    /// Serves `POST /-/reload`, running `hook` (which reloads through [`App::reloader`], as
+    /// SIGHUP does). Without this call the path does not exist.
+    pub fn enable_lifecycle(&mut self, hook: ReloadHook) {
+        self.lifecycle = Some(hook);
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -190,6 +199,7 @@ impl App {
             mut config,
             mut reloads,
             reloader,
+            lifecycle,
         } = self;
         // Kept only so that the channel stays open while the app runs.
         drop(reloader);
@@ -200,7 +210,7 @@ impl App {
         let mut collectors = Supervisor::new(exposition.clone(), shutdown.clone());
         collectors.apply(platforms).await;
         let guard = Arc::new(WebGuard::new(web.clone()));
-        let router = router::router(exposition, guard, config.server.request_timeout);
+        let router = router::router(exposition, guard, config.server.request_timeout, lifecycle);
         let limits = Limits {
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,

@@ -1,5 +1,6 @@
 //! Command line: what to run (serve, `--once`, `--check-config`, `--demo`, `healthcheck`) and its
-//! exit code.
+//! exit code. Flags are spelt as in Prometheus and its exporters (`--config.file`, `--log.level`,
+//! `--log.format`, `--web.enable-lifecycle`), so that an operator's habits carry over.
 
 pub(crate) mod healthcheck;
 
@@ -7,31 +8,62 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, App, AppError, Reloader};
-use crate::config::{Config, ConfigError};
+use crate::config::{self, Config, ConfigError, LogFormat};
 use crate::demo::{self, DemoPlatform};
 use crate::telemetry;
 
 /// The demo's data never changes, so a short interval only shows the poll loop at work.
 const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(15);
 
+/// `--version`, laid out as Prometheus prints its own (`prometheus, version 3.5.0 (branch: ...,
+/// revision: ...)` and indented fields), so that what reads one reads the other: what was built,
+/// from which commit, when, and with which compiler, for a bug report or an inventory. build.rs
+/// provides the values.
+const VERSION_TEXT: &str = concat!(
+    env!("CARGO_PKG_NAME"),
+    ", version ",
+    env!("CARGO_PKG_VERSION"),
+    " (branch: ",
+    env!("LIVEPLATFORM_EXPORTER_BRANCH"),
+    ", revision: ",
+    env!("LIVEPLATFORM_EXPORTER_REVISION"),
+    ")\n  build date:       ",
+    env!("LIVEPLATFORM_EXPORTER_BUILD_DATE"),
+    "\n  rustc version:    ",
+    env!("LIVEPLATFORM_EXPORTER_RUSTC_VERSION"),
+    "\n  platform:         ",
+    env!("LIVEPLATFORM_EXPORTER_TARGET"),
+    "\n",
+);
+
 #[derive(Debug, Parser)]
 #[command(
-    version,
     about = "Prometheus exporter for AudioCodes Live Platform customer licenses",
     // The flags configure the server; given with a subcommand they would be silently ignored.
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // clap would print "<name> <version>"; --version is ours, in Prometheus' layout.
+    disable_version_flag = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Configuration file (TOML).
-    #[arg(long, value_name = "PATH", default_value = "config.toml")]
+    /// Print the version, the git branch and revision, the build date and the rustc version.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+    /// Configuration file (TOML). `--config`, its former name, still works.
+    #[arg(
+        long = "config.file",
+        alias = "config",
+        value_name = "PATH",
+        default_value = "config.toml"
+    )]
     pub config: PathBuf,
     /// Poll every platform once, print the metrics to stdout and exit (non-zero if a poll failed).
     #[arg(long)]
@@ -49,6 +81,22 @@ pub struct Cli {
     /// server.web_config_file.
     #[arg(long = "web.config.file", value_name = "PATH")]
     pub web_config_file: Option<PathBuf>,
+    /// Serve POST /-/reload, which reloads the configuration file as SIGHUP does.
+    #[arg(long = "web.enable-lifecycle")]
+    pub enable_lifecycle: bool,
+    /// Only log messages at this level or above, overriding log.level (RUST_LOG overrides both).
+    #[arg(long = "log.level", value_name = "LEVEL", value_parser = ["debug", "info", "warn", "error"])]
+    pub log_level: Option<String>,
+    /// Log line format, overriding log.format (`text` in the file is logfmt).
+    #[arg(long = "log.format", value_name = "FORMAT")]
+    pub log_format: Option<LogFormatFlag>,
+}
+
+/// `--log.format`'s values, Prometheus' names for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatFlag {
+    Logfmt,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +119,10 @@ enum CliError {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
+    if cli.version {
+        print!("{VERSION_TEXT}");
+        return ExitCode::SUCCESS;
+    }
     if let Some(Command::Healthcheck(args)) = &cli.command {
         return healthcheck::run(args).await;
     }
@@ -86,17 +138,28 @@ pub async fn run(cli: Cli) -> ExitCode {
 /// The configuration file under the environment's overrides, then the command line's.
 fn load(cli: &Cli) -> Result<Config, ConfigError> {
     let mut config = Config::load(&cli.config, std::env::vars())?;
-    cli.override_server(&mut config);
+    cli.override_config(&mut config);
     Ok(config)
 }
 
 impl Cli {
-    fn override_server(&self, config: &mut Config) {
+    /// The flags that override keys of the file; applied at every load, reloads included, so that
+    /// a reload never silently drops a flag.
+    fn override_config(&self, config: &mut Config) {
         if let Some(addr) = self.listen_address {
             config.server.listen = addr;
         }
         if let Some(path) = &self.web_config_file {
             config.server.web_config_file = Some(path.clone());
+        }
+        if let Some(level) = &self.log_level {
+            config.log.level.clone_from(level);
+        }
+        if let Some(format) = self.log_format {
+            config.log.format = match format {
+                LogFormatFlag::Logfmt => LogFormat::Text,
+                LogFormatFlag::Json => LogFormat::Json,
+            };
         }
     }
 }
@@ -113,9 +176,9 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
             .map_err(CliError::Demo)?;
         let mut platform = mock.platform_config("demo");
         platform.poll_interval = DEMO_POLL_INTERVAL;
-        platform.stale_after = DEMO_POLL_INTERVAL * 3;
+        platform.stale_after = config::default_stale_after(DEMO_POLL_INTERVAL);
         let mut config = Config::with_platforms(vec![platform]);
-        cli.override_server(&mut config);
+        cli.override_config(&mut config);
         (config, Some(mock))
     } else {
         (load(&cli)?, None)
@@ -143,7 +206,15 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         });
     }
 
-    let app = App::bind(&config).await?;
+    let mut app = App::bind(&config).await?;
+    let cli = Arc::new(cli);
+    if cli.enable_lifecycle {
+        let (cli, reloader) = (cli.clone(), app.reloader());
+        app.enable_lifecycle(Arc::new(move || {
+            let (cli, reloader) = (cli.clone(), reloader.clone());
+            Box::pin(async move { reload(&cli, &reloader, "POST /-/reload").await })
+        }));
+    }
     tracing::info!(
         address = %app.local_addr(),
         platforms = config.platforms.len(),
@@ -164,19 +235,32 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// SIGHUP reloads the configuration file, as Prometheus and Alertmanager do. The app logs and
-/// counts the outcome; a refused file leaves the running configuration in place.
+/// SIGHUP reloads the configuration file, as Prometheus and Alertmanager do.
 #[cfg(unix)]
-async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, reloader: Reloader, cli: Cli) {
+async fn reload_on_hangup(
+    mut hangups: tokio::signal::unix::Signal,
+    reloader: Reloader,
+    cli: Arc<Cli>,
+) {
     while hangups.recv().await.is_some() {
-        if cli.demo {
-            tracing::info!("SIGHUP: the demo has no configuration file to reload");
-            continue;
-        }
-        tracing::info!(file = %cli.config.display(), "SIGHUP: reloading the configuration");
-        // The app logs and counts the outcome, a refusal included.
-        let _ = reloader.reload(load(&cli)).await;
+        // Logged and counted by the app, a refusal included.
+        let _ = reload(&cli, &reloader, "SIGHUP").await;
     }
+}
+
+/// The one reload path of SIGHUP and `POST /-/reload`: the file read again under the same
+/// overrides, then applied or refused by the app, which logs and counts the outcome; a refused
+/// file leaves the running configuration in place. The error is the reason, for the HTTP answer.
+async fn reload(cli: &Cli, reloader: &Reloader, trigger: &str) -> Result<(), String> {
+    if cli.demo {
+        tracing::info!("{trigger}: the demo has no configuration file to reload");
+        return Err("the demo has no configuration file to reload".to_owned());
+    }
+    tracing::info!(file = %cli.config.display(), "{trigger}: reloading the configuration");
+    reloader
+        .reload(load(cli))
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd, Kubernetes) start a graceful stop.
@@ -207,4 +291,41 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     }
     tracing::info!("stop requested; finishing in-flight requests");
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_flags_override_the_files_log_settings() {
+        let cli = Cli::try_parse_from([
+            "liveplatform-exporter",
+            "--config.file",
+            "x.toml",
+            "--log.level",
+            "debug",
+            "--log.format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.to_str(), Some("x.toml"));
+        let mut config = Config::with_platforms(Vec::new());
+        cli.override_config(&mut config);
+        assert_eq!(config.log.level, "debug");
+        assert_eq!(config.log.format, LogFormat::Json);
+
+        let cli = Cli::try_parse_from(["liveplatform-exporter", "--log.format", "logfmt"]).unwrap();
+        let mut config = Config::with_platforms(Vec::new());
+        config.log.format = LogFormat::Json;
+        config.log.level = "warn".to_owned();
+        cli.override_config(&mut config);
+        assert_eq!(
+            config.log.format,
+            LogFormat::Text,
+            "logfmt is the text format"
+        );
+        assert_eq!(config.log.level, "warn", "no flag, the file's level");
+        assert!(!cli.enable_lifecycle);
+    }
 }

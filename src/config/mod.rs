@@ -559,7 +559,7 @@ fn within<T: Written>(
 }
 
 /// Three intervals, at most the longest `stale_after` allowed.
-fn default_stale_after(interval: Duration) -> Duration {
+pub(crate) fn default_stale_after(interval: Duration) -> Duration {
     interval.saturating_mul(3).min(STALE_AFTER_MAX)
 }
 

@@ -2,9 +2,13 @@
 //! configuration's authentication and headers and a deadline per request.
 //!
 //! Only these four paths exist, each for GET and HEAD: anything else is 404 (there is no file
-//! serving, so no path can reach the file system) and other methods are 405.
+//! serving, so no path can reach the file system) and other methods are 405. With
+//! `--web.enable-lifecycle` a fifth, `POST /-/reload`, reloads the configuration as SIGHUP does;
+//! without it the path does not exist, as in Prometheus, so that nobody who can reach the port can
+//! make the exporter reread its files unless the operator asked for it.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -16,7 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use http_body::{Frame, SizeHint};
 use tokio::time::Instant;
 
@@ -25,20 +29,53 @@ use crate::exposition::{CONTENT_TYPE, Chunks, Encoding, Exposition, Payload};
 use crate::web::auth::{self, WebGuard};
 use crate::web::{HEALTHY_PATH, READY_PATH};
 
+/// Path of the lifecycle endpoint that reloads the configuration (Prometheus' own path).
+pub(crate) const RELOAD_PATH: &str = "/-/reload";
+
+/// What `POST /-/reload` runs: the same reload as SIGHUP, which logs and counts its outcome, and
+/// answers why a refused one was refused. Supplied by the command line, which knows the file.
+pub(crate) type ReloadHook =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
 /// The endpoints; `request_timeout` bounds each request's handling, authentication included.
+/// `reload` adds `POST /-/reload` (`--web.enable-lifecycle`).
 pub(crate) fn router(
     exposition: Arc<Exposition>,
     guard: Arc<WebGuard>,
     request_timeout: Duration,
+    reload: Option<ReloadHook>,
 ) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(landing))
         .route("/metrics", get(metrics))
         .route(HEALTHY_PATH, get(healthy))
         .route(READY_PATH, get(ready))
-        .with_state(exposition)
+        .with_state(exposition);
+    if let Some(hook) = reload {
+        // PUT too, as Prometheus accepts it; GET stays 405 so a crawler or a prefetching
+        // browser never triggers a reload.
+        router = router.route(
+            RELOAD_PATH,
+            post(lifecycle_reload)
+                .put(lifecycle_reload)
+                .with_state(hook),
+        );
+    }
+    router
         .layer(middleware::from_fn_with_state(guard, auth::guard))
         .layer(middleware::from_fn_with_state(request_timeout, deadline))
+}
+
+/// 200 when the configuration was applied; 500 with the reason when it was refused (the running
+/// configuration stays), as Prometheus answers.
+async fn lifecycle_reload(State(hook): State<ReloadHook>) -> (StatusCode, String) {
+    match hook().await {
+        Ok(()) => (StatusCode::OK, "configuration reloaded\n".to_owned()),
+        Err(reason) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed to reload config: {reason}\n"),
+        ),
+    }
 }
 
 async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {

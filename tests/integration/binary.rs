@@ -341,3 +341,274 @@ async fn sigterm_stops_the_exporter_even_when_its_log_pipe_is_gone() {
     let status = serve_then_terminate(&mut demo).await;
     assert!(status.success(), "exit status {status:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus-style flags: --config.file, --log.level, --log.format, --version
+
+#[test]
+fn config_file_is_the_flag_and_config_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exporter.toml");
+    std::fs::write(
+        &file,
+        "[[platforms]]\nname = \"prod\"\nbase_url = \"https://sp.example.com/tenantui\"\n\
+         [platforms.auth]\nkind = \"none\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    for args in [
+        vec!["--config.file", path],
+        vec![&format!("--config.file={path}")],
+        vec!["--config", path],
+    ] {
+        let mut args = args.iter().map(|a| a.as_ref()).collect::<Vec<&str>>();
+        args.push("--check-config");
+        let output = exporter(&args);
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("1 platform(s)"));
+    }
+    // The default file is still config.toml, named when it is missing.
+    let output = Command::new(BINARY)
+        .arg("--check-config")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("config.toml"));
+}
+
+#[test]
+fn version_names_version_revision_branch_build_date_and_rustc() {
+    let output = exporter(&["--version"]);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(exporter(&["-V"]).stdout, text.as_bytes(), "-V is --version");
+    let first = text.lines().next().unwrap();
+    // Prometheus' layout: "prometheus, version 3.5.0 (branch: HEAD, revision: 8be3a9560fbd...)".
+    assert_eq!(
+        first,
+        format!(
+            "liveplatform-exporter, version {} (branch: {}, revision: {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("LIVEPLATFORM_EXPORTER_BRANCH"),
+            env!("LIVEPLATFORM_EXPORTER_REVISION"),
+        )
+    );
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+    };
+    assert_eq!(
+        field("rustc version:"),
+        env!("LIVEPLATFORM_EXPORTER_RUSTC_VERSION")
+    );
+    // 20261203-16:40:00, as Prometheus writes its build date.
+    let date = field("build date:");
+    assert!(
+        date.len() == 17
+            && date.as_bytes()[8] == b'-'
+            && date[..8].bytes().all(|b| b.is_ascii_digit())
+            && date.starts_with("20"),
+        "{date}"
+    );
+    assert!(!field("platform:").is_empty());
+    for value in [
+        env!("LIVEPLATFORM_EXPORTER_REVISION"),
+        env!("LIVEPLATFORM_EXPORTER_BRANCH"),
+    ] {
+        assert!(!value.is_empty() && value != "unknown", "{text}");
+    }
+}
+
+/// `--once` against a platform that logs a warning at start-up (insecure_skip_verify) and
+/// then fails to connect: a run that logs at WARN and ERROR, with `extra` flags.
+fn logging_run(extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[platforms]]\nname = \"prod\"\nbase_url = \"https://{}/tenantui\"\n\
+             [platforms.auth]\nkind = \"none\"\n[platforms.tls]\ninsecure_skip_verify = true\n",
+            crate::common::closed_loopback_addr()
+        ),
+    )
+    .unwrap();
+    let mut args = vec!["--config.file", file.to_str().unwrap(), "--once"];
+    args.extend_from_slice(extra);
+    let output = Command::new(BINARY)
+        .args(&args)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "the poll fails: {output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn the_default_log_is_logfmt_as_prometheus_writes_it_without_colour() {
+    for log in [logging_run(&[]), logging_run(&["--log.format", "logfmt"])] {
+        assert!(
+            !log.contains('\u{1b}'),
+            "no colour codes off a terminal: {log:?}"
+        );
+        for line in log.lines() {
+            assert!(
+                line.starts_with("time=") && line.contains(" level=") && line.contains(" msg="),
+                "not a logfmt line: {line}"
+            );
+        }
+        let warning = log
+            .lines()
+            .find(|l| l.contains("insecure_skip_verify"))
+            .unwrap_or_else(|| panic!("no warning about insecure_skip_verify in:\n{log}"));
+        // time=<RFC 3339, UTC> level=WARN source=<module> msg="..." platform=prod
+        let mut fields = warning.split(' ');
+        let time = fields.next().unwrap().strip_prefix("time=").unwrap();
+        assert!(time.ends_with('Z') && time.contains('T'), "{time}");
+        assert_eq!(fields.next(), Some("level=WARN"));
+        assert!(
+            fields
+                .next()
+                .is_some_and(|f| f.starts_with("source=liveplatform_exporter")),
+            "{warning}"
+        );
+        assert!(
+            fields.next().is_some_and(|f| f.starts_with("msg=\"tls.")),
+            "{warning}"
+        );
+        assert!(warning.ends_with(" platform=prod"), "{warning}");
+    }
+}
+
+#[test]
+fn log_format_json_writes_one_object_per_line() {
+    let log = logging_run(&["--log.format", "json"]);
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["level"] == "WARN"
+            && l["fields"]["platform"] == "prod"
+            && l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("insecure_skip_verify"))),
+        "{log}"
+    );
+}
+
+#[test]
+fn log_level_drops_what_is_below_it_and_refuses_unknown_levels() {
+    // The run logs warnings (the insecure setting, the failed polls) and nothing worse.
+    for level in ["warn", "info"] {
+        let log = logging_run(&["--log.level", level]);
+        assert!(log.contains(" level=WARN "), "{level}: {log}");
+        assert!(!log.contains(" level=DEBUG "), "{level}: {log}");
+    }
+    let errors_only = logging_run(&["--log.level", "error"]);
+    assert_eq!(errors_only, "", "nothing at ERROR or above");
+    let debug = logging_run(&["--log.level", "debug"]);
+    assert!(debug.contains(" level=DEBUG "), "{debug}");
+    let output = exporter(&["--demo", "--log.level", "verbose"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("verbose"));
+    let output = exporter(&["--demo", "--log.format", "text"]);
+    assert_eq!(output.status.code(), Some(2), "logfmt or json: {output:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The README's first screen, as a newcomer follows it
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_starts_with_the_demo_and_test_commands() {
+    let readme = readme();
+    let first_block: Vec<&str> = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap()
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .collect();
+    assert_eq!(
+        first_block,
+        ["cargo run --release -- --demo", "scripts/test.sh"]
+    );
+    assert!(
+        readme.find("```sh").unwrap() < readme.find("\n## ").unwrap(),
+        "the commands come before any section"
+    );
+}
+
+/// The sample of /metrics in the README is the demo's real output, line for line.
+#[test]
+fn the_readmes_metrics_sample_is_what_the_demo_prints() {
+    let readme = readme();
+    let sample = readme
+        .split("## What /metrics looks like")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```text block under \"What /metrics looks like\"");
+    let output = exporter(&["--demo", "--once"]);
+    assert!(output.status.success(), "{output:?}");
+    let exposition = String::from_utf8(output.stdout).unwrap();
+    let lines: std::collections::BTreeSet<&str> = exposition.lines().collect();
+    assert!(sample.lines().count() >= 8);
+    for line in sample.lines() {
+        assert!(lines.contains(line), "the demo does not print: {line}");
+    }
+}
+
+/// The contents line links to sections that exist, and to files that exist.
+#[test]
+fn the_readmes_contents_links_resolve() {
+    let readme = readme();
+    let contents = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("**Contents:**"))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // GitHub's anchors: lower case, blanks to dashes, punctuation dropped.
+    let anchors: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let targets: Vec<&str> = contents
+        .split("](")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap())
+        .collect();
+    assert!(targets.len() >= 10, "{contents}");
+    for target in targets {
+        match target.strip_prefix('#') {
+            Some(anchor) => assert!(anchors.contains(anchor), "no section #{anchor}"),
+            None => assert!(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(target)
+                    .exists(),
+                "no file {target}"
+            ),
+        }
+    }
+}

@@ -217,3 +217,222 @@ fn provisioning_gives_a_default_prometheus_and_loads_the_dashboard_directory() {
         "the README mounts grafana/dashboards where the provider looks, {path}"
     );
 }
+
+#[test]
+fn every_query_and_variable_follows_the_job_filter() {
+    let dashboard = dashboard();
+    let queries = panel_queries(&dashboard);
+    assert!(queries.len() > 60);
+    for query in &queries {
+        assert!(
+            query.expr.contains("job=~\"$job\""),
+            "{} ignores $job: {}",
+            query.place,
+            query.expr
+        );
+        // Recording rules that sum by platform drop `job`: filtered on it they show nothing.
+        assert!(
+            !query.expr.contains("platform:") && !query.expr.contains("platform_license_type:"),
+            "{} reads a recording rule without a job label: {}",
+            query.place,
+            query.expr
+        );
+    }
+    for v in crate::monitoring::variables(&dashboard) {
+        if let Some(query) = crate::monitoring::variable_query(v) {
+            let name = v["name"].as_str().unwrap();
+            if name == "job" {
+                // The jobs the mixin's selector matches, all of them by default.
+                assert!(
+                    query.starts_with("label_values(liveplatform_exporter_build_info{job="),
+                    "{query}"
+                );
+                assert_eq!(v["includeAll"], true);
+                assert!(
+                    v.get("allValue").is_none(),
+                    "All is the listed jobs, not any job"
+                );
+            } else {
+                assert!(
+                    query.contains("job=~\"$job\""),
+                    "variable {name} ignores $job: {query}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn count_panels_show_zero_when_nothing_matches() {
+    let dashboard = dashboard();
+    let mut counted = 0;
+    for panel in panels(&dashboard) {
+        if panel["type"] != "stat" {
+            continue;
+        }
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let is_count =
+                (expr.starts_with("sum(") || expr.starts_with("count(")) && !expr.contains('/');
+            if is_count {
+                counted += 1;
+                assert!(
+                    expr.ends_with(" or vector(0)"),
+                    "stat panel {:?} shows No data instead of 0: {expr}",
+                    panel["title"]
+                );
+            } else {
+                assert!(
+                    !expr.contains("vector(0)"),
+                    "{:?}: a 0 would lie: {expr}",
+                    panel["title"]
+                );
+            }
+        }
+    }
+    assert!(counted >= 15, "{counted} count panels");
+}
+
+#[test]
+fn grafanas_import_asks_for_a_prometheus_data_source() {
+    let dashboard = dashboard();
+    let inputs = dashboard["__inputs"].as_array().expect("__inputs");
+    assert_eq!(inputs.len(), 1);
+    assert_eq!(inputs[0]["type"], "datasource");
+    assert_eq!(inputs[0]["pluginId"], "prometheus");
+    // Import replaces ${DS_PROMETHEUS} by the chosen data source: it must be used, and only as
+    // the data source variable's value (the queries go through the variable).
+    let placeholder = format!("${{{}}}", inputs[0]["name"].as_str().unwrap());
+    assert_eq!(
+        variable(&dashboard, "datasource")["current"]["value"],
+        placeholder.as_str()
+    );
+    assert_eq!(
+        read(crate::monitoring::DASHBOARD)
+            .matches(&placeholder)
+            .count(),
+        2,
+        "text and value"
+    );
+
+    let requires = dashboard["__requires"].as_array().expect("__requires");
+    let required = |kind: &str| -> BTreeSet<String> {
+        requires
+            .iter()
+            .filter(|r| r["type"] == kind)
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(required("grafana").len(), 1);
+    assert_eq!(
+        required("datasource"),
+        BTreeSet::from(["prometheus".to_owned()])
+    );
+    let used: BTreeSet<String> = panels(&dashboard)
+        .into_iter()
+        .filter(|p| p["type"] != "row")
+        .map(|p| p["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        required("panel"),
+        used,
+        "every panel plugin the dashboard uses"
+    );
+}
+
+#[test]
+fn the_dashboard_links_to_the_readme_and_its_panels_to_the_runbook_sections() {
+    let dashboard = dashboard();
+    let links = dashboard["links"].as_array().unwrap();
+    let url_of = |title: &str| {
+        links
+            .iter()
+            .find(|l| l["title"] == title)
+            .and_then(|l| l["url"].as_str())
+            .unwrap_or_else(|| panic!("no {title} link"))
+            .to_owned()
+    };
+    assert!(url_of("README").starts_with("https://"));
+    let runbook = url_of("Runbook");
+    assert!(runbook.starts_with("https://") && runbook.ends_with(crate::monitoring::RUNBOOK));
+    let sections = read(crate::monitoring::RUNBOOK).to_lowercase();
+    let mut panel_links = 0;
+    for panel in panels(&dashboard) {
+        for link in panel["links"].as_array().into_iter().flatten() {
+            let url = link["url"].as_str().unwrap();
+            let anchor = url
+                .strip_prefix(&format!("{runbook}#"))
+                .unwrap_or_else(|| panic!("{:?}: {url} is not a runbook section", panel["title"]));
+            assert!(
+                sections.contains(&format!("## {anchor}")),
+                "the runbook has no {anchor}"
+            );
+            panel_links += 1;
+        }
+    }
+    assert!(panel_links >= 5);
+}
+
+/// From a customer's row or series, the dashboard again for that customer alone: its platform and
+/// name set, the time range, data source and job kept.
+#[test]
+fn a_customers_row_links_to_the_dashboard_filtered_to_that_customer() {
+    let dashboard = dashboard();
+    let uid = dashboard["uid"].as_str().unwrap();
+    let mut linked = Vec::new();
+    for panel in panels(&dashboard) {
+        let per_customer = panel_queries_of(panel)
+            .iter()
+            .all(|e| e.contains("customer_name=~\"$customer_name\""))
+            && !panel_queries_of(panel).is_empty()
+            && matches!(panel["type"].as_str(), Some("table" | "bargauge"));
+        let defaults = panel["fieldConfig"]["defaults"]["links"]
+            .as_array()
+            .into_iter()
+            .flatten();
+        let overrides = panel["fieldConfig"]["overrides"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o["properties"].as_array().into_iter().flatten())
+            .filter(|p| p["id"] == "links")
+            .flat_map(|p| p["value"].as_array().into_iter().flatten());
+        let links: Vec<&Value> = defaults.chain(overrides).collect();
+        if per_customer {
+            assert!(
+                !links.is_empty(),
+                "{:?} has no link to its customers",
+                panel["title"]
+            );
+        }
+        for link in links {
+            let url = link["url"].as_str().unwrap();
+            assert!(url.starts_with(&format!("/d/{uid}/?")), "{url}");
+            for kept in [
+                "${__url_time_range}",
+                "${datasource:queryparam}",
+                "${job:queryparam}",
+            ] {
+                assert!(url.contains(kept), "{url} drops {kept}");
+            }
+            for set in [
+                "var-platform=${",
+                "var-customer_name=${",
+                "var-license_type=$__all",
+            ] {
+                assert!(url.contains(set), "{url} does not set {set}");
+            }
+            linked.push(panel["title"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(linked.len() >= 4, "{linked:?}");
+}
+
+fn panel_queries_of(panel: &Value) -> Vec<&str> {
+    panel["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["expr"].as_str())
+        .collect()
+}

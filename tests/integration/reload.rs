@@ -237,3 +237,110 @@ async fn a_collector_switched_off_takes_its_series_along_and_on_brings_them_back
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// POST /-/reload (--web.enable-lifecycle), on the built binary
+
+mod lifecycle {
+    use crate::common::demo::{Demo, Log};
+
+    const RELOADED: &str = "\nliveplatform_exporter_config_last_reload_successful 1\n";
+    const REFUSED: &str = "\nliveplatform_exporter_config_last_reload_successful 0\n";
+
+    fn platform(name: &str, api: &wiremock::MockServer) -> String {
+        format!(
+            "[[platforms]]\nname = \"{name}\"\nbase_url = \"{}\"\npoll_interval = \"1s\"\n\
+             [platforms.auth]\nkind = \"none\"\n",
+            api.uri()
+        )
+    }
+
+    async fn metrics(http: &reqwest::Client, demo: &Demo) -> String {
+        http.get(demo.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn post_reload(http: &reqwest::Client, demo: &Demo) -> (u16, String) {
+        let response = http.post(demo.url("/-/reload")).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn post_reload_applies_the_file_as_sighup_does_and_refuses_a_bad_one() {
+        let (a, b) = (
+            super::platform_api("a1").await,
+            super::platform_api("b1").await,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, platform("a", &a)).unwrap();
+        let demo = Demo::start_with(
+            &[
+                "--config.file",
+                file.to_str().unwrap(),
+                "--web.enable-lifecycle",
+            ],
+            Log::Keep,
+        );
+        let http = reqwest::Client::new();
+        demo.wait_until_ready(&http).await;
+        assert!(!metrics(&http, &demo).await.contains("platform=\"b\""));
+
+        // GET never reloads: a crawler or a browser's prefetch must not.
+        let get = http.get(demo.url("/-/reload")).send().await.unwrap();
+        assert_eq!(get.status(), 405);
+
+        std::fs::write(&file, platform("a", &a) + &platform("b", &b)).unwrap();
+        let (status, body) = post_reload(&http, &demo).await;
+        assert_eq!(status, 200, "{body}");
+        // Applied by the time the answer comes: b is a platform of the exporter already.
+        let after = metrics(&http, &demo).await;
+        assert!(after.contains(RELOADED), "{after}");
+        assert!(after.contains("liveplatform_up{collector=\"customers\",platform=\"b\"}"));
+
+        std::fs::write(
+            &file,
+            platform("a", &a) + "[platforms.collectors.nonsense]\n",
+        )
+        .unwrap();
+        let (status, body) = post_reload(&http, &demo).await;
+        assert_eq!(status, 500);
+        assert!(body.contains("platforms[0].collectors.nonsense"), "{body}");
+        let refused = metrics(&http, &demo).await;
+        assert!(refused.contains(REFUSED), "{refused}");
+        assert!(
+            refused.contains("platform=\"b\""),
+            "the running configuration stays"
+        );
+        assert!(
+            demo.log()
+                .contains("POST /-/reload: reloading the configuration")
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_flag_there_is_no_reload_endpoint() {
+        let demo = Demo::start(Log::Keep);
+        let http = reqwest::Client::new();
+        demo.wait_until_ready(&http).await;
+        let (status, _) = post_reload(&http, &demo).await;
+        assert_eq!(status, 404);
+        assert!(metrics(&http, &demo).await.contains(RELOADED));
+    }
+
+    #[tokio::test]
+    async fn the_demo_says_it_has_no_file_to_reload() {
+        let demo = Demo::start_with(&["--demo", "--web.enable-lifecycle"], Log::Keep);
+        let http = reqwest::Client::new();
+        demo.wait_until_ready(&http).await;
+        let (status, body) = post_reload(&http, &demo).await;
+        assert_eq!(status, 500);
+        assert!(body.contains("no configuration file"), "{body}");
+    }
+}

@@ -3,6 +3,8 @@
 //! what is wrong, runbook sections that exist).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Output};
 
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RULE_TESTS, RULES, RUNBOOK, Rule, RuleFile, promtool, read,
@@ -111,22 +113,267 @@ fn heading_anchors(markdown: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The runbook's published address, as the mixin's default `_config` has it.
+fn runbook_url_base() -> String {
+    mixin_eval("(import 'mixin.libsonnet')._config.runbookURLBase")
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[test]
-fn every_runbook_url_points_at_a_section_of_the_runbook() {
+fn every_runbook_url_is_an_absolute_link_to_a_section_of_the_runbook() {
     let anchors = heading_anchors(&read(RUNBOOK));
+    let base = runbook_url_base();
+    assert!(
+        base.starts_with("https://") && base.ends_with(RUNBOOK),
+        "the runbook's address: {base}"
+    );
     for rule in RuleFile::load().alerts() {
         let url = &rule.annotations["runbook_url"];
-        // A path in the repository, or the same behind where it is published.
+        // Absolute: a relative path is no link in an e-mail or a chat notification.
         let anchor = url
-            .split_once(&format!("{RUNBOOK}#"))
-            .map(|(_, anchor)| anchor)
-            .unwrap_or_else(|| panic!("{}: runbook_url {url} is not in {RUNBOOK}", rule.name()));
+            .strip_prefix(&format!("{base}#"))
+            .unwrap_or_else(|| panic!("{}: runbook_url {url} is not {base}#...", rule.name()));
         assert!(
             anchors.contains(anchor),
             "{}: {RUNBOOK} has no section #{anchor}; it has {anchors:?}",
             rule.name()
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The monitoring mixin (monitoring/mixin), whose output the rule file, the PrometheusRule and the
+// dashboard are
+
+const MIXIN: &str = "monitoring/mixin";
+const GENERATOR: &str = "scripts/gen-monitoring.sh";
+
+/// `jsonnet` on `code`, with the mixin's folder on the import path, as JSON.
+pub(crate) fn mixin_eval(code: &str) -> serde_json::Value {
+    let output = Command::new("jsonnet")
+        .args(["-J", MIXIN, "-e", code])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("jsonnet is installed (Debian package jsonnet; scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "jsonnet: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn generator(root: &Path, args: &[&str]) -> Output {
+    Command::new("bash")
+        .arg(root.join(GENERATOR))
+        .args(args)
+        .output()
+        .expect("bash runs the generator")
+}
+
+/// The files the mixin renders, by path in the repository.
+fn generated_files() -> Vec<String> {
+    mixin_eval(
+        "local f = import 'files.jsonnet'; std.objectFields(f.text) + std.objectFields(f.json)",
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|p| p.as_str().unwrap().to_owned())
+    .collect()
+}
+
+#[test]
+fn the_shipped_rules_prometheusrule_and_dashboards_are_the_mixins_output() {
+    let files = generated_files();
+    for expected in [
+        RULES,
+        "deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml",
+        crate::monitoring::DASHBOARD,
+        "deploy/kubernetes/components/grafana-dashboard/liveplatform.json",
+    ] {
+        assert!(
+            files.iter().any(|f| f == expected),
+            "{expected} is not generated"
+        );
+    }
+    let check = generator(Path::new(env!("CARGO_MANIFEST_DIR")), &["--check"]);
+    assert!(
+        check.status.success(),
+        "the committed files differ from the mixin's output (run {GENERATOR}):\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+/// The check above only means something if it fails on a difference, from either side: shown on
+/// a copy of the repository's mixin, generator and outputs.
+#[test]
+fn the_check_fails_when_a_file_or_the_mixin_changes_and_the_generator_brings_them_back() {
+    let root = tempfile::tempdir().unwrap();
+    let copy = |relative: &str| {
+        let (from, to) = (
+            crate::monitoring::repo_path(relative),
+            root.path().join(relative),
+        );
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    };
+    copy(GENERATOR);
+    for entry in [
+        "mixin.libsonnet",
+        "config.libsonnet",
+        "rules.libsonnet",
+        "alerts.libsonnet",
+        "files.jsonnet",
+        "dashboards/dashboards.libsonnet",
+        "dashboards/liveplatform-layout.libsonnet",
+    ] {
+        copy(&format!("{MIXIN}/{entry}"));
+    }
+    for file in generated_files() {
+        copy(&file);
+    }
+    let check = || generator(root.path(), &["--check"]).status.success();
+    assert!(check(), "the copy starts up to date");
+
+    // A hand edit of a generated file.
+    let rules = root.path().join(RULES);
+    let original = std::fs::read_to_string(&rules).unwrap();
+    let edited = original.replacen("for: \"5m\"", "for: \"1m\"", 1);
+    assert_ne!(edited, original, "the edit below changes the file");
+    std::fs::write(&rules, edited).unwrap();
+    assert!(!check(), "a hand-edited rule file passed");
+    assert!(generator(root.path(), &[]).status.success());
+    assert!(check());
+
+    // A change in the mixin, not yet rendered.
+    let config = root.path().join(MIXIN).join("config.libsonnet");
+    let changed = std::fs::read_to_string(&config).unwrap().replace(
+        "licenseNearLimitPercent: 90,",
+        "licenseNearLimitPercent: 85,",
+    );
+    std::fs::write(&config, changed).unwrap();
+    assert!(!check(), "a changed mixin passed against the old files");
+    assert!(generator(root.path(), &[]).status.success());
+    assert!(check());
+    let rendered = std::fs::read_to_string(&rules).unwrap();
+    assert!(rendered.contains("ratio > 0.85 <= 1"), "{rendered}");
+    let manifest = std::fs::read_to_string(
+        root.path()
+            .join("deploy/kubernetes/components/prometheus-operator/prometheusrule.yaml"),
+    )
+    .unwrap();
+    assert!(manifest.contains("ratio > 0.85 <= 1"));
+}
+
+#[test]
+fn the_mixins_config_sets_the_selector_thresholds_severities_and_links() {
+    let mixin = mixin_eval(
+        r#"local m = (import 'mixin.libsonnet') + { _config+:: {
+             selector: 'job="lp", env="prod"',
+             runbookURLBase: 'https://wiki.example.com/lp-runbook',
+             readmeURL: 'https://wiki.example.com/lp',
+             licenseNearLimitPercent: 80,
+             appSecretExpiringDays: 14,
+             customersDroppedPercent: 25,
+             severities+: { LivePlatformExporterDown: 'page' },
+           } };
+           { alerts: m.prometheusAlerts, rules: m.prometheusRules,
+             dashboard: m.grafanaDashboards['liveplatform.json'] }"#,
+    );
+    let alerts = mixin["alerts"]["groups"][0]["rules"].as_array().unwrap();
+    let alert = |name: &str| {
+        alerts
+            .iter()
+            .find(|a| a["alert"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert_eq!(
+        alert("LivePlatformExporterDown")["expr"],
+        r#"up{job="lp", env="prod"} == 0"#
+    );
+    assert_eq!(
+        alert("LivePlatformExporterDown")["labels"]["severity"],
+        "page"
+    );
+    assert_eq!(
+        alert("LivePlatformDataStale")["labels"]["severity"],
+        "critical"
+    );
+    let near = alert("LivePlatformCustomerNearLicenseLimit");
+    assert!(
+        near["expr"].as_str().unwrap().ends_with("> 0.8 <= 1"),
+        "{near}"
+    );
+    assert!(
+        near["annotations"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("more than 80 % of its licensed")
+    );
+    assert!(
+        alert("LivePlatformCustomerAppSecretExpiring")["expr"]
+            .as_str()
+            .unwrap()
+            .contains("< 14 * 86400")
+    );
+    let dropped = alert("LivePlatformCustomersDropped");
+    assert!(
+        dropped["expr"]
+            .as_str()
+            .unwrap()
+            .contains("clamp_min(0.25 * ")
+    );
+    assert!(
+        dropped["annotations"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("more than 25 % of them")
+    );
+    for alert in alerts {
+        let url = alert["annotations"]["runbook_url"].as_str().unwrap();
+        assert!(
+            url.starts_with("https://wiki.example.com/lp-runbook#"),
+            "{url}"
+        );
+    }
+    // Every alert has a severity, and every name in `severities` is an alert: a typo in an
+    // override would otherwise be silently ignored.
+    let severities = mixin_eval("(import 'mixin.libsonnet')._config.severities");
+    let names: BTreeSet<&str> = alerts
+        .iter()
+        .map(|a| a["alert"].as_str().unwrap())
+        .collect();
+    let configured: BTreeSet<&str> = severities
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, configured);
+
+    let dashboard = &mixin["dashboard"];
+    let job = crate::monitoring::variable(dashboard, "job");
+    assert_eq!(
+        job["query"],
+        r#"label_values(liveplatform_exporter_build_info{job="lp", env="prod"}, job)"#
+    );
+    let links: Vec<&str> = dashboard["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "https://wiki.example.com/lp",
+            "https://wiki.example.com/lp-runbook"
+        ]
+    );
 }
 
 #[derive(Debug, Deserialize)]

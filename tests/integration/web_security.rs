@@ -981,3 +981,44 @@ async fn check_config_validates_the_web_config_file_given_by_flag() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("http2"), "{stderr}");
 }
+
+/// `POST /-/reload` (`--web.enable-lifecycle`) is no probe: behind basic auth like `/metrics`.
+#[tokio::test]
+async fn the_reload_endpoint_needs_credentials_when_basic_auth_is_on() {
+    let web = WebDir::new();
+    web.write(&users_yaml(&hash(PASSWORD)));
+    let demo = crate::common::demo::Demo::start_with(
+        &[
+            "--demo",
+            "--web.enable-lifecycle",
+            "--web.config.file",
+            web.file().to_str().unwrap(),
+        ],
+        crate::common::demo::Log::Keep,
+    );
+    let http = reqwest::Client::new();
+    let anonymous = http.post(demo.url("/-/reload")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = http
+        .post(demo.url("/-/reload"))
+        .basic_auth(USER, Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    // Through to the reload, which the demo, having no file, refuses.
+    let right = http
+        .post(demo.url("/-/reload"))
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 500);
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("no configuration file")
+    );
+}

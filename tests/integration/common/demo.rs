@@ -35,7 +35,6 @@ impl Demo {
             .args(args)
             .args(["--web.listen-address", "127.0.0.1:0"])
             .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
