@@ -332,6 +332,68 @@ local ratio(percent) =
               runbook_url: runbook('liveplatformcustomerappsecretexpired'),
             },
           },
+          {
+            // The portal's management status of a service in error: something of it is broken or
+            // cannot be managed. 15 minutes: three runs of the collector at its default interval,
+            // so that a status flapping through one run does not page.
+            alert: 'LivePlatformServiceManagementError',
+            expr: 'liveplatform_service_management_status{status="error"} == 1',
+            'for': '15m',
+            labels: {
+              severity: c.severities.LivePlatformServiceManagementError,
+            },
+            annotations: {
+              summary: 'Live Platform {{ $labels.platform }}: service {{ with $labels.customer_name }}{{ . }}{{ else }}{{ $labels.customer_id }}{{ end }} is in management error',
+              description: fold(|||
+                The management status of service {{ $labels.customer_id }}
+                {{ with $labels.customer_name }}(customer {{ . }}) {{ end }}on platform
+                {{ $labels.platform }} has been error for 15 minutes, as the Live Platform portal
+                categorises it.
+              |||),
+              runbook_url: runbook('liveplatformservicemanagementerror'),
+            },
+          },
+          {
+            // The portal's voice-quality status in error: the service's calls fail its quality
+            // thresholds, which its users hear.
+            alert: 'LivePlatformServiceVoiceQualityError',
+            expr: 'liveplatform_service_voice_quality_status{status="error"} == 1',
+            'for': '15m',
+            labels: {
+              severity: c.severities.LivePlatformServiceVoiceQualityError,
+            },
+            annotations: {
+              summary: 'Live Platform {{ $labels.platform }}: service {{ with $labels.customer_name }}{{ . }}{{ else }}{{ $labels.customer_id }}{{ end }} is in voice-quality error',
+              description: fold(|||
+                The voice-quality status of service {{ $labels.customer_id }}
+                {{ with $labels.customer_name }}(customer {{ . }}) {{ end }}on platform
+                {{ $labels.platform }} has been error for 15 minutes.
+              |||),
+              runbook_url: runbook('liveplatformservicevoicequalityerror'),
+            },
+          },
+          {
+            // No number left for the next user of a service that uses numbers. A service without
+            // any number (a trial, one not using DIDs) is not out of them.
+            alert: 'LivePlatformServiceOutOfNumbers',
+            expr: |||
+              liveplatform_service_dids{state="free"} == 0
+              and ignoring (state) liveplatform_service_dids{state="used"} > 0
+            |||,
+            'for': '%(serviceOutOfNumbersFor)s' % c,
+            labels: {
+              severity: c.severities.LivePlatformServiceOutOfNumbers,
+            },
+            annotations: {
+              summary: 'Live Platform {{ $labels.platform }}: service {{ with $labels.customer_name }}{{ . }}{{ else }}{{ $labels.customer_id }}{{ end }} has no free number',
+              description: fold(|||
+                Service {{ $labels.customer_id }} {{ with $labels.customer_name }}(customer {{ . }})
+                {{ end }}on platform {{ $labels.platform }} uses numbers (DIDs) and has had none
+                free for %(serviceOutOfNumbersFor)s: the next user it adds cannot get one.
+              ||| % c),
+              runbook_url: runbook('liveplatformserviceoutofnumbers'),
+            },
+          },
         ],
       },
     ],

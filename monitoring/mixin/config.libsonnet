@@ -31,6 +31,8 @@
     // window (which must hold at least one run: customer_details runs every 6 hours by default).
     collectorRequestErrorPercent: 10,
     collectorRequestErrorWindowHours: 7,
+    // LivePlatformServiceOutOfNumbers: how long a service must have had no free number.
+    serviceOutOfNumbersFor: '1h',
 
     // The severity label of each alert: route on it in Alertmanager.
     severities: {
@@ -48,6 +50,9 @@
       LivePlatformCustomerOverAcquiredLicenses: 'warning',
       LivePlatformCustomerAppSecretExpiring: 'warning',
       LivePlatformCustomerAppSecretExpired: 'critical',
+      LivePlatformServiceManagementError: 'critical',
+      LivePlatformServiceVoiceQualityError: 'critical',
+      LivePlatformServiceOutOfNumbers: 'warning',
     },
 
     // The dashboard.

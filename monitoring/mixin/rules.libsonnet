@@ -12,8 +12,6 @@
           // whose count is null and so absent) or with 0 licenses get no series rather than NaN or
           // +Inf; LivePlatformCustomerOverLicenseLimit still catches active users on 0 licenses.
           {
-            // The same per license type and per platform, counting only the customers that have a
-            // license count, so that Essentials' active users do not inflate the ratio.
             record: 'customer:liveplatform_active_per_licensed_users:ratio',
             expr: |||
               liveplatform_customer_active_users
@@ -61,6 +59,16 @@
           {
             record: 'platform:liveplatform_license_type_livehub_simple_users:sum',
             expr: 'sum by (platform) (liveplatform_license_type_livehub_simple_users)',
+          },
+          // Services per status and platform (collector services): each service is 1 in
+          // exactly one status of each state set, so the sums count services.
+          {
+            record: 'platform_status:liveplatform_service_management_status:sum',
+            expr: 'sum by (platform, status) (liveplatform_service_management_status)',
+          },
+          {
+            record: 'platform_status:liveplatform_service_voice_quality_status:sum',
+            expr: 'sum by (platform, status) (liveplatform_service_voice_quality_status)',
           },
         ],
       },

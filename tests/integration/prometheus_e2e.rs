@@ -483,11 +483,14 @@ async fn check_variable_queries(
 
 /// Alerts whose condition the demo's data meets, so that whoever tries the demo sees them (once
 /// their `for` has passed) and their panels show something.
-const DEMO_FIRES: [&str; 4] = [
+const DEMO_FIRES: [&str; 7] = [
     "LivePlatformCustomerOverAcquiredLicenses",
     "LivePlatformCustomerAppSecretExpiring",
     "LivePlatformCustomerAppSecretExpired",
     "LivePlatformNumbersAwaitingRemoval",
+    "LivePlatformServiceManagementError",
+    "LivePlatformServiceVoiceQualityError",
+    "LivePlatformServiceOutOfNumbers",
 ];
 
 /// Recording rules must return data as written; alerts must evaluate as written and watch some

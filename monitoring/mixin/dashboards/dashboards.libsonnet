@@ -43,6 +43,9 @@ local layout = import 'liveplatform-layout.libsonnet';
       '47': 'liveplatformcustomeroveracquiredlicenses',
       '54': 'liveplatformcustomerappsecretexpired',
       '55': 'liveplatformcustomerappsecretexpiring',
+      '62': 'liveplatformservicemanagementerror',
+      '63': 'liveplatformservicevoicequalityerror',
+      '64': 'liveplatformserviceoutofnumbers',
     },
 
     // This dashboard for one customer: its platform and name from the row or series, the time

@@ -3670,13 +3670,699 @@
       ],
     },
     {
+      "id": 61,
+      "type": "row",
+      "title": "Service health",
+      "collapsed": false,
+      "gridPos": {
+        "x": 0,
+        "y": 110,
+        "w": 24,
+        "h": 1
+      },
+      "panels": []
+    },
+    {
+      "id": 62,
+      "type": "stat",
+      "title": "Services by management status",
+      "description": "The selected services per management status, as the portal categorises it (collector services). Services of no listed customer count under every customer selection of All.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 0,
+        "y": 111,
+        "w": 8,
+        "h": 4
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_service_management_status{status=\"error\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "error",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "B",
+          "expr": "sum(liveplatform_service_management_status{status=\"warning\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "warning",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "C",
+          "expr": "sum(liveplatform_service_management_status{status=\"ok\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "ok",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "D",
+          "expr": "sum(liveplatform_service_management_status{status=\"unmonitored\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "unmonitored",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "E",
+          "expr": "sum(liveplatform_service_management_status{status=\"unknown\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "unknown",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "green",
+                "value": null
+              }
+            ]
+          },
+          "mappings": []
+        },
+        "overrides": [
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "error"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "red"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "warning"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "orange"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "ok"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "green"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "unmonitored"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "blue"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "unknown"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "purple"
+                }
+              }
+            ]
+          }
+        ]
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "value_and_name",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto"
+      }
+    },
+    {
+      "id": 63,
+      "type": "stat",
+      "title": "Services by voice-quality status",
+      "description": "The selected services per voice-quality status, as the portal categorises it.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 8,
+        "y": 111,
+        "w": 8,
+        "h": 4
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_service_voice_quality_status{status=\"error\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "error",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "B",
+          "expr": "sum(liveplatform_service_voice_quality_status{status=\"warning\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "warning",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "C",
+          "expr": "sum(liveplatform_service_voice_quality_status{status=\"ok\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "ok",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "D",
+          "expr": "sum(liveplatform_service_voice_quality_status{status=\"unmonitored\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "unmonitored",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "E",
+          "expr": "sum(liveplatform_service_voice_quality_status{status=\"unknown\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "unknown",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "green",
+                "value": null
+              }
+            ]
+          },
+          "mappings": []
+        },
+        "overrides": [
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "error"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "red"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "warning"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "orange"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "ok"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "green"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "unmonitored"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "blue"
+                }
+              }
+            ]
+          },
+          {
+            "matcher": {
+              "id": "byName",
+              "options": "unknown"
+            },
+            "properties": [
+              {
+                "id": "color",
+                "value": {
+                  "mode": "fixed",
+                  "fixedColor": "purple"
+                }
+              }
+            ]
+          }
+        ]
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "value_and_name",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto"
+      }
+    },
+    {
+      "id": 64,
+      "type": "stat",
+      "title": "Numbers (DIDs)",
+      "description": "Numbers of the selected services, used and free; a service with none free while using some is LivePlatformServiceOutOfNumbers.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 16,
+        "y": 111,
+        "w": 4,
+        "h": 4
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_service_dids{state=\"used\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "used",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "B",
+          "expr": "sum(liveplatform_service_dids{state=\"free\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "free",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "green",
+                "value": null
+              }
+            ]
+          },
+          "mappings": []
+        },
+        "overrides": []
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "value_and_name",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto"
+      }
+    },
+    {
+      "id": 65,
+      "type": "stat",
+      "title": "Disconnected devices",
+      "description": "Devices of the selected services that their device manager reports disconnected, by kind.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 20,
+        "y": 111,
+        "w": 4,
+        "h": 4
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_service_devices_disconnected{kind=\"personal\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "personal",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        },
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "B",
+          "expr": "sum(liveplatform_service_devices_disconnected{kind=\"meeting\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "meeting",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "green",
+                "value": null
+              },
+              {
+                "color": "orange",
+                "value": 1
+              }
+            ]
+          },
+          "mappings": []
+        },
+        "overrides": []
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "value_and_name",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto"
+      }
+    },
+    {
+      "id": 66,
+      "type": "table",
+      "title": "Services not OK, worst first",
+      "description": "Services whose management or voice-quality status is error, warning or unknown, by the worse of the two; unmonitored services are not listed.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 0,
+        "y": 115,
+        "w": 24,
+        "h": 8
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "max by (platform, customer_id, customer_name) (\n  (liveplatform_service_management_status{status=\"error\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 3\n  or (liveplatform_service_voice_quality_status{status=\"error\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 3\n  or (liveplatform_service_management_status{status=\"warning\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 2\n  or (liveplatform_service_voice_quality_status{status=\"warning\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 2\n  or (liveplatform_service_management_status{status=\"unknown\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 1\n  or (liveplatform_service_voice_quality_status{status=\"unknown\", platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"} == 1) * 1\n)\n* on (platform, customer_id) group_left (service_name) max by (platform, customer_id, service_name) (liveplatform_service_info{platform=~\"$platform\", license_type=~\"$license_type\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "__auto",
+          "range": false,
+          "instant": true,
+          "format": "table",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "purple",
+                "value": null
+              },
+              {
+                "color": "orange",
+                "value": 2
+              },
+              {
+                "color": "red",
+                "value": 3
+              }
+            ]
+          },
+          "mappings": [
+            {
+              "type": "value",
+              "options": {
+                "1": {
+                  "text": "unknown",
+                  "index": 0
+                },
+                "2": {
+                  "text": "warning",
+                  "index": 1
+                },
+                "3": {
+                  "text": "error",
+                  "index": 2
+                }
+              }
+            }
+          ],
+          "custom": {
+            "align": "auto",
+            "cellOptions": {
+              "type": "color-text"
+            },
+            "inspect": false,
+            "filterable": true
+          }
+        },
+        "overrides": []
+      },
+      "options": {
+        "showHeader": true,
+        "cellHeight": "sm",
+        "footer": {
+          "show": false,
+          "reducer": [
+            "sum"
+          ],
+          "fields": ""
+        },
+        "sortBy": [
+          {
+            "displayName": "Worst status",
+            "desc": true
+          }
+        ]
+      },
+      "transformations": [
+        {
+          "id": "merge",
+          "options": {}
+        },
+        {
+          "id": "organize",
+          "options": {
+            "excludeByName": {
+              "Time": true,
+              "job": true,
+              "instance": true
+            },
+            "indexByName": {
+              "customer_name": 0,
+              "service_name": 1,
+              "Value": 2,
+              "customer_id": 3,
+              "platform": 4
+            },
+            "renameByName": {
+              "customer_name": "Customer",
+              "service_name": "Service",
+              "Value": "Worst status",
+              "customer_id": "Service id",
+              "platform": "Platform"
+            }
+          }
+        }
+      ]
+    },
+    {
       id: 39,
       type: 'row',
       title: 'Exporter health',
       collapsed: true,
       gridPos: {
         x: 0,
-        y: 110,
+        y: 123,
         w: 24,
         h: 1,
       },
@@ -3692,7 +4378,7 @@
           },
           gridPos: {
             x: 0,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -3774,7 +4460,7 @@
           },
           gridPos: {
             x: 4,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -3856,7 +4542,7 @@
           },
           gridPos: {
             x: 8,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -3931,7 +4617,7 @@
           },
           gridPos: {
             x: 12,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -4002,7 +4688,7 @@
           },
           gridPos: {
             x: 16,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -4068,7 +4754,7 @@
           },
           gridPos: {
             x: 20,
-            y: 111,
+            y: 124,
             w: 4,
             h: 4,
           },
@@ -4134,7 +4820,7 @@
           },
           gridPos: {
             x: 0,
-            y: 115,
+            y: 128,
             w: 8,
             h: 8,
           },
@@ -4219,7 +4905,7 @@
           },
           gridPos: {
             x: 8,
-            y: 115,
+            y: 128,
             w: 8,
             h: 8,
           },
@@ -4303,7 +4989,7 @@
           },
           gridPos: {
             x: 16,
-            y: 115,
+            y: 128,
             w: 8,
             h: 8,
           },
@@ -4387,7 +5073,7 @@
           },
           gridPos: {
             x: 0,
-            y: 123,
+            y: 136,
             w: 8,
             h: 8,
           },
@@ -4464,7 +5150,7 @@
           },
           gridPos: {
             x: 8,
-            y: 123,
+            y: 136,
             w: 8,
             h: 8,
           },
@@ -4541,7 +5227,7 @@
           },
           gridPos: {
             x: 16,
-            y: 123,
+            y: 136,
             w: 8,
             h: 8,
           },
