@@ -46,35 +46,41 @@ fn prepare(
     current: Option<&Supervisor>,
 ) -> Result<Vec<PreparedPlatform>, AppError> {
     let prepared = supervisor::prepare(platforms, current)?;
-    for platform in platforms {
-        if platform.base_url.scheme() == "http" && !is_loopback(&platform.base_url) {
-            tracing::warn!(
-                platform = %platform.name,
-                "base_url is plain http://: credentials and customer data travel unencrypted"
-            );
-        }
-        warn_about_exposure(platform);
+    for (platform, warning) in security_warnings(platforms) {
+        tracing::warn!(platform, "{warning}");
     }
     Ok(prepared)
 }
 
-/// Settings that work but weaken security, logged at every start so that they are not forgotten.
-fn warn_about_exposure(platform: &PlatformConfig) {
-    if platform.tls.insecure_skip_verify {
-        tracing::warn!(
-            platform = %platform.name,
-            "tls.insecure_skip_verify is set: the API's certificate is not checked, so anyone on \
-             the path can read the credentials and the customer data"
-        );
+/// Settings that work but weaken security, by platform: logged at every start so that they are
+/// not forgotten, and printed by `--check-config`.
+fn security_warnings(platforms: &[PlatformConfig]) -> Vec<(String, String)> {
+    let mut warnings = Vec::new();
+    for platform in platforms {
+        let mut warn = |warning: String| warnings.push((platform.name.clone(), warning));
+        if platform.base_url.scheme() == "http" && !is_loopback(&platform.base_url) {
+            warn(
+                "base_url is plain http://: credentials and customer data travel unencrypted"
+                    .into(),
+            );
+        }
+        if platform.tls.insecure_skip_verify {
+            warn(
+                "tls.insecure_skip_verify is set: the API's certificate is not checked, so anyone \
+                 on the path can read the credentials and the customer data"
+                    .into(),
+            );
+        }
+        let secret: Option<&SecretSource> = match &platform.auth {
+            AuthConfig::None => None,
+            AuthConfig::Bearer { token } => Some(token),
+            AuthConfig::OAuth2(oauth) => Some(&oauth.client_secret),
+        };
+        if let Some(warning) = secret.and_then(SecretSource::exposure) {
+            warn(warning);
+        }
     }
-    let secret: Option<&SecretSource> = match &platform.auth {
-        AuthConfig::None => None,
-        AuthConfig::Bearer { token } => Some(token),
-        AuthConfig::OAuth2(oauth) => Some(&oauth.client_secret),
-    };
-    if let Some(warning) = secret.and_then(SecretSource::exposure) {
-        tracing::warn!(platform = %platform.name, "{warning}");
-    }
+    warnings
 }
 
 /// The web configuration file, if any, loaded and checked: TLS material included.
@@ -87,10 +93,12 @@ fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
 
 /// Everything start-up checks short of binding the port: the HTTP clients (with their TLS
 /// files) and the web configuration. For `--check-config`.
-pub(crate) fn check(config: &Config) -> Result<(), AppError> {
+/// Checks `config` as start-up would; what weakens security comes back, by platform, as
+/// start-up logs it.
+pub(crate) fn check(config: &Config) -> Result<Vec<(String, String)>, AppError> {
     supervisor::prepare(&config.platforms, None)?;
     web_config(config)?;
-    Ok(())
+    Ok(security_warnings(&config.platforms))
 }
 
 /// Plain http to loopback (the demo, a local tunnel) exposes nothing on the wire.

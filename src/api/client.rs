@@ -79,7 +79,7 @@ pub(crate) struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         if let Some(title) = &self.title {
-            write!(f, ", title {:?}", http::sanitize(title, 200))?;
+            write!(f, ", the server's title {:?}", http::sanitize(title, 200))?;
         }
         if let Some(trace_id) = &self.trace_id {
             write!(f, ", traceId {}", http::sanitize(trace_id, 100))?;
@@ -393,7 +393,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             problem.to_string(),
-            ", title \"NotFound\", traceId 00-abc-01"
+            ", the server's title \"NotFound\", traceId 00-abc-01"
         );
     }
 }

@@ -77,12 +77,16 @@ pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
 /// when absent or unreadable. A date in the past means no wait.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = match value.parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
-        Err(_) => httpdate::parse_http_date(value)
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Seconds too many for a u64 are still a wait, the longest there is: capped below.
+        value
+            .parse::<u64>()
+            .map_or(MAX_RETRY_AFTER, Duration::from_secs)
+    } else {
+        httpdate::parse_http_date(value)
             .ok()?
             .duration_since(now)
-            .unwrap_or(Duration::ZERO),
+            .unwrap_or(Duration::ZERO)
     };
     Some(wait.min(MAX_RETRY_AFTER))
 }
@@ -140,6 +144,11 @@ mod tests {
         assert_eq!(at("120"), Some(Duration::from_secs(120)));
         assert_eq!(at(" 0 "), Some(Duration::ZERO));
         assert_eq!(at("18446744073709551615"), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            at("100000000000000000000000"),
+            Some(MAX_RETRY_AFTER),
+            "beyond u64: capped"
+        );
         assert_eq!(
             at("Wed, 02 Dec 2026 06:05:00 GMT"),
             Some(Duration::from_secs(300))

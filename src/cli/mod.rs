@@ -184,7 +184,9 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         (load(&cli)?, None)
     };
     if cli.check_config {
-        app::check(&config)?;
+        for (platform, warning) in app::check(&config)? {
+            eprintln!("warning: platform {platform}: {warning}");
+        }
         println!(
             "configuration is valid: {} platform(s), listening on {}",
             config.platforms.len(),

@@ -1,5 +1,6 @@
 //! Where a credential comes from, and reading it without ever exposing it.
 
+use std::io::Read;
 use std::path::PathBuf;
 
 use secrecy::SecretString;
@@ -32,6 +33,9 @@ impl PartialEq for SecretSource {
     }
 }
 
+/// Far more than any client secret or token (Entra's are 40 characters, a JWT a few KiB).
+const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("cannot read secret file {path}: {source}")]
@@ -41,6 +45,8 @@ pub enum SecretError {
     },
     #[error("secret file {0} is empty")]
     EmptyFile(PathBuf),
+    #[error("secret file {0} is over {MAX_SECRET_FILE_BYTES} bytes: not a secret")]
+    TooLarge(PathBuf),
     #[error("environment variable {0} is not set or is empty")]
     Env(String),
 }
@@ -62,10 +68,21 @@ impl SecretSource {
     pub fn read(&self) -> Result<SecretString, SecretError> {
         match self {
             SecretSource::File(path) => {
-                let raw = std::fs::read_to_string(path).map_err(|source| SecretError::File {
+                let error = |source| SecretError::File {
                     path: path.clone(),
                     source,
-                })?;
+                };
+                // A path mistaken for the secret's (a log, /dev/zero) is not read whole.
+                let mut raw = String::new();
+                std::fs::File::open(path)
+                    .and_then(|file| {
+                        file.take(MAX_SECRET_FILE_BYTES + 1)
+                            .read_to_string(&mut raw)
+                    })
+                    .map_err(error)?;
+                if raw.len() as u64 > MAX_SECRET_FILE_BYTES {
+                    return Err(SecretError::TooLarge(path.clone()));
+                }
                 let trimmed = raw.trim();
                 if trimmed.is_empty() {
                     return Err(SecretError::EmptyFile(path.clone()));
@@ -135,6 +152,23 @@ mod tests {
             .read()
             .unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/secret"));
+    }
+
+    #[test]
+    fn a_file_far_larger_than_a_secret_is_refused_without_being_read_whole() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let limit = usize::try_from(MAX_SECRET_FILE_BYTES).unwrap();
+        std::fs::write(file.path(), "x".repeat(limit)).unwrap();
+        let source = SecretSource::File(file.path().to_path_buf());
+        assert_eq!(source.read().unwrap().expose_secret().len(), limit);
+        std::fs::write(file.path(), "x".repeat(limit + 1)).unwrap();
+        let error = source.read().unwrap_err();
+        assert!(matches!(error, SecretError::TooLarge(_)), "{error}");
+        #[cfg(unix)]
+        {
+            let endless = SecretSource::File("/dev/zero".into()).read().unwrap_err();
+            assert!(matches!(endless, SecretError::TooLarge(_)), "{endless}");
+        }
     }
 
     #[cfg(unix)]

@@ -612,3 +612,43 @@ fn the_readmes_contents_links_resolve() {
         }
     }
 }
+
+/// `--check-config` warns about what start-up would warn about: a secret file others can read,
+/// plain http to a remote API; and still accepts the file.
+#[cfg(unix)]
+#[test]
+fn check_config_warns_as_start_up_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("client-secret");
+    std::fs::write(&secret, "s3cret-never-printed").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+            [[platforms]]
+            name = "prod"
+            base_url = "http://sp.example.com/tenantui"
+            [platforms.auth]
+            kind = "oauth2"
+            tenant_id = "00000000-0000-4000-8000-000000000000"
+            client_id = "app"
+            client_secret_file = "{}"
+            scope = "api://app/.default"
+            "#,
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let output = exporter(&["--config.file", config.to_str().unwrap(), "--check-config"]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: platform prod: secret file") && stderr.contains("chmod 0400"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("plain http://"), "{stderr}");
+    assert!(!stderr.contains("s3cret-never-printed"), "{stderr}");
+}
