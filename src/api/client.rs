@@ -1,8 +1,11 @@
 //! The Live Platform API client: `GET`s below `{base_url}` with authentication, one retry on a
-//! refused token, a pause after a 429 shared by every request of the platform, and a cap on the
-//! body. The collector's scheduler puts a deadline over the whole exchange.
+//! refused token, a pause after a 429 for the requests of the endpoint family that received it
+//! (every request, for the token endpoint's), and a cap on the body. The collector's scheduler
+//! puts a deadline over the whole exchange.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -16,6 +19,7 @@ use crate::api::limit::Limiter;
 use crate::config::pem::{self, PemError};
 use crate::config::{ClientTlsConfig, PlatformConfig};
 use crate::model::ErrorReason;
+use crate::sync::lock;
 
 /// Error bodies are only read for their problem-details title and trace id.
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
@@ -36,7 +40,7 @@ pub(crate) enum FetchError {
     },
     #[error("API asked to slow down: HTTP 429{}", http::describe_wait(*.retry_after))]
     RateLimited { retry_after: Option<Duration> },
-    #[error("not sent: the platform pauses for another {} after a 429", humantime::format_duration(Duration::from_secs(.left.as_secs())))]
+    #[error("not sent: these requests pause for another {} after a 429", humantime::format_duration(Duration::from_secs(.left.as_secs())))]
     Paused { left: Duration },
     #[error("request failed: {0}")]
     Body(#[from] BodyError),
@@ -119,11 +123,31 @@ pub(crate) struct ApiClient {
     channel_id: Option<i64>,
     auth: Authenticator,
     max_response_bytes: u64,
-    /// Shared by every request of the platform, token requests included.
-    pause: Pause,
+    /// The pauses after a 429, by what received it.
+    pauses: Pauses,
     /// Shared by every queued request of the platform: all but the customer list's.
     limiter: Limiter,
     max_concurrent_requests: usize,
+}
+
+/// A platform's pauses after a 429: the token endpoint's, which every request needs, and one
+/// per endpoint family, so that one collector's 429 slows that collector alone.
+#[derive(Default)]
+struct Pauses {
+    token: Pause,
+    families: std::sync::Mutex<HashMap<&'static str, Arc<Pause>>>,
+}
+
+impl Pauses {
+    fn family(&self, family: &'static str) -> Arc<Pause> {
+        lock(&self.families).entry(family).or_default().clone()
+    }
+
+    /// How long `family`'s requests must still wait, if at all.
+    fn remaining(&self, family: &'static str) -> Option<Duration> {
+        let own = self.family(family).remaining();
+        own.max(self.token.remaining())
+    }
 }
 
 /// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
@@ -213,7 +237,7 @@ impl ApiClient {
             channel_id: config.channel_id,
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
-            pause: Pause::default(),
+            pauses: Pauses::default(),
             limiter: Limiter::new(
                 config.max_concurrent_requests,
                 config.max_requests_per_second,
@@ -222,18 +246,24 @@ impl ApiClient {
         })
     }
 
-    /// The raw body of `GET {base_url}/{segments}`. After a 429 nothing is sent until its
+    /// The raw body of `GET {base_url}/{segments}`, a request of the endpoint family `family`
+    /// (its collector's name). After a 429 nothing of the family is sent until its
     /// `Retry-After` has passed.
-    pub(crate) async fn get(&self, segments: &[&str]) -> Result<Bytes, FetchError> {
-        self.get_with(segments, &[]).await
+    pub(crate) async fn get(
+        &self,
+        family: &'static str,
+        segments: &[&str],
+    ) -> Result<Bytes, FetchError> {
+        self.get_with(family, segments, &[]).await
     }
 
     async fn get_with(
         &self,
+        family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Bytes, FetchError> {
-        if let Some(left) = self.pause.remaining() {
+        if let Some(left) = self.pauses.remaining(family) {
             return Err(FetchError::Paused { left });
         }
         let result = self
@@ -243,25 +273,39 @@ impl ApiClient {
             && error.reason() == ErrorReason::RateLimited
             && let Some(wait) = error.retry_after()
         {
-            self.pause.extend(wait);
+            // The token endpoint's 429 holds up every request; an API endpoint's, its own.
+            let pause = match error {
+                FetchError::Auth(_) => &self.pauses.token,
+                _ => &*self.pauses.family(family),
+            };
+            pause.extend(wait);
         }
         result
     }
 
     /// As [`ApiClient::get`], but in turn with the platform's other queued requests (at most
     /// `max_concurrent_requests` in flight, `max_requests_per_second` started), and after a 429
-    /// waiting for its `Retry-After` instead of failing: the whole platform slows down. The
-    /// collector's timeout bounds the wait. `query` is appended as `?name=value&...`.
+    /// waiting for its `Retry-After` instead of failing: the family slows down. A request waits
+    /// out a pause before it takes its place in the queue, so that the requests held up start at
+    /// the configured pace afterwards, not all at once. The collector's timeout bounds the wait.
+    /// `query` is appended as `?name=value&...`.
     pub(crate) async fn get_queued(
         &self,
+        family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Bytes, FetchError> {
-        let _slot = self.limiter.slot().await;
-        if let Some(left) = self.pause.remaining() {
-            tokio::time::sleep(left).await;
-        }
-        self.get_with(segments, query).await
+        let _slot = loop {
+            if let Some(left) = self.pauses.remaining(family) {
+                tokio::time::sleep(left).await;
+            }
+            let slot = self.limiter.slot().await;
+            // Paused again while it queued: give the place to a request of another family.
+            if self.pauses.remaining(family).is_none() {
+                break slot;
+            }
+        };
+        self.get_with(family, segments, query).await
     }
 
     /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer

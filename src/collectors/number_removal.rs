@@ -99,7 +99,7 @@ impl NumberRemoval {
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
-        let body = self.client.get_queued(PATH, &[]).await?;
+        let body = self.client.get_queued(KIND.name, PATH, &[]).await?;
         let summary = decode(&body)?;
         let families = render(&self.platform_label, &summary).map(Samples::encode);
         let items = summary.marked.saturating_add(summary.ready);

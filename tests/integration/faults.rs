@@ -1015,3 +1015,71 @@ async fn refused_per_customer_requests_cost_at_most_one_token_renewal() {
         "the first token, and one renewal after the first 401"
     );
 }
+
+/// A 429 on license information with an hour's Retry-After pauses license information alone: the
+/// customer list goes on being polled, and stays up; the other per-customer collector too.
+#[tokio::test]
+async fn a_429_pauses_its_own_endpoint_family_not_the_customer_list() {
+    let server = MockServer::start().await;
+    serve_customers(&server, good_customers()).await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/[^/]+/licenseinfo$",
+        ))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex("^/api/v3/customer/[^/]+$"))
+        .respond_with(json_response(200, "{}"))
+        .mount(&server)
+        .await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    for collector in ["license_info", "customer_details"] {
+        platform
+            .collectors
+            .get_mut(collector)
+            .expect("unauthenticated() names every collector")
+            .enabled = Some(true);
+    }
+    let app = spawn_app(vec![platform]).await;
+    let rate_limited = |s: &Scrape| {
+        s.value(
+            "liveplatform_poll_errors_total",
+            &[
+                ("platform", PLATFORM),
+                ("collector", "license_info"),
+                ("reason", "rate_limited"),
+            ],
+        )
+        .unwrap_or(0.0)
+    };
+    let polls = |s: &Scrape| {
+        s.value(
+            "liveplatform_polls_total",
+            &[("platform", PLATFORM), ("collector", "customers")],
+        )
+        .unwrap_or(0.0)
+    };
+    let paused = app
+        .scrape_until("license_info to be rate limited", |s| {
+            rate_limited(s) >= 1.0
+        })
+        .await;
+    let later = app
+        .scrape_until("three more customer list polls", |s| {
+            polls(s) >= polls(&paused) + 3.0
+        })
+        .await;
+    app.stop().await.unwrap();
+    let up = |collector| {
+        later.value(
+            "liveplatform_up",
+            &[("platform", PLATFORM), ("collector", collector)],
+        )
+    };
+    assert_eq!(up("customers"), Some(1.0));
+    assert_eq!(up("customer_details"), Some(1.0));
+    assert_eq!(up("license_info"), Some(0.0));
+    assert_errors_only_of(&later, None);
+}

@@ -63,7 +63,7 @@ impl Customers {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         // Dropped with the run unless it succeeds, whether it fails, times out or panics.
         let guard = self.directory.run_guard();
-        let body = self.client.get(PATH).await?;
+        let body = self.client.get(KIND.name, PATH).await?;
         let platform = self.platform.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // off the async threads and below them in priority, so scrapes keep being answered.

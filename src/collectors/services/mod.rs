@@ -70,7 +70,7 @@ impl Services {
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
-        let body = self.client.get_queued(PATH, &[]).await?;
+        let body = self.client.get_queued(KIND.name, PATH, &[]).await?;
         let customers = self.directory.settled(FIRST_LIST_PATIENCE).await;
         let platform_label = self.platform_label.clone();
         // A list of 100,000 services takes a while to decode and render: off the async threads.
