@@ -7,7 +7,7 @@
 #
 #   bench/services.sh [N]          default: 10000
 #   RUNS=9 bench/services.sh 100000
-#   EXPORTER=path GEN=path SERVICES_GEN=path bench/services.sh   these binaries instead
+#   EXPORTER=path GEN=path bench/services.sh   these binaries instead
 #
 # Needs nginx and GNU time (Debian packages; installed when missing and running as root).
 set -euo pipefail
@@ -21,10 +21,6 @@ need nginx nginx
 need curl curl
 need /usr/bin/time time
 build_binaries
-if [ -z "${SERVICES_GEN:-}" ]; then
-    cargo build --quiet --release --locked --example gen-services
-    SERVICES_GEN=$TARGET_DIR/release/examples/gen-services
-fi
 
 start_nginx
 # Two platforms' fixtures side by side: /customers (the list alone) and /services (one
@@ -34,7 +30,7 @@ for root in customers services; do
 done
 "$GEN" "$N" >"$WORK/www/customers/api/v3/customer"
 "$GEN" 1 >"$WORK/www/services/api/v3/customer"
-"$SERVICES_GEN" "$N" >"$WORK/www/services/api/ovoc/v1/topology/services/index.html"
+"$GEN" --services "$N" >"$WORK/www/services/api/ovoc/v1/topology/services/index.html"
 base="http://127.0.0.1:$NGINX_PORT"
 write_config "$WORK/customers.toml" "$(free_port)" "$base/customers" 1h
 write_config "$WORK/services.toml" "$(free_port)" "$base/services" 1h services

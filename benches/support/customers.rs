@@ -89,7 +89,6 @@ pub(crate) fn customers(n: usize, seed: u64) -> Vec<Value> {
 pub(crate) const SEED: u64 = 42;
 
 /// The list as the API sends it: one JSON array.
-#[allow(dead_code)] // used by the criterion bench and gen-customers, not by gen-services
 pub(crate) fn body(n: usize, seed: u64) -> Vec<u8> {
     serde_json::to_vec(&customers(n, seed)).expect("JSON values serialize")
 }
