@@ -5,10 +5,12 @@
 //! as the glibc build's, the poll being hundreds of thousands of small allocations on several
 //! threads. The glibc build keeps glibc's allocator, which is as fast.
 //!
-//! mimalloc keeps memory that was freed for reuse and returns it to the system lazily. After
-//! each successful run (minutes apart), [`release_freed`] asks it to return what it can at
-//! once, so that the resident size follows the data down rather than staying at its peak, and
-//! a per-customer run's thousands of response bodies do not stay resident.
+//! mimalloc keeps memory that was freed for reuse and returns it to the system lazily, and
+//! glibc's allocator keeps the free memory of its heaps below their top (300 MB after a list of
+//! 200,000 customers shrank to 3). After each successful run (minutes apart), [`release_freed`]
+//! asks either to return what it can at once, so that the resident size follows the data down
+//! rather than staying at its peak, and a per-customer run's thousands of response bodies do
+//! not stay resident.
 
 #[cfg(target_env = "musl")]
 use std::cell::Cell;
@@ -42,14 +44,19 @@ pub fn configure() {
 #[cfg(target_env = "musl")]
 static RELEASES: AtomicU64 = AtomicU64::new(0);
 
-/// Returns memory freed since the last call to the system, where the allocator keeps it
-/// otherwise (the static build's); on the glibc build, nothing to do.
+/// Returns memory freed since the last call to the system, where the allocator would keep it.
 pub(crate) fn release_freed() {
     #[cfg(target_env = "musl")]
     {
         RELEASES.fetch_add(1, Ordering::Relaxed);
         // SAFETY: mi_collect only walks mimalloc's own structures; any thread may call it.
         unsafe { libmimalloc_sys::mi_collect(true) };
+    }
+    // SAFETY: malloc_trim only walks glibc's own heaps, under their locks; any thread may call
+    // it. What it returns says whether memory was released, which nothing here needs.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
