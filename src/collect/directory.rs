@@ -118,6 +118,11 @@ impl Directory {
         }
     }
 
+    /// What is published from now on: a run that takes long follows the list as it changes.
+    pub(crate) fn updates(&self) -> Updates {
+        Updates(self.0.subscribe())
+    }
+
     /// The latest good list once the first customer list run has ended, waiting at most
     /// `patience` for it: `None` while every run so far failed, or when the first is slower.
     pub(crate) async fn settled(&self, patience: Duration) -> Option<CustomerList> {
@@ -138,6 +143,22 @@ impl Directory {
         RunGuard {
             directory: self.clone(),
             succeeded: false,
+        }
+    }
+}
+
+/// The lists a directory publishes after [`Directory::updates`] was called.
+pub(crate) struct Updates(watch::Receiver<State>);
+
+impl Updates {
+    /// The list published since the last call (or since the updates began), if any.
+    pub(crate) fn newer(&mut self) -> Option<CustomerList> {
+        if !self.0.has_changed().unwrap_or(false) {
+            return None;
+        }
+        match &*self.0.borrow_and_update() {
+            State::Listed(list) => Some(list.clone()),
+            State::Waiting | State::Failed => None,
         }
     }
 }

@@ -8,11 +8,12 @@
 //!
 //! One customer's failed request costs only that customer: its last good value stays until
 //! `stale_after`. A 404 (the customer left, or has no such data) is counted as `not_found` and
-//! publishes nothing for it. Customers that left the list are forgotten by the next run, so their
-//! series vanish. Only a run in which every request failed fails, and then the scheduler logs
-//! why; a run in which some failed logs one line for all of them.
+//! publishes nothing for it. Customers that leave the list while a run is under way are not
+//! asked about any more, and the run publishes for the latest list, so their series vanish.
+//! Only a run in which every request failed fails, and then the scheduler logs why; a run in
+//! which some failed logs one line for all of them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -24,7 +25,7 @@ use tokio::time::Instant;
 
 use crate::api::client::{ApiClient, is_path_segment};
 use crate::api::lenient::Decoded;
-use crate::collect::directory::{Directory, Listed};
+use crate::collect::directory::{CustomerList, Directory, Listed};
 use crate::collect::{CollectError, Collected, Collector, Context, RequestError, background};
 use crate::exposition::exporter_metrics::RequestHealth;
 use crate::exposition::snapshot::{Samples, Snapshot};
@@ -93,27 +94,35 @@ impl<S: Source> PerCustomer<S> {
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
-        let list = self.directory.latest().await?;
+        let mut updates = self.directory.updates();
+        let mut list = self.directory.latest().await?;
         // As many requests in flight as the platform's limiter lets through, no more: each
         // waiting request is a task, and a list may hold 100 000 customers.
         let in_flight = self.client.max_concurrent_requests();
         let mut tasks = JoinSet::new();
-        let mut customers = list.iter();
+        let mut to_ask = ids(&list, &HashSet::new());
+        let mut asked = HashSet::with_capacity(list.len());
         let mut kept = KeptByCustomer::with_capacity(list.len());
         let mut skipped = Vec::new();
         let mut tally = Tally::default();
         loop {
+            // A run takes hours on a large platform: customers that leave the list meanwhile
+            // are not asked about, and the list they were in is let go.
+            if let Some(newer) = updates.newer() {
+                to_ask = ids(&newer, &asked);
+                list = newer;
+            }
             while tasks.len() < in_flight
-                && let Some(listed) = customers.next()
+                && let Some(id) = to_ask.pop_front()
             {
-                if !is_path_segment(&listed.id) {
+                if !is_path_segment(&id) {
                     // Normalised away or stripped, it would address another resource: the list
                     // itself, with every customer's details.
                     skipped.push(SkipReason::InvalidField);
                     continue;
                 }
+                asked.insert(id.clone());
                 let client = self.client.clone();
-                let id = listed.id.clone();
                 tasks.spawn(async move {
                     let result = S::fetch(&client, &id).await;
                     (id, result)
@@ -149,8 +158,7 @@ impl<S: Source> PerCustomer<S> {
                 }
             }
         }
-        drop(customers);
-        let requests = list.len();
+        let requests = asked.len();
         if let Some(first) = tally.first_error.take() {
             if tally.failures == requests {
                 return Err(CollectError::AllRequestsFailed {
@@ -190,6 +198,14 @@ impl<S: Source> PerCustomer<S> {
             skipped,
         })
     }
+}
+
+/// The ids of `list`'s customers not in `asked`, in the list's order.
+fn ids(list: &CustomerList, asked: &HashSet<Box<str>>) -> VecDeque<Box<str>> {
+    list.iter()
+        .filter(|listed| !asked.contains(&listed.id))
+        .map(|listed| listed.id.clone())
+        .collect()
 }
 
 /// The outcome of a run's requests.

@@ -1083,3 +1083,71 @@ async fn a_429_pauses_its_own_endpoint_family_not_the_customer_list() {
     assert_eq!(up("license_info"), Some(0.0));
     assert_errors_only_of(&later, None);
 }
+
+/// A per-customer run that is under way when the customer list shrinks asks no more about the
+/// customers that left: they were asked one at a time, 150 ms each, in the list's order.
+#[tokio::test]
+async fn a_run_in_flight_stops_asking_about_customers_that_left_the_list() {
+    let server = MockServer::start().await;
+    let customer = |i: usize| {
+        json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": "c",
+               "CustomerFullName": "C", "LicenseType": 2})
+    };
+    let all: Vec<Value> = (0..30).map(customer).collect();
+    let shrunk = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lists = shrunk.clone();
+    serve_customers(&server, move |_: &Request| {
+        let list = if lists.load(Ordering::SeqCst) {
+            Value::from(vec![customer(0), customer(1)])
+        } else {
+            Value::from(all.clone())
+        };
+        ResponseTemplate::new(200).set_body_json(list)
+    })
+    .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/[^/]+/licenseinfo$",
+        ))
+        .respond_with(json_response(200, "[]").set_delay(Duration::from_millis(150)))
+        .mount(&server)
+        .await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    platform.max_concurrent_requests = 1;
+    platform
+        .collectors
+        .get_mut("license_info")
+        .expect("unauthenticated() names every collector")
+        .enabled = Some(true);
+    let app = spawn_app(vec![platform]).await;
+    let license_requests = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path().ends_with("/licenseinfo"))
+            .map(|r| r.url.path().to_owned())
+            .collect::<Vec<_>>()
+    };
+    eventually("three license requests", || async {
+        (license_requests().await.len() >= 3).then_some(())
+    })
+    .await;
+    shrunk.store(true, Ordering::SeqCst);
+    app.scrape_until("a license_info run to end on the shrunk list", |s| {
+        s.value(
+            "liveplatform_up",
+            &[("platform", PLATFORM), ("collector", "license_info")],
+        ) == Some(1.0)
+            && s.find("liveplatform_customer_info", &[]).len() == 2
+    })
+    .await;
+    app.stop().await.unwrap();
+    let asked = license_requests().await;
+    assert!(
+        !asked.iter().any(|path| path.contains("/c-29/")),
+        "the last customer of the old list was asked about after it left: {asked:?}"
+    );
+    assert!(asked.len() < 25, "{} requests: {asked:?}", asked.len());
+}
