@@ -123,6 +123,7 @@ pub(crate) struct ApiClient {
     channel_id: Option<i64>,
     auth: Authenticator,
     max_response_bytes: u64,
+    max_customer_response_bytes: u64,
     /// The pauses after a 429, by what received it.
     pauses: Pauses,
     /// Shared by every queued request of the platform: all but the customer list's.
@@ -237,6 +238,7 @@ impl ApiClient {
             channel_id: config.channel_id,
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
+            max_customer_response_bytes: config.max_customer_response_bytes,
             pauses: Pauses::default(),
             limiter: Limiter::new(
                 config.max_concurrent_requests,
@@ -254,7 +256,8 @@ impl ApiClient {
         family: &'static str,
         segments: &[&str],
     ) -> Result<Bytes, FetchError> {
-        self.get_with(family, segments, &[]).await
+        self.get_with(family, segments, &[], self.max_response_bytes)
+            .await
     }
 
     async fn get_with(
@@ -262,12 +265,13 @@ impl ApiClient {
         family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
+        limit: u64,
     ) -> Result<Bytes, FetchError> {
         if let Some(left) = self.pauses.remaining(family) {
             return Err(FetchError::Paused { left });
         }
         let result = self
-            .exchange(api_url(&self.base_url, segments, query))
+            .exchange(api_url(&self.base_url, segments, query), limit)
             .await;
         if let Err(error) = &result
             && error.reason() == ErrorReason::RateLimited
@@ -295,6 +299,29 @@ impl ApiClient {
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Bytes, FetchError> {
+        self.queued(family, segments, query, self.max_response_bytes)
+            .await
+    }
+
+    /// As [`ApiClient::get_queued`], for one customer's data: bounded by
+    /// `max_customer_response_bytes`, far below a list's bound.
+    pub(crate) async fn get_customer(
+        &self,
+        family: &'static str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Bytes, FetchError> {
+        self.queued(family, segments, query, self.max_customer_response_bytes)
+            .await
+    }
+
+    async fn queued(
+        &self,
+        family: &'static str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        limit: u64,
+    ) -> Result<Bytes, FetchError> {
         let _slot = loop {
             if let Some(left) = self.pauses.remaining(family) {
                 tokio::time::sleep(left).await;
@@ -305,7 +332,7 @@ impl ApiClient {
                 break slot;
             }
         };
-        self.get_with(family, segments, query).await
+        self.get_with(family, segments, query, limit).await
     }
 
     /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer
@@ -314,7 +341,7 @@ impl ApiClient {
         self.max_concurrent_requests
     }
 
-    async fn exchange(&self, url: Url) -> Result<Bytes, FetchError> {
+    async fn exchange(&self, url: Url, limit: u64) -> Result<Bytes, FetchError> {
         let (mut response, token) = self.send(&url).await?;
         // An expired or revoked token: one fresh token and one more try, never a loop. A 403 is
         // a missing permission, which no token mends.
@@ -339,7 +366,7 @@ impl ApiClient {
                 FetchError::Status { status, problem }
             });
         }
-        Ok(http::read_limited(response, self.max_response_bytes).await?)
+        Ok(http::read_limited(response, limit).await?)
     }
 
     /// Sends the request, with the token it carried.

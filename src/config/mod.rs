@@ -42,6 +42,9 @@ const MAX_CONNECTIONS: RangeInclusive<usize> = 1..=100_000;
 const DAY: u64 = 24 * 60 * 60;
 /// Large enough for about half a million customers; a runaway or hostile body stops here.
 pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// A customer's license information or details take a few KiB; a thousand times that is a
+/// server gone wrong.
+const DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 /// Requests of a platform's fan-out in flight at once, and started per second: gentle defaults,
 /// since the API documents no rate limit.
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;
@@ -127,6 +130,9 @@ pub struct PlatformConfig {
     pub stale_after: Duration,
     pub channel_id: Option<i64>,
     pub max_response_bytes: u64,
+    /// The limit of one customer's response (license information, details): far below the
+    /// lists', so that the platform's fan-out in flight stays small whatever a server sends.
+    pub max_customer_response_bytes: u64,
     /// Requests in flight at once for the platform's collectors, the customer list excepted.
     pub max_concurrent_requests: usize,
     /// Requests started per second for them.
@@ -182,6 +188,7 @@ impl PlatformConfig {
             stale_after: default_stale_after(DEFAULT_POLL_INTERVAL),
             channel_id: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_customer_response_bytes: DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             max_requests_per_second: DEFAULT_MAX_REQUESTS_PER_SECOND,
             auth,
@@ -363,6 +370,8 @@ struct PlatformFile {
     channel_id: Option<i64>,
     #[serde(default, deserialize_with = "de::optional_whole")]
     max_response_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "de::optional_whole")]
+    max_customer_response_bytes: Option<u64>,
     #[serde(default, deserialize_with = "de::optional_whole")]
     max_concurrent_requests: Option<usize>,
     #[serde(default, deserialize_with = "de::optional_whole")]
@@ -651,6 +660,11 @@ impl PlatformFile {
             &key("max_response_bytes"),
         )?;
         within(
+            self.max_customer_response_bytes,
+            &MAX_RESPONSE_BYTES,
+            &key("max_customer_response_bytes"),
+        )?;
+        within(
             self.max_concurrent_requests,
             &MAX_CONCURRENT_REQUESTS,
             &key("max_concurrent_requests"),
@@ -686,6 +700,9 @@ impl PlatformFile {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_customer_response_bytes: self
+                .max_customer_response_bytes
+                .unwrap_or(DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES),
             max_concurrent_requests: self
                 .max_concurrent_requests
                 .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
@@ -1048,6 +1065,13 @@ mod tests {
             (
                 MINIMAL.replace("[platforms.auth]", "max_response_bytes = 0\n[platforms.auth]"),
                 "platforms[0].max_response_bytes",
+            ),
+            (
+                MINIMAL.replace(
+                    "[platforms.auth]",
+                    "max_customer_response_bytes = 0\n[platforms.auth]",
+                ),
+                "platforms[0].max_customer_response_bytes",
             ),
             (
                 MINIMAL.replace(

@@ -1151,3 +1151,62 @@ async fn a_run_in_flight_stops_asking_about_customers_that_left_the_list() {
     );
     assert!(asked.len() < 25, "{} requests: {asked:?}", asked.len());
 }
+
+/// One customer's answer over `max_customer_response_bytes` fails that customer's request as
+/// `too_large`, the list's own (larger) bound notwithstanding; the other customers are published.
+#[tokio::test]
+async fn a_customer_response_over_its_own_limit_is_refused_alone() {
+    let server = MockServer::start().await;
+    let customers = json!([
+        {"UmpCustomerGuid": "small", "CustomerShortName": "s", "CustomerFullName": "S", "LicenseType": 2},
+        {"UmpCustomerGuid": "large", "CustomerShortName": "l", "CustomerFullName": "L", "LicenseType": 2},
+    ]);
+    serve_customers(&server, ResponseTemplate::new(200).set_body_json(customers)).await;
+    let record = r#"{"acquiredLicenses": 5, "lastUpdate": "2024-04-03T13:32:12Z"}"#;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/customer/small/licenseinfo"))
+        .respond_with(json_response(200, &format!("[{record}]")))
+        .mount(&server)
+        .await;
+    let large = format!("[{}]", vec![record; 100].join(","));
+    Mock::given(method("GET"))
+        .and(path("/api/v3/customer/large/licenseinfo"))
+        .respond_with(json_response(200, &large))
+        .mount(&server)
+        .await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    platform.max_customer_response_bytes = 1024;
+    platform
+        .collectors
+        .get_mut("license_info")
+        .expect("unauthenticated() names every collector")
+        .enabled = Some(true);
+    let app = spawn_app(vec![platform]).await;
+    let scrape = app
+        .scrape_until("the license_info run", |s| {
+            s.value(
+                "liveplatform_up",
+                &[("platform", PLATFORM), ("collector", "license_info")],
+            ) == Some(1.0)
+        })
+        .await;
+    app.stop().await.unwrap();
+    assert_eq!(
+        scrape.value(
+            "liveplatform_collector_request_errors_total",
+            &[
+                ("platform", PLATFORM),
+                ("collector", "license_info"),
+                ("reason", "too_large"),
+            ],
+        ),
+        Some(1.0)
+    );
+    let acquired = |customer| {
+        scrape.value(
+            "liveplatform_customer_acquired_licenses",
+            &[("customer_id", customer)],
+        )
+    };
+    assert_eq!((acquired("small"), acquired("large")), (Some(5.0), None));
+}

@@ -60,7 +60,7 @@ impl Source for Details {
     const NAME: &'static str = KIND.name;
 
     async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<CustomerDetails>, RequestError> {
-        let body = client.get_queued(KIND.name, &path(id), QUERY).await?;
+        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
         Ok(decode_customer_details(&body)?)
     }
 

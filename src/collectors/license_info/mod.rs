@@ -57,7 +57,7 @@ impl Source for LicenseInfos {
     const NAME: &'static str = KIND.name;
 
     async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<LicenseInfo>, RequestError> {
-        let body = client.get_queued(KIND.name, &path(id), QUERY).await?;
+        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
         Ok(decode_license_info(&body)?)
     }
 
