@@ -124,11 +124,19 @@ pub(crate) struct ApiClient {
     auth: Authenticator,
     max_response_bytes: u64,
     max_customer_response_bytes: u64,
+    customer_request_timeout: Duration,
     /// The pauses after a 429, by what received it.
     pauses: Pauses,
     /// Shared by every queued request of the platform: all but the customer list's.
     limiter: Limiter,
     max_concurrent_requests: usize,
+}
+
+/// What one request may take: bytes of body, and time when not only the collector's timeout.
+#[derive(Clone, Copy)]
+struct Bounds {
+    max_bytes: u64,
+    timeout: Option<Duration>,
 }
 
 /// A platform's pauses after a 429: the token endpoint's, which every request needs, and one
@@ -239,6 +247,7 @@ impl ApiClient {
             auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
             max_customer_response_bytes: config.max_customer_response_bytes,
+            customer_request_timeout: config.customer_request_timeout,
             pauses: Pauses::default(),
             limiter: Limiter::new(
                 config.max_concurrent_requests,
@@ -256,7 +265,7 @@ impl ApiClient {
         family: &'static str,
         segments: &[&str],
     ) -> Result<Bytes, FetchError> {
-        self.get_with(family, segments, &[], self.max_response_bytes)
+        self.get_with(family, segments, &[], self.list_bounds())
             .await
     }
 
@@ -265,13 +274,13 @@ impl ApiClient {
         family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
-        limit: u64,
+        bounds: Bounds,
     ) -> Result<Bytes, FetchError> {
         if let Some(left) = self.pauses.remaining(family) {
             return Err(FetchError::Paused { left });
         }
         let result = self
-            .exchange(api_url(&self.base_url, segments, query), limit)
+            .exchange(api_url(&self.base_url, segments, query), bounds)
             .await;
         if let Err(error) = &result
             && error.reason() == ErrorReason::RateLimited
@@ -299,20 +308,25 @@ impl ApiClient {
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Bytes, FetchError> {
-        self.queued(family, segments, query, self.max_response_bytes)
+        self.queued(family, segments, query, self.list_bounds())
             .await
     }
 
     /// As [`ApiClient::get_queued`], for one customer's data: bounded by
-    /// `max_customer_response_bytes`, far below a list's bound.
+    /// `max_customer_response_bytes`, far below a list's bound, and by
+    /// `customer_request_timeout`, so that a customer whose request hangs holds its place in the
+    /// queue for that long, not for the whole run.
     pub(crate) async fn get_customer(
         &self,
         family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Bytes, FetchError> {
-        self.queued(family, segments, query, self.max_customer_response_bytes)
-            .await
+        let bounds = Bounds {
+            max_bytes: self.max_customer_response_bytes,
+            timeout: Some(self.customer_request_timeout),
+        };
+        self.queued(family, segments, query, bounds).await
     }
 
     async fn queued(
@@ -320,7 +334,7 @@ impl ApiClient {
         family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
-        limit: u64,
+        bounds: Bounds,
     ) -> Result<Bytes, FetchError> {
         let _slot = loop {
             if let Some(left) = self.pauses.remaining(family) {
@@ -332,7 +346,15 @@ impl ApiClient {
                 break slot;
             }
         };
-        self.get_with(family, segments, query, limit).await
+        self.get_with(family, segments, query, bounds).await
+    }
+
+    /// A list's bounds: its size limit, and the collector's timeout alone for time.
+    fn list_bounds(&self) -> Bounds {
+        Bounds {
+            max_bytes: self.max_response_bytes,
+            timeout: None,
+        }
     }
 
     /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer
@@ -341,8 +363,8 @@ impl ApiClient {
         self.max_concurrent_requests
     }
 
-    async fn exchange(&self, url: Url, limit: u64) -> Result<Bytes, FetchError> {
-        let (mut response, token) = self.send(&url).await?;
+    async fn exchange(&self, url: Url, bounds: Bounds) -> Result<Bytes, FetchError> {
+        let (mut response, token) = self.send(&url, bounds.timeout).await?;
         // An expired or revoked token: one fresh token and one more try, never a loop. A 403 is
         // a missing permission, which no token mends.
         if response.status() == StatusCode::UNAUTHORIZED
@@ -350,7 +372,7 @@ impl ApiClient {
             && self.auth.reject(&token).await
         {
             tracing::debug!(status = %response.status(), "API refused the token; renewing it");
-            (response, _) = self.send(&url).await?;
+            (response, _) = self.send(&url, bounds.timeout).await?;
         }
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -366,15 +388,23 @@ impl ApiClient {
                 FetchError::Status { status, problem }
             });
         }
-        Ok(http::read_limited(response, limit).await?)
+        Ok(http::read_limited(response, bounds.max_bytes).await?)
     }
 
     /// Sends the request, with the token it carried.
-    async fn send(&self, url: &Url) -> Result<(reqwest::Response, Option<Token>), FetchError> {
+    async fn send(
+        &self,
+        url: &Url,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::Response, Option<Token>), FetchError> {
         let mut request = self
             .http
             .get(url.clone())
             .header(header::ACCEPT, "application/json");
+        if let Some(timeout) = timeout {
+            // reqwest's per-request timeout runs until the body is read.
+            request = request.timeout(timeout);
+        }
         let token = self.auth.token().await?;
         if let Some(token) = &token {
             // bearer_auth marks the header sensitive, which keeps it out of reqwest's Debug.

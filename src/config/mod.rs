@@ -45,6 +45,8 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 /// A customer's license information or details take a few KiB; a thousand times that is a
 /// server gone wrong.
 const DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+/// A customer's request takes well under a second; a minute is a server that will not answer.
+const DEFAULT_CUSTOMER_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Requests of a platform's fan-out in flight at once, and started per second: gentle defaults,
 /// since the API documents no rate limit.
 const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;
@@ -133,6 +135,9 @@ pub struct PlatformConfig {
     /// The limit of one customer's response (license information, details): far below the
     /// lists', so that the platform's fan-out in flight stays small whatever a server sends.
     pub max_customer_response_bytes: u64,
+    /// The limit of one customer's request, far below its collector's run timeout: a customer
+    /// whose request hangs costs that, not the run.
+    pub customer_request_timeout: Duration,
     /// Requests in flight at once for the platform's collectors, the customer list excepted.
     pub max_concurrent_requests: usize,
     /// Requests started per second for them.
@@ -189,6 +194,7 @@ impl PlatformConfig {
             channel_id: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_customer_response_bytes: DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES,
+            customer_request_timeout: DEFAULT_CUSTOMER_REQUEST_TIMEOUT,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             max_requests_per_second: DEFAULT_MAX_REQUESTS_PER_SECOND,
             auth,
@@ -372,6 +378,8 @@ struct PlatformFile {
     max_response_bytes: Option<u64>,
     #[serde(default, deserialize_with = "de::optional_whole")]
     max_customer_response_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "de::optional_duration")]
+    customer_request_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "de::optional_whole")]
     max_concurrent_requests: Option<usize>,
     #[serde(default, deserialize_with = "de::optional_whole")]
@@ -665,6 +673,11 @@ impl PlatformFile {
             &key("max_customer_response_bytes"),
         )?;
         within(
+            self.customer_request_timeout,
+            &TIMEOUTS,
+            &key("customer_request_timeout"),
+        )?;
+        within(
             self.max_concurrent_requests,
             &MAX_CONCURRENT_REQUESTS,
             &key("max_concurrent_requests"),
@@ -703,6 +716,9 @@ impl PlatformFile {
             max_customer_response_bytes: self
                 .max_customer_response_bytes
                 .unwrap_or(DEFAULT_MAX_CUSTOMER_RESPONSE_BYTES),
+            customer_request_timeout: self
+                .customer_request_timeout
+                .unwrap_or(DEFAULT_CUSTOMER_REQUEST_TIMEOUT),
             max_concurrent_requests: self
                 .max_concurrent_requests
                 .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),

@@ -1210,3 +1210,73 @@ async fn a_customer_response_over_its_own_limit_is_refused_alone() {
     };
     assert_eq!((acquired("small"), acquired("large")), (Some(5.0), None));
 }
+
+/// Customers whose requests never answer cost `customer_request_timeout` each, counted as
+/// `timeout`, not the run: the others' answers are published when it ends.
+#[tokio::test]
+async fn customers_that_never_answer_time_out_alone() {
+    let server = MockServer::start().await;
+    let customers: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": format!("c{i}"),
+                   "CustomerFullName": "C", "LicenseType": 2})
+        })
+        .collect();
+    serve_customers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(Value::from(customers)),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/c-[01]/licenseinfo$",
+        ))
+        .respond_with(json_response(200, "[]").set_delay(Duration::from_secs(3600)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/[^/]+/licenseinfo$",
+        ))
+        .respond_with(json_response(200, r#"[{"acquiredLicenses": 7}]"#))
+        .mount(&server)
+        .await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    // The two hung customers take both places at first: without their own timeout the run
+    // would end only at its own, an hour away, and publish nothing.
+    platform.max_concurrent_requests = 2;
+    platform.customer_request_timeout = Duration::from_millis(200);
+    let table = platform
+        .collectors
+        .get_mut("license_info")
+        .expect("unauthenticated() names every collector");
+    table.enabled = Some(true);
+    table.timeout = Some(Duration::from_secs(3600));
+    let app = spawn_app(vec![platform]).await;
+    let scrape = app
+        .scrape_until("the license_info run", |s| {
+            s.value(
+                "liveplatform_up",
+                &[("platform", PLATFORM), ("collector", "license_info")],
+            ) == Some(1.0)
+        })
+        .await;
+    app.stop().await.unwrap();
+    assert_eq!(
+        scrape.value(
+            "liveplatform_collector_request_errors_total",
+            &[
+                ("platform", PLATFORM),
+                ("collector", "license_info"),
+                ("reason", "timeout"),
+            ],
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        scrape
+            .find("liveplatform_customer_acquired_licenses", &[])
+            .len(),
+        4
+    );
+}
