@@ -96,6 +96,9 @@ pub(crate) struct Context {
     /// The collector's own: how long a per-customer collector keeps a customer's last good
     /// values while its requests fail.
     pub stale_after: Duration,
+    /// The collector's run timeout: a per-customer run stops asking shortly before it, to
+    /// publish what it has.
+    pub timeout: Duration,
 }
 
 /// One data source. `collect` fetches and prepares one run's snapshot; the scheduler does the

@@ -73,6 +73,9 @@ pub(crate) struct PerCustomer<S: Source> {
     directory: Directory,
     requests: RequestHealth,
     stale_after: Duration,
+    /// How long a run asks before it publishes what it has: most of the run's timeout, the rest
+    /// left for rendering.
+    asking_time: Duration,
     /// Shared with the rendering thread of the run that made it.
     kept: Arc<KeptByCustomer<S::Value>>,
     /// `S` is only a set of functions: no value of it is held.
@@ -88,12 +91,14 @@ impl<S: Source> PerCustomer<S> {
             client: context.client,
             directory: context.directory,
             stale_after: context.stale_after,
+            asking_time: context.timeout.mul_f64(ASKING_SHARE),
             kept: Arc::default(),
             source: PhantomData,
         }
     }
 
     async fn run(&mut self) -> Result<Collected, CollectError> {
+        let deadline = Instant::now() + self.asking_time;
         let mut updates = self.directory.updates();
         let mut list = self.directory.latest().await?;
         // As many requests in flight as the platform's limiter lets through, no more: each
@@ -128,7 +133,21 @@ impl<S: Source> PerCustomer<S> {
                     (id, result)
                 });
             }
-            let Some(joined) = tasks.join_next().await else {
+            let joined = tokio::select! {
+                joined = tasks.join_next() => joined,
+                () = tokio::time::sleep_until(deadline) => {
+                    // Out of time: what was answered is published, and the customers not
+                    // answered keep their last good values, as for a failed request.
+                    tally.unanswered = tasks.len() + to_ask.len();
+                    for _ in 0..tasks.len() {
+                        self.requests.requests.inc();
+                        self.requests.error(ErrorReason::Timeout);
+                    }
+                    tasks.abort_all();
+                    break;
+                }
+            };
+            let Some(joined) = joined else {
                 break;
             };
             let (id, result) = joined.map_err(|e| CollectError::Crashed(e.to_string()))?;
@@ -157,6 +176,27 @@ impl<S: Source> PerCustomer<S> {
                     tally.failed(error);
                 }
             }
+        }
+        if tally.unanswered > 0 {
+            if tally.succeeded + tally.not_found == 0 {
+                // Nothing answered in time: the API, not a few customers, is the problem.
+                return Err(CollectError::Timeout(self.asking_time));
+            }
+            for listed in list.iter() {
+                if !kept.contains_key(&listed.id)
+                    && let Some(last) = self.kept.get(&listed.id)
+                    && last.fetched.elapsed() < self.stale_after
+                {
+                    kept.insert(listed.id.clone(), last.clone());
+                }
+            }
+            tracing::warn!(
+                platform = %self.platform,
+                collector = S::NAME,
+                unanswered = tally.unanswered,
+                succeeded = tally.succeeded,
+                "run out of time; publishing the answers it has and keeping the others' last good values"
+            );
         }
         let requests = asked.len();
         if let Some(first) = tally.first_error.take() {
@@ -200,6 +240,10 @@ impl<S: Source> PerCustomer<S> {
     }
 }
 
+/// The share of its timeout a run spends asking; rendering a large platform's answers takes
+/// seconds.
+const ASKING_SHARE: f64 = 0.9;
+
 /// The ids of `list`'s customers not in `asked`, in the list's order.
 fn ids(list: &CustomerList, asked: &HashSet<Box<str>>) -> VecDeque<Box<str>> {
     list.iter()
@@ -212,6 +256,8 @@ fn ids(list: &CustomerList, asked: &HashSet<Box<str>>) -> VecDeque<Box<str>> {
 #[derive(Default)]
 struct Tally {
     succeeded: usize,
+    /// Customers not answered when the run ran out of time.
+    unanswered: usize,
     not_found: usize,
     failures: usize,
     /// For the one log line of the run.

@@ -117,6 +117,7 @@ fn scheduler(
         directory: platform.shared.directory.clone(),
         metrics: metrics.clone(),
         stale_after: planned.settings.stale_after,
+        timeout: planned.settings.timeout,
     };
     let health = metrics.collector(&platform.connection.name, kind.name, &planned.settings);
     let build = Box::new(move || (kind.build)(context.clone()));

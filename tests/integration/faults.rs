@@ -1280,3 +1280,70 @@ async fn customers_that_never_answer_time_out_alone() {
         4
     );
 }
+
+/// A run that runs out of time publishes the answers it has, and the customers not answered
+/// are counted as timed out; the run is no failure.
+#[tokio::test]
+async fn a_run_out_of_time_publishes_what_it_received() {
+    let server = MockServer::start().await;
+    let customers: Vec<Value> = (0..4)
+        .map(|i| {
+            json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": format!("c{i}"),
+                   "CustomerFullName": "C", "LicenseType": 2})
+        })
+        .collect();
+    serve_customers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(Value::from(customers)),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/c-[01]/licenseinfo$",
+        ))
+        .respond_with(json_response(200, "[]").set_delay(Duration::from_secs(3600)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/api/v3/customer/[^/]+/licenseinfo$",
+        ))
+        .respond_with(json_response(200, r#"[{"acquiredLicenses": 7}]"#))
+        .mount(&server)
+        .await;
+    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    platform.customer_request_timeout = Duration::from_secs(3600);
+    let table = platform
+        .collectors
+        .get_mut("license_info")
+        .expect("unauthenticated() names every collector");
+    table.enabled = Some(true);
+    table.timeout = Some(Duration::from_millis(500));
+    let app = spawn_app(vec![platform]).await;
+    let scrape = app
+        .scrape_until("the license_info run", |s| {
+            s.value(
+                "liveplatform_up",
+                &[("platform", PLATFORM), ("collector", "license_info")],
+            ) == Some(1.0)
+        })
+        .await;
+    app.stop().await.unwrap();
+    assert_eq!(
+        scrape
+            .find("liveplatform_customer_acquired_licenses", &[])
+            .len(),
+        2
+    );
+    assert_eq!(
+        scrape.value(
+            "liveplatform_collector_request_errors_total",
+            &[
+                ("platform", PLATFORM),
+                ("collector", "license_info"),
+                ("reason", "timeout"),
+            ],
+        ),
+        Some(2.0)
+    );
+}

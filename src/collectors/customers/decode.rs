@@ -286,7 +286,7 @@ impl<'de> DeserializeSeed<'de> for RecordSeed {
 }
 
 /// Fields recognised in a record, matched without regard to case.
-enum Field {
+enum CustomerField {
     Id,
     ShortName,
     FullName,
@@ -299,36 +299,36 @@ enum Field {
     Other,
 }
 
-impl Field {
-    fn from_key(key: &str) -> Field {
-        const FIELDS: [(&str, Field); 9] = [
-            ("UmpCustomerGuid", Field::Id),
-            ("CustomerShortName", Field::ShortName),
-            ("CustomerFullName", Field::FullName),
-            ("LicenseType", Field::LicenseType),
-            ("MsTenantId", Field::MsTenantId),
-            ("LicensedUsersCount", Field::LicensedUsers),
-            ("ActiveUserCount", Field::ActiveUsers),
-            ("LiveHubActiveUsersCount", Field::LiveHubActiveUsers),
-            ("LiveHubSimpleUsersCount", Field::LiveHubSimpleUsers),
+impl CustomerField {
+    fn from_key(key: &str) -> CustomerField {
+        const FIELDS: [(&str, CustomerField); 9] = [
+            ("UmpCustomerGuid", CustomerField::Id),
+            ("CustomerShortName", CustomerField::ShortName),
+            ("CustomerFullName", CustomerField::FullName),
+            ("LicenseType", CustomerField::LicenseType),
+            ("MsTenantId", CustomerField::MsTenantId),
+            ("LicensedUsersCount", CustomerField::LicensedUsers),
+            ("ActiveUserCount", CustomerField::ActiveUsers),
+            ("LiveHubActiveUsersCount", CustomerField::LiveHubActiveUsers),
+            ("LiveHubSimpleUsersCount", CustomerField::LiveHubSimpleUsers),
         ];
         FIELDS
             .into_iter()
             .find(|(name, _)| name.len() == key.len() && name.eq_ignore_ascii_case(key))
-            .map_or(Field::Other, |(_, field)| field)
+            .map_or(CustomerField::Other, |(_, field)| field)
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Field {
+impl<'de> serde::Deserialize<'de> for CustomerField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
         impl Visitor<'_> for KeyVisitor {
-            type Value = Field;
+            type Value = CustomerField;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a field name")
             }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
-                Ok(Field::from_key(key))
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<CustomerField, E> {
+                Ok(CustomerField::from_key(key))
             }
         }
         d.deserialize_identifier(KeyVisitor)
@@ -498,18 +498,22 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut license_type = None;
         let mut ms_tenant_id = None;
         let mut users = UserCounts::default();
-        while let Some(field) = map.next_key::<Field>()? {
+        while let Some(field) = map.next_key::<CustomerField>()? {
             match field {
-                Field::Id => id = text(&mut map, &mut invalid)?,
-                Field::ShortName => short_name = text(&mut map, &mut invalid)?,
-                Field::FullName => full_name = text(&mut map, &mut invalid)?,
-                Field::MsTenantId => ms_tenant_id = text(&mut map, &mut invalid)?,
-                Field::LicenseType => license_type = integer(&mut map, &mut invalid)?,
-                Field::LicensedUsers => users.licensed = count(&mut map, &mut invalid)?,
-                Field::ActiveUsers => users.active = count(&mut map, &mut invalid)?,
-                Field::LiveHubActiveUsers => users.livehub_active = count(&mut map, &mut invalid)?,
-                Field::LiveHubSimpleUsers => users.livehub_simple = count(&mut map, &mut invalid)?,
-                Field::Other => {
+                CustomerField::Id => id = text(&mut map, &mut invalid)?,
+                CustomerField::ShortName => short_name = text(&mut map, &mut invalid)?,
+                CustomerField::FullName => full_name = text(&mut map, &mut invalid)?,
+                CustomerField::MsTenantId => ms_tenant_id = text(&mut map, &mut invalid)?,
+                CustomerField::LicenseType => license_type = integer(&mut map, &mut invalid)?,
+                CustomerField::LicensedUsers => users.licensed = count(&mut map, &mut invalid)?,
+                CustomerField::ActiveUsers => users.active = count(&mut map, &mut invalid)?,
+                CustomerField::LiveHubActiveUsers => {
+                    users.livehub_active = count(&mut map, &mut invalid)?
+                }
+                CustomerField::LiveHubSimpleUsers => {
+                    users.livehub_simple = count(&mut map, &mut invalid)?
+                }
+                CustomerField::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }

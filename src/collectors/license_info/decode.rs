@@ -14,7 +14,7 @@ const EXPECTED: &str = "an array of license records";
 /// One record as far as the exporter reads it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Record {
+struct LicenseRecord {
     #[serde(default)]
     acquired_licenses: Field<Count>,
     #[serde(default)]
@@ -44,7 +44,7 @@ pub(crate) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, S
     let records: Vec<&RawValue> = lenient::decode(body, EXPECTED)?;
     let mut decoded = Decoded::<LicenseInfo>::default();
     for record in records {
-        match lenient::record(record).and_then(Record::into_info) {
+        match lenient::record(record).and_then(LicenseRecord::into_info) {
             Ok(info) => {
                 let later = decoded
                     .value
@@ -59,7 +59,7 @@ pub(crate) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, S
     Ok(decoded)
 }
 
-impl Record {
+impl LicenseRecord {
     fn into_info(self) -> Result<LicenseInfo, SkipReason> {
         let count = |field: Field<Count>| {
             field

@@ -33,7 +33,7 @@ struct Envelope<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Record {
+struct ServiceRecord {
     #[serde(default)]
     service_id: Option<String>,
     #[serde(default)]
@@ -131,7 +131,7 @@ impl DeviceCounts {
     }
 }
 
-impl Record {
+impl ServiceRecord {
     /// The service, or why it is skipped: a service without an id cannot be named.
     fn into_service(self) -> Result<Service, SkipReason> {
         let id = self
@@ -186,7 +186,7 @@ pub(crate) fn decode_services(body: &[u8]) -> Result<DecodedServices, ShapeError
     };
     let mut seen = HashSet::with_capacity(envelope.services.len());
     for raw in envelope.services {
-        let service = lenient::record(raw).and_then(Record::into_service);
+        let service = lenient::record(raw).and_then(ServiceRecord::into_service);
         match service {
             Ok(service) if seen.insert(service.id.clone()) => decoded.services.push(service),
             Ok(_) => decoded.skipped.push(SkipReason::DuplicateId),
