@@ -956,17 +956,7 @@ async fn failed_poll_is_retried_after_the_backoff_and_polls_never_overlap() {
 async fn refused_per_customer_requests_cost_at_most_one_token_renewal() {
     let server = MockServer::start().await;
     issue_tokens(&server, json!(3600)).await;
-    let customers: Vec<Value> = (0..50)
-        .map(|i| {
-            json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": "c",
-                   "CustomerFullName": "C", "LicenseType": 2})
-        })
-        .collect();
-    serve_customers(
-        &server,
-        ResponseTemplate::new(200).set_body_json(Value::from(customers)),
-    )
-    .await;
+    serve_numbered_customers(&server, 50).await;
     Mock::given(method("GET"))
         .and(wiremock::matchers::path_regex(
             "^/api/v3/customer/[^/]+/licenseinfo$",
@@ -1211,47 +1201,55 @@ async fn a_customer_response_over_its_own_limit_is_refused_alone() {
     assert_eq!((acquired("small"), acquired("large")), (Some(5.0), None));
 }
 
-/// Customers whose requests never answer cost `customer_request_timeout` each, counted as
-/// `timeout`, not the run: the others' answers are published when it ends.
-#[tokio::test]
-async fn customers_that_never_answer_time_out_alone() {
-    let server = MockServer::start().await;
-    let customers: Vec<Value> = (0..6)
+/// `n` customers, `c-0` to `c-<n-1>`, as `server`'s customer list.
+async fn serve_numbered_customers(server: &MockServer, n: usize) {
+    let customers: Vec<Value> = (0..n)
         .map(|i| {
             json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": format!("c{i}"),
                    "CustomerFullName": "C", "LicenseType": 2})
         })
         .collect();
     serve_customers(
-        &server,
+        server,
         ResponseTemplate::new(200).set_body_json(Value::from(customers)),
     )
     .await;
+}
+
+/// License information that never comes for `c-0` and `c-1`, and one record for the others.
+async fn license_info_hung_for_the_first_two(server: &MockServer) {
     Mock::given(method("GET"))
         .and(wiremock::matchers::path_regex(
             "^/api/v3/customer/c-[01]/licenseinfo$",
         ))
         .respond_with(json_response(200, "[]").set_delay(Duration::from_secs(3600)))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(wiremock::matchers::path_regex(
             "^/api/v3/customer/[^/]+/licenseinfo$",
         ))
         .respond_with(json_response(200, r#"[{"acquiredLicenses": 7}]"#))
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+/// The platform of `server` with its customer list and `license_info`, whose `timeout` is
+/// `run_timeout`.
+fn with_license_info(server: &MockServer, run_timeout: Duration) -> PlatformConfig {
     let mut platform = unauthenticated(PLATFORM, &server.uri());
-    // The two hung customers take both places at first: without their own timeout the run
-    // would end only at its own, an hour away, and publish nothing.
-    platform.max_concurrent_requests = 2;
-    platform.customer_request_timeout = Duration::from_millis(200);
     let table = platform
         .collectors
         .get_mut("license_info")
         .expect("unauthenticated() names every collector");
     table.enabled = Some(true);
-    table.timeout = Some(Duration::from_secs(3600));
+    table.timeout = Some(run_timeout);
+    platform
+}
+
+/// The first scrape after a successful license_info run, with its requests timed out and the
+/// customers it published.
+async fn after_a_license_info_run(platform: PlatformConfig) -> (Option<f64>, usize) {
     let app = spawn_app(vec![platform]).await;
     let scrape = app
         .scrape_until("the license_info run", |s| {
@@ -1262,23 +1260,33 @@ async fn customers_that_never_answer_time_out_alone() {
         })
         .await;
     app.stop().await.unwrap();
-    assert_eq!(
-        scrape.value(
-            "liveplatform_collector_request_errors_total",
-            &[
-                ("platform", PLATFORM),
-                ("collector", "license_info"),
-                ("reason", "timeout"),
-            ],
-        ),
-        Some(2.0)
+    let timed_out = scrape.value(
+        "liveplatform_collector_request_errors_total",
+        &[
+            ("platform", PLATFORM),
+            ("collector", "license_info"),
+            ("reason", "timeout"),
+        ],
     );
-    assert_eq!(
-        scrape
-            .find("liveplatform_customer_acquired_licenses", &[])
-            .len(),
-        4
-    );
+    let published = scrape
+        .find("liveplatform_customer_acquired_licenses", &[])
+        .len();
+    (timed_out, published)
+}
+
+/// Customers whose requests never answer cost `customer_request_timeout` each, counted as
+/// `timeout`, not the run: the others' answers are published when it ends.
+#[tokio::test]
+async fn customers_that_never_answer_time_out_alone() {
+    let server = MockServer::start().await;
+    serve_numbered_customers(&server, 6).await;
+    license_info_hung_for_the_first_two(&server).await;
+    let mut platform = with_license_info(&server, Duration::from_secs(3600));
+    // The two hung customers take both places at first: without their own timeout the run
+    // would end only at its own, an hour away, and publish nothing.
+    platform.max_concurrent_requests = 2;
+    platform.customer_request_timeout = Duration::from_millis(200);
+    assert_eq!(after_a_license_info_run(platform).await, (Some(2.0), 4));
 }
 
 /// A run that runs out of time publishes the answers it has, and the customers not answered
@@ -1286,64 +1294,9 @@ async fn customers_that_never_answer_time_out_alone() {
 #[tokio::test]
 async fn a_run_out_of_time_publishes_what_it_received() {
     let server = MockServer::start().await;
-    let customers: Vec<Value> = (0..4)
-        .map(|i| {
-            json!({"UmpCustomerGuid": format!("c-{i}"), "CustomerShortName": format!("c{i}"),
-                   "CustomerFullName": "C", "LicenseType": 2})
-        })
-        .collect();
-    serve_customers(
-        &server,
-        ResponseTemplate::new(200).set_body_json(Value::from(customers)),
-    )
-    .await;
-    Mock::given(method("GET"))
-        .and(wiremock::matchers::path_regex(
-            "^/api/v3/customer/c-[01]/licenseinfo$",
-        ))
-        .respond_with(json_response(200, "[]").set_delay(Duration::from_secs(3600)))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(wiremock::matchers::path_regex(
-            "^/api/v3/customer/[^/]+/licenseinfo$",
-        ))
-        .respond_with(json_response(200, r#"[{"acquiredLicenses": 7}]"#))
-        .mount(&server)
-        .await;
-    let mut platform = unauthenticated(PLATFORM, &server.uri());
+    serve_numbered_customers(&server, 4).await;
+    license_info_hung_for_the_first_two(&server).await;
+    let mut platform = with_license_info(&server, Duration::from_millis(500));
     platform.customer_request_timeout = Duration::from_secs(3600);
-    let table = platform
-        .collectors
-        .get_mut("license_info")
-        .expect("unauthenticated() names every collector");
-    table.enabled = Some(true);
-    table.timeout = Some(Duration::from_millis(500));
-    let app = spawn_app(vec![platform]).await;
-    let scrape = app
-        .scrape_until("the license_info run", |s| {
-            s.value(
-                "liveplatform_up",
-                &[("platform", PLATFORM), ("collector", "license_info")],
-            ) == Some(1.0)
-        })
-        .await;
-    app.stop().await.unwrap();
-    assert_eq!(
-        scrape
-            .find("liveplatform_customer_acquired_licenses", &[])
-            .len(),
-        2
-    );
-    assert_eq!(
-        scrape.value(
-            "liveplatform_collector_request_errors_total",
-            &[
-                ("platform", PLATFORM),
-                ("collector", "license_info"),
-                ("reason", "timeout"),
-            ],
-        ),
-        Some(2.0)
-    );
+    assert_eq!(after_a_license_info_run(platform).await, (Some(2.0), 2));
 }
