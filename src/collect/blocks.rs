@@ -25,7 +25,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::api::decode::{self, DecodeError};
 use crate::collect::directory::{CustomerList, Listed};
-use crate::exposition::gzip::{self, Chained, Deflater, Encoded};
+use crate::exposition::gzip::{self, Chained, Checker, Deflater, Encoded};
 use crate::exposition::recycle::Spare;
 use crate::exposition::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
 use crate::exposition::snapshot::Samples;
@@ -356,13 +356,14 @@ fn count_changes(
 
 /// Each published block's text, family by family, compressed to follow the text before it in
 /// its family: the segment `placed` holds from the last poll where it is still valid (its text
-/// and the window before it unchanged), compressed anew otherwise, on every core.
+/// unchanged, and the window before it unchanged or not reached where it changed), compressed
+/// anew otherwise, on every core.
 fn compress(
     published: &[Arc<Rendered>],
     placed: &[Placed],
 ) -> Vec<[Chained; CUSTOMER_FAMILY_COUNT]> {
     let mut compressed: Vec<[Chained; CUSTOMER_FAMILY_COUNT]> = Vec::with_capacity(published.len());
-    // (block, family, text, window) of each segment to compress again.
+    // (block, family, text, window) of each segment to check or compress again.
     let mut stale = Vec::new();
     let mut before: [Bytes; CUSTOMER_FAMILY_COUNT] = Default::default();
     for (index, (rendered, placed)) in published.iter().zip(placed).enumerate() {
@@ -382,9 +383,14 @@ fn compress(
                 })
         }));
     }
-    let fresh = in_parallel(&stale, |(_, _, text, window), deflater: &mut Deflater| {
-        Chained::new(text.clone(), window.clone(), deflater)
-    });
+    let fresh = in_parallel(
+        &stale,
+        |&(index, family, ref text, ref window), (deflater, checker): &mut (Deflater, Checker)| {
+            placed[index].block.compressed[family]
+                .rechained(text, window, checker)
+                .unwrap_or_else(|| Chained::new(text.clone(), window.clone(), deflater))
+        },
+    );
     for ((index, family, _, _), chained) in stale.iter().zip(fresh) {
         compressed[*index][*family] = chained;
     }

@@ -12,7 +12,7 @@
 //! one member, whose decoder keeps the text already decoded as its window.
 
 use bytes::Bytes;
-use flate2::{Compress, Compression, FlushCompress};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use zlib_rs::crc32::{crc32, crc32_combine_gen, crc32_combine_op};
 
 use crate::exposition::recycle::Spare;
@@ -244,6 +244,60 @@ impl Chained {
             window: window.clone(),
         })
     }
+
+    /// This segment as `text` following `window`, a window other than the one it was made
+    /// after, if it decompresses to exactly `text` there. A change in the text before a
+    /// segment usually alters bytes none of its back-references reach (a count, where they
+    /// reach the label text around it), and decompressing to check is several times cheaper
+    /// than compressing again.
+    pub fn rechained(&self, text: &Bytes, window: &Bytes, checker: &mut Checker) -> Option<Self> {
+        if !same(&self.encoded.plain, text) {
+            return None;
+        }
+        let decoded = checker.decode(window, &self.encoded.gzip.data, text.len())?;
+        (decoded == text.as_ref()).then(|| Self {
+            encoded: Encoded {
+                plain: text.clone(),
+                gzip: self.encoded.gzip.clone(),
+            },
+            window: window.clone(),
+        })
+    }
+}
+
+/// Decompresses segments one after another with one decompressor, reset in between, to check
+/// what they decode to.
+pub struct Checker {
+    inflate: Decompress,
+    out: Vec<u8>,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self {
+            inflate: Decompress::new(false),
+            out: Vec::new(),
+        }
+    }
+}
+
+impl Checker {
+    /// What `segment` decodes to after `window`, if it is a valid segment there that decodes to
+    /// at most `len` bytes: one that refers back past the window, or holds more, is not.
+    fn decode(&mut self, window: &[u8], segment: &[u8], len: usize) -> Option<&[u8]> {
+        self.inflate.reset(false);
+        if !window.is_empty() {
+            self.inflate.set_dictionary(window).ok()?;
+        }
+        self.out.clear();
+        // One byte more than expected, to tell a segment that holds more from one that does not.
+        self.out.reserve(len.saturating_add(1));
+        self.inflate
+            .decompress_vec(segment, &mut self.out, FlushDecompress::Sync)
+            .ok()?;
+        let consumed = usize::try_from(self.inflate.total_in()).ok()?;
+        (consumed == segment.len() && self.out.len() <= len).then_some(&self.out[..])
+    }
 }
 
 fn same(a: &Bytes, b: &Bytes) -> bool {
@@ -446,6 +500,54 @@ mod tests {
         assert!(chained.reused(&text, &Bytes::from(changed)).is_none());
         assert!(chained.reused(&text, &window.slice(1..)).is_none());
         assert!(chained.reused(&text.slice(1..), &window).is_none());
+    }
+
+    #[test]
+    fn a_chained_segment_is_kept_after_another_window_only_if_it_decodes_the_same_there() {
+        let lines: Vec<(u8, u16)> = (0..300).map(|i| (i as u8, i)).collect();
+        let (before, text) = (text(&lines[..200]), text(&lines[200..]));
+        let window = Chained::window(&before);
+        let chained = Chained::new(text.clone(), window.clone(), &mut Deflater::default());
+        let mut checker = Checker::default();
+
+        // A count at the start of the window: a literal no back-reference reaches.
+        let mut count_changed = window.to_vec();
+        let at = count_changed
+            .iter()
+            .position(|b| b.is_ascii_digit())
+            .unwrap();
+        count_changed[at] = if count_changed[at] == b'9' {
+            b'8'
+        } else {
+            b'9'
+        };
+        let kept = chained
+            .rechained(&text, &Bytes::from(count_changed), &mut checker)
+            .expect("no back-reference reaches the changed count");
+        assert_eq!(kept.encoded.gzip.data, chained.encoded.gzip.data);
+        let body = member(&[&Segment::stored(&kept.window), &kept.encoded.gzip]).concat();
+        assert_eq!(members(&body), vec![[kept.window.as_ref(), &text].concat()]);
+
+        // The label text every line refers back to, changed: the segment decodes otherwise.
+        let renamed = String::from_utf8(window.to_vec())
+            .unwrap()
+            .replace("platform=\"p\"", "platform=\"q\"");
+        assert!(
+            chained
+                .rechained(&text, &Bytes::from(renamed), &mut checker)
+                .is_none()
+        );
+        // A window shorter than the one it refers back into: too far back.
+        assert!(
+            chained
+                .rechained(&text, &window.slice(WINDOW / 2..), &mut checker)
+                .is_none()
+        );
+        assert!(
+            chained
+                .rechained(&text.slice(1..), &window, &mut checker)
+                .is_none()
+        );
     }
 
     #[test]
