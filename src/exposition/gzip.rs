@@ -74,9 +74,9 @@ const MAX_STORED_BLOCK: usize = u16::MAX as usize;
 /// zlib-rs' level 2, its fastest with Huffman codes made for the data. Level 1 always uses the
 /// fixed codes of the deflate format, which spend 8 or 9 bits on every literal: the random hex
 /// digits of customer ids, most of what is left once the repeated label text has become
-/// back-references, then cost twice what codes fitted to them do (a body 1.7 times `gzip -6`).
-/// Level 2 compresses about 1.6 times slower than level 1; higher levels compress a little
-/// better still, but slower again (docs/performance.md).
+/// back-references, then cost twice what codes fitted to them do (a body 1.8 times `gzip -6`).
+/// Level 2 takes 1.5 to 1.7 times level 1's time; higher levels compress a little better
+/// still, but slower again (docs/performance.md).
 const LEVEL: u32 = 2;
 
 /// How much of the text before a [`Chained`] segment it may refer back to. Each sample line
