@@ -46,8 +46,8 @@ for n in "${SIZES[@]}"; do
     curl -fs "$EXPORTER_URL/metrics" >"$WORK/www/metrics"
     # The same bytes, gzip included: nginx serves the exporter's own compressed response.
     curl -fs -H "Accept-Encoding: gzip" "$EXPORTER_URL/metrics" >"$WORK/www/metrics.gz"
-    gzip -1 -c "$WORK/www/metrics" >"$WORK/gzip-1"
-    sizes+=("$n: exporter gzip $(stat -c %s "$WORK/www/metrics.gz") bytes, gzip -1 of the same text $(stat -c %s "$WORK/gzip-1") bytes")
+    gzip -6 -c "$WORK/www/metrics" >"$WORK/gzip-6"
+    sizes+=("$n: exporter gzip $(stat -c %s "$WORK/www/metrics.gz") bytes, gzip -6 of the same text $(stat -c %s "$WORK/gzip-6") bytes")
     body_mb=$(awk -v b="$(stat -c %s "$WORK/www/tenantui/api/v3/customer")" 'BEGIN { printf "%.1f", b / 1048576 }')
     expo_mb=$(awk -v b="$(stat -c %s "$WORK/www/metrics")" 'BEGIN { printf "%.1f", b / 1048576 }')
     budget=$(awk -v a="$body_mb" -v b="$expo_mb" 'BEGIN { printf "%.0f", 3 * (a + b) + 20 }')

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flate2::Compression;
 use liveplatform_exporter::poll_path::Segment;
 use liveplatform_exporter::poll_path::customers_slot;
 use liveplatform_exporter::poll_path::decode_customers;
@@ -85,7 +84,7 @@ fn poll_path(c: &mut Criterion) {
             b.iter(|| {
                 rendered
                     .iter()
-                    .map(|family| Segment::deflate(family, Compression::fast()))
+                    .map(|family| Segment::deflate(family))
                     .collect::<Vec<_>>()
             })
         });

@@ -19,11 +19,16 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::demo::{Demo, Log};
+use crate::common::{customers_only, fast, spawn_app};
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
 };
+use liveplatform_exporter::DemoPlatform;
 use serde_json::Value;
 use serde_norway::Value as Yaml;
+
+#[path = "../../benches/support/customers.rs"]
+mod customers;
 
 /// How long the test waits for a process to start or for data to arrive: generous for a loaded
 /// 2-core CI machine; a healthy run needs a few seconds.
@@ -575,6 +580,40 @@ async fn every_dashboard_and_rule_expression_returns_data_from_a_real_prometheus
         report.checked,
         started.elapsed()
     );
+}
+
+/// Customers in the large-body test: enough that the gzip body is thousands of deflate
+/// segments, each but a family's first referring back into the text of the one before, as at
+/// 100,000 customers; few enough for a debug build to poll in a few seconds.
+const LARGE_LIST: usize = 10_000;
+
+/// Prometheus asks for gzip and decodes it with Go's `compress/gzip`, which reads member after
+/// member and checks each one's trailer: every customer of a large list must arrive.
+#[tokio::test(flavor = "multi_thread")]
+async fn prometheus_reads_every_customer_of_a_large_gzip_body() {
+    let api = DemoPlatform::start(customers::body(LARGE_LIST, customers::SEED))
+        .await
+        .unwrap();
+    let app = spawn_app(vec![customers_only(fast(api.platform_config("large")))]).await;
+    app.ready().await;
+    let prometheus = start_prometheus(&app.addr.to_string()).await;
+
+    let count = r#"count(liveplatform_customer_info{platform="large"})"#;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let value = prometheus.query(count).await.unwrap_or_default();
+        let value = value.first().and_then(|s| s["value"][1].as_str());
+        if value == Some(&LARGE_LIST.to_string()) {
+            break;
+        }
+        let up = prometheus.query("up").await;
+        assert!(
+            Instant::now() < deadline,
+            "{count} is {value:?}; up: {up:?}\nprometheus:\n{}",
+            prometheus.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[test]

@@ -6,6 +6,11 @@
 //! rsync and backup tools do), so a record that changes, appears or vanishes moves no boundary
 //! but its own; every other block is found again, by its bytes, among the previous poll's
 //! blocks and reused whole, rendered text and compressed segments included.
+//!
+//! Each block's text of each family is compressed to follow the end of the block before it
+//! (see [`Chained`]): a segment whose text and window are both as they were is reused, and a
+//! change makes its own block's segments compressed again, and its successor's where it
+//! reached the successor's window.
 
 use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
@@ -22,7 +27,7 @@ use crate::collect::directory::{CustomerList, Listed};
 use crate::collectors::customers::decode::{self, DecodeError};
 use crate::collectors::customers::model::{self, Totals};
 use crate::collectors::customers::render::{self, CUSTOMER_FAMILY_COUNT, FAMILY_COUNT};
-use crate::exposition::gzip::{Deflater, Encoded};
+use crate::exposition::gzip::{self, Chained, Checker, Deflater, Encoded};
 use crate::exposition::recycle::Spare;
 use crate::exposition::snapshot::Samples;
 use crate::model::SkipReason;
@@ -38,7 +43,8 @@ const MAX_RECORDS: usize = 128;
 /// What one block publishes; shared by every poll that finds the block again.
 #[derive(Debug)]
 struct Rendered {
-    samples: [Encoded; CUSTOMER_FAMILY_COUNT],
+    /// Sample lines of each per-customer family.
+    texts: [Bytes; CUSTOMER_FAMILY_COUNT],
     /// The customers it publishes, in order, as the platform's customer directory lists them.
     listed: Arc<[Listed]>,
     totals: BTreeMap<i64, Totals>,
@@ -48,19 +54,14 @@ struct Rendered {
 }
 
 impl Rendered {
-    /// Decodes, renders and compresses `records`, leaving out customers whose id is in
-    /// `exclude` (published by an earlier block) or repeats one of the block's own.
-    fn new(
-        platform_label: &[u8],
-        records: &[&[u8]],
-        exclude: &HashSet<&str>,
-        deflater: &mut Deflater,
-    ) -> Self {
+    /// Decodes and renders `records`, leaving out customers whose id is in `exclude`
+    /// (published by an earlier block) or repeats one of the block's own.
+    fn new(platform_label: &[u8], records: &[&[u8]], exclude: &HashSet<&str>) -> Self {
         let decoded = decode::decode_records(records, |id| exclude.contains(id));
         let customers = &decoded.customers;
         let texts = render::render_customers(platform_label, customers.iter());
         Self {
-            samples: texts.map(|text| Encoded::new(text, deflater)),
+            texts: texts.map(gzip::shared),
             listed: customers
                 .iter()
                 .map(|customer| {
@@ -119,6 +120,9 @@ struct Block {
     source: Bytes,
     key: u64,
     rendered: Arc<Rendered>,
+    /// What the block published, compressed, family by family: its rendered text, or the text
+    /// [`unique`] rendered again for the poll.
+    compressed: [Chained; CUSTOMER_FAMILY_COUNT],
 }
 
 /// A poll's blocks, for the next poll to reuse, and the buffers its families' compressed
@@ -155,8 +159,9 @@ pub(super) struct Built {
     pub listed: CustomerList,
 }
 
-/// Decodes, renders and compresses the blocks of `body` that are not among `last` (the previous
-/// successful poll's), on as many threads as there are cores, and puts the poll together.
+/// Decodes and renders the blocks of `body` that are not among `last` (the previous successful
+/// poll's), compresses the text that changed or follows a change, on as many threads as there
+/// are cores, and puts the poll together.
 pub(super) fn build(
     platform: &str,
     body: &Bytes,
@@ -182,6 +187,7 @@ pub(super) fn build(
     let (placed, found_again) = place(&platform_label, &records, cut(body, &records), previous);
     let (published, seen) = unique(&platform_label, &records, &placed);
     let changes = last.map(|_| count_changes(previous, &found_again, &placed, seen));
+    let compressed = compress(&published, &placed);
 
     let mut skipped = too_short;
     skipped.extend(published.iter().flat_map(|block| &block.skipped));
@@ -192,13 +198,20 @@ pub(super) fn build(
         });
     }
     Ok(Built {
-        families: families(&platform_label, &published, &spares),
+        families: families(&platform_label, &published, &compressed, &spares),
         customers,
         skipped,
         repaired_escapes: published.iter().map(|b| b.repaired_escapes).sum(),
         changes,
         blocks: Blocks {
-            blocks: placed.into_iter().map(|placed| placed.block).collect(),
+            blocks: placed
+                .into_iter()
+                .zip(compressed)
+                .map(|(placed, compressed)| Block {
+                    compressed,
+                    ..placed.block
+                })
+                .collect(),
             spares,
         },
         listed: CustomerList::new(published.iter().map(|block| block.listed.clone())),
@@ -226,14 +239,14 @@ fn place(
         .map(|(index, block)| (block.key, index))
         .collect();
     let mut found_again = vec![false; previous.len()];
-    let reused: Vec<Option<Arc<Rendered>>> = cuts
+    let reused: Vec<Option<&Block>> = cuts
         .iter()
         .map(|cut| {
             let index = *by_key.get(&cut.key)?;
             let block = &previous[index];
             (block.source == cut.source).then(|| {
                 found_again[index] = true;
-                block.rendered.clone()
+                block
             })
         })
         .collect();
@@ -243,9 +256,9 @@ fn place(
         .filter_map(|(cut, reused)| reused.is_none().then_some(cut))
         .collect();
     let no_exclusions = HashSet::new();
-    let mut rendered = in_parallel(&fresh, |cut, deflater| {
+    let mut rendered = in_parallel(&fresh, |cut, ()| {
         let records = &records[cut.records.clone()];
-        Rendered::new(platform_label, records, &no_exclusions, deflater)
+        Rendered::new(platform_label, records, &no_exclusions)
     })
     .into_iter()
     .map(Arc::new);
@@ -254,11 +267,18 @@ fn place(
         .zip(reused)
         .map(|(cut, reused)| Placed {
             reused: reused.is_some(),
-            block: Block {
-                source: cut.source,
-                key: cut.key,
-                rendered: reused
-                    .unwrap_or_else(|| rendered.next().expect("a rendering for every fresh block")),
+            block: match reused {
+                // Its compressed segments too: they are checked against where they now are.
+                Some(block) => Block {
+                    source: cut.source,
+                    ..block.clone()
+                },
+                None => Block {
+                    source: cut.source,
+                    key: cut.key,
+                    rendered: rendered.next().expect("a rendering for every fresh block"),
+                    compressed: Default::default(),
+                },
             },
             records: cut.records,
         })
@@ -276,7 +296,6 @@ fn unique<'a>(
 ) -> (Vec<Arc<Rendered>>, HashMap<&'a str, Seen>) {
     let mut seen: HashMap<&str, Seen> = HashMap::with_capacity(records.len());
     let mut published = Vec::with_capacity(placed.len());
-    let mut deflater = None;
     for placed in placed {
         let mut clashes = HashSet::new();
         for listed in placed.block.rendered.listed.iter() {
@@ -298,9 +317,7 @@ fn unique<'a>(
             placed.block.rendered.clone()
         } else {
             let records = &records[placed.records.clone()];
-            let deflater = deflater.get_or_insert_with(Deflater::default);
-            let rendered = Rendered::new(platform_label, records, &clashes, deflater);
-            Arc::new(rendered)
+            Arc::new(Rendered::new(platform_label, records, &clashes))
         });
     }
     (published, seen)
@@ -341,11 +358,55 @@ fn count_changes(
     }
 }
 
+/// Each published block's text, family by family, compressed to follow the text before it in
+/// its family: the segment `placed` holds from the last poll where it is still valid (its text
+/// unchanged, and the window before it unchanged or not reached where it changed), compressed
+/// anew otherwise, on every core.
+fn compress(
+    published: &[Arc<Rendered>],
+    placed: &[Placed],
+) -> Vec<[Chained; CUSTOMER_FAMILY_COUNT]> {
+    let mut compressed: Vec<[Chained; CUSTOMER_FAMILY_COUNT]> = Vec::with_capacity(published.len());
+    // (block, family, text, window) of each segment to check or compress again.
+    let mut stale = Vec::new();
+    let mut before: [Bytes; CUSTOMER_FAMILY_COUNT] = Default::default();
+    for (index, (rendered, placed)) in published.iter().zip(placed).enumerate() {
+        compressed.push(std::array::from_fn(|family| {
+            let text = &rendered.texts[family];
+            // An empty text publishes nothing: the text before the next one stays as it was.
+            if text.is_empty() {
+                return Chained::default();
+            }
+            let window = Chained::window(&before[family]);
+            before[family] = text.clone();
+            placed.block.compressed[family]
+                .reused(text, &window)
+                .unwrap_or_else(|| {
+                    stale.push((index, family, text.clone(), window));
+                    Chained::default()
+                })
+        }));
+    }
+    let fresh = in_parallel(
+        &stale,
+        |&(index, family, ref text, ref window), (deflater, checker): &mut (Deflater, Checker)| {
+            placed[index].block.compressed[family]
+                .rechained(text, window, checker)
+                .unwrap_or_else(|| Chained::new(text.clone(), window.clone(), deflater))
+        },
+    );
+    for ((index, family, _, _), chained) in stale.iter().zip(fresh) {
+        compressed[*index][*family] = chained;
+    }
+    compressed
+}
+
 /// Every family's samples: the blocks' joined (in buffers from `spares`), and the license type
 /// totals rendered now.
 fn families(
     platform_label: &[u8],
     published: &[Arc<Rendered>],
+    compressed: &[[Chained; CUSTOMER_FAMILY_COUNT]],
     spares: &[Spare; CUSTOMER_FAMILY_COUNT],
 ) -> [Samples; FAMILY_COUNT] {
     let mut deflater = Deflater::default();
@@ -354,7 +415,7 @@ fn families(
         .map(|text| Encoded::new(text, &mut deflater));
     let by_customer: [Samples; CUSTOMER_FAMILY_COUNT] = std::array::from_fn(|family| {
         Samples::join(
-            published.iter().map(|block| &block.samples[family]),
+            compressed.iter().map(|block| &block[family].encoded),
             &spares[family],
         )
     });
@@ -371,25 +432,30 @@ struct Seen {
     counted: bool,
 }
 
-/// `work` applied to every item, on one thread per core, each with its own compressor;
-/// results in the order of the items. Threads take the next item as they finish one, so a core
-/// that is busy elsewhere (a scrape, another process) slows its own share only: equal shares
-/// fixed in advance would make the whole poll wait for the slowest core.
-fn in_parallel<T: Sync, R: Send>(
+/// `work` applied to every item, on one thread per core, each with its own `S` (a compressor,
+/// say: setting one up costs more than compressing a block); results in the order of the items.
+/// Threads take the next item as they finish one, so a core that is busy elsewhere (a scrape,
+/// another process) slows its own share only: equal shares fixed in advance would make the
+/// whole poll wait for the slowest core.
+fn in_parallel<T: Sync, S: Default, R: Send>(
     items: &[T],
-    work: impl Fn(&T, &mut Deflater) -> R + Sync,
+    work: impl Fn(&T, &mut S) -> R + Sync,
 ) -> Vec<R> {
+    // Not even an `S` for nothing to do: a poll that changed nothing compresses nothing.
+    if items.is_empty() {
+        return Vec::new();
+    }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let next = AtomicUsize::new(0);
     let pull = || {
-        let mut deflater = Deflater::default();
+        let mut state = S::default();
         let mut done = Vec::new();
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(index) else {
                 return done;
             };
-            done.push((index, work(item, &mut deflater)));
+            done.push((index, work(item, &mut state)));
         }
     };
     let mut results = std::thread::scope(|scope| {
@@ -629,6 +695,38 @@ mod tests {
             after.len()
         );
         assert_eq!(next.changes, Some(Changes::default()));
+    }
+
+    #[test]
+    fn one_changed_record_compresses_again_only_its_block_and_the_next() {
+        let mut records = seed_list(2000);
+        let first = build(PLATFORM, &body(&records), None).unwrap();
+        records[1000] = records[1000].replace("\"ActiveUserCount\":", "\"ActiveUserCount\":1");
+        let next = build(PLATFORM, &body(&records), Some(&first.blocks)).unwrap();
+
+        let segments = |built: &Built, family: usize| -> Vec<*const u8> {
+            let mut member = Member::default();
+            built
+                .blocks
+                .blocks
+                .iter()
+                .map(|block| &block.compressed[family].encoded.gzip)
+                .filter(|segment| !segment.is_empty())
+                .map(|segment| member.segment(segment).as_ptr())
+                .collect()
+        };
+        // The list has no LiveHub counts: the last two families are empty.
+        for family in 0..3 {
+            let (before, after) = (segments(&first, family), segments(&next, family));
+            let made_anew = after.iter().filter(|s| !before.contains(s)).count();
+            assert!(after.len() > 30, "2000 customers make many blocks");
+            assert!(
+                (1..=3).contains(&made_anew),
+                "family {family}: {made_anew} of {} segments compressed again",
+                after.len()
+            );
+        }
+        assert_publishes_the_whole_list(&next, &body(&records));
     }
 
     #[test]
