@@ -1,4 +1,4 @@
-//! A stand-in Live Platform for `bench/fanout.sh`: the generated list of N customers, and each
+//! A stand-in Live Platform for `scripts/bench/fanout.sh`: the generated list of N customers, and each
 //! customer's license information answered after a fixed delay, as a real API
 //! answers a per-customer request in some milliseconds whatever the client's speed.
 //!

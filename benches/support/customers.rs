@@ -1,5 +1,5 @@
 //! A realistic, reproducible customer list of any size, so that every benchmark (criterion and
-//! `bench/serve.sh`) measures the same data.
+//! `scripts/bench/serve.sh`) measures the same data.
 //!
 //! Proportions follow the vendor's 35-customer example: about a third Hosted Essentials, a
 //! third Hosted Pro, the rest spread over the other types; Essentials carry no license or

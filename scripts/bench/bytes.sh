@@ -4,19 +4,19 @@
 # active user each, picked at random, as the poll-path benchmark changes them). Each gzip body is
 # also checked with GNU gzip, whose decoder is not the exporter's.
 #
-#   bench/bytes.sh [N ...]              default: 10000 100000
-#   EXPORTER=path bench/bytes.sh        another binary (an older commit's, say)
-#   BUILD=glibc bench/bytes.sh          the glibc build instead of the static one (bench/common.sh)
+#   scripts/bench/bytes.sh [N ...]              default: 10000 100000
+#   EXPORTER=path scripts/bench/bytes.sh        another binary (an older commit's, say)
+#   BUILD=glibc scripts/bench/bytes.sh          the glibc build instead of the static one (scripts/bench/common.sh)
 #
 # Needs nginx (Debian package; installed when missing and running as root) and python3. Prints a
 # Markdown table; docs/performance.md records the results.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 SIZES=("${@:-10000 100000}")
 read -r -a SIZES <<<"${SIZES[*]}"
 
-. bench/common.sh
+. scripts/bench/common.sh
 need nginx nginx
 need curl curl
 need python3 python3

@@ -3,14 +3,14 @@
 # file, in one run, on loopback, driven by wrk; plus the exporter's peak RSS at each size and
 # scrape latency while polls of the largest list are running.
 #
-#   bench/serve.sh [N ...]        default: 1000 10000 100000
-#   DURATION=10s CONNECTIONS=16 THREADS=2 bench/serve.sh 10000
-#   BUILD=glibc bench/serve.sh    the glibc build instead of the static one (bench/common.sh)
+#   scripts/bench/serve.sh [N ...]        default: 1000 10000 100000
+#   DURATION=10s CONNECTIONS=16 THREADS=2 scripts/bench/serve.sh 10000
+#   BUILD=glibc scripts/bench/serve.sh    the glibc build instead of the static one (scripts/bench/common.sh)
 #
 # Needs nginx and wrk (Debian packages; installed when missing and running as root).
 # Prints a Markdown table; docs/performance.md records the results.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 SIZES=("${@:-1000 10000 100000}")
 read -r -a SIZES <<<"${SIZES[*]}"
@@ -21,7 +21,7 @@ THREADS=${THREADS:-2}
 # few scrapers) instead of the saturating one above, where any extra CPU use shows as queueing.
 LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-2}
 
-. bench/common.sh
+. scripts/bench/common.sh
 need nginx nginx
 need wrk wrk
 need curl curl

@@ -4,18 +4,18 @@
 # both alike), RUNS times each. Prints each build's median and the static/glibc ratio of the
 # medians.
 #
-#   bench/once.sh [N]          default: 100000
-#   RUNS=15 bench/once.sh
-#   STATIC=path GLIBC=path GEN=path bench/once.sh   these binaries instead of building them
+#   scripts/bench/once.sh [N]          default: 100000
+#   RUNS=15 scripts/bench/once.sh
+#   STATIC=path GLIBC=path GEN=path scripts/bench/once.sh   these binaries instead of building them
 #
 # Needs nginx (Debian package; installed when missing and running as root).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 N=${1:-100000}
 RUNS=${RUNS:-15}
 
-. bench/common.sh
+. scripts/bench/common.sh
 need nginx nginx
 need curl curl
 STATIC=${STATIC:-$(exporter_binary static)}

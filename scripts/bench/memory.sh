@@ -3,21 +3,21 @@
 # answers with a list of SMALL customers; prints the exporter's resident size (VmRSS, read from
 # /proc) right after each poll, and its peak (VmHWM).
 #
-#   bench/memory.sh [LARGE [SMALL]]      default: 200000 3
-#   LARGE_POLLS=2 SMALL_POLLS=4 bench/memory.sh
-#   BUILD=glibc bench/memory.sh          the glibc build instead of the static one (bench/common.sh)
+#   scripts/bench/memory.sh [LARGE [SMALL]]      default: 200000 3
+#   LARGE_POLLS=2 SMALL_POLLS=4 scripts/bench/memory.sh
+#   BUILD=glibc scripts/bench/memory.sh          the glibc build instead of the static one (scripts/bench/common.sh)
 #
 # Needs nginx (Debian package; installed when missing and running as root). The exporter polls
 # every second; a poll is seen done when the exporter logs it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 LARGE=${1:-200000}
 SMALL=${2:-3}
 LARGE_POLLS=${LARGE_POLLS:-2}
 SMALL_POLLS=${SMALL_POLLS:-4}
 
-. bench/common.sh
+. scripts/bench/common.sh
 need nginx nginx
 need curl curl
 build_binaries

@@ -5,18 +5,18 @@
 # fetch, a decode, a render and a compression; prints the bodies' sizes and each run's median
 # wall time and peak RSS.
 #
-#   bench/services.sh [N]          default: 10000
-#   RUNS=9 bench/services.sh 100000
-#   EXPORTER=path GEN=path bench/services.sh   these binaries instead
+#   scripts/bench/services.sh [N]          default: 10000
+#   RUNS=9 scripts/bench/services.sh 100000
+#   EXPORTER=path GEN=path scripts/bench/services.sh   these binaries instead
 #
 # Needs nginx and GNU time (Debian packages; installed when missing and running as root).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 N=${1:-10000}
 RUNS=${RUNS:-5}
 
-. bench/common.sh
+. scripts/bench/common.sh
 need nginx nginx
 need curl curl
 need /usr/bin/time time

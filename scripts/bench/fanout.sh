@@ -4,14 +4,14 @@
 # platform's request limits; against a customers-only run of the same exporter, its RSS and its
 # scrape latency.
 #
-#   bench/fanout.sh [N] [DELAY_MS]        default: 10000 20
-#   CONCURRENT=8 RATE=1000 BUILD=static bench/fanout.sh
+#   scripts/bench/fanout.sh [N] [DELAY_MS]        default: 10000 20
+#   CONCURRENT=8 RATE=1000 BUILD=static scripts/bench/fanout.sh
 #
 # Prints the run's duration against the ideal N x DELAY / CONCURRENT, the RSS of both runs and
 # scrape p99 (gzip, 2 connections) idle and during the run. docs/performance.md records it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. bench/common.sh
+cd "$(dirname "$0")/../.."
+. scripts/bench/common.sh
 
 N=${1:-10000}
 DELAY_MS=${2:-20}
