@@ -26,7 +26,7 @@
 //!
 //! A collector that makes one request per customer (`license_info`, `customer_details`) reads
 //! the customers from its platform's [`directory`], which the `customers` collector fills, sends
-//! its requests with [`ApiClient::get_queued`] (the platform's limiter bounds them) and counts
+//! its requests with [`ApiClient::get_customer`] (the platform's limiter bounds them) and counts
 //! them in [`ExporterMetrics::requests`]: [`per_customer`] does all of that for it.
 
 use std::future::Future;

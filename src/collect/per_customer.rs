@@ -3,7 +3,7 @@
 //! fail, and publishing per customer with the customer list's labels.
 //!
 //! A run waits (within its timeout) for the platform's first customer list. It keeps as many
-//! requests in flight as the platform's limiter lets through ([`ApiClient::get_queued`]): the
+//! requests in flight as the platform's limiter lets through ([`ApiClient::get_customer`]): the
 //! limiter, shared by every collector of the platform, paces them and honours a 429.
 //!
 //! One customer's failed request costs only that customer: its last good value stays until
