@@ -340,7 +340,7 @@ impl ApiClient {
             if let Some(left) = self.pauses.remaining(family) {
                 tokio::time::sleep(left).await;
             }
-            let slot = self.limiter.slot().await;
+            let slot = self.limiter.slot(family).await;
             // Paused again while it queued: give the place to a request of another family.
             if self.pauses.remaining(family).is_none() {
                 break slot;
