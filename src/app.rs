@@ -198,7 +198,7 @@ impl App {
     }
 
     /// Serves until `shutdown` is cancelled, then stops polling, lets in-flight responses finish
-    /// (for at most [`SHUTDOWN_GRACE`]) and returns. Reloads are applied as they come.
+    /// (for at most `SHUTDOWN_GRACE`) and returns. Reloads are applied as they come.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
         let App {
             listener,

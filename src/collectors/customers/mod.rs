@@ -115,7 +115,7 @@ pub struct Prepared {
 
 /// The CPU-bound part of a poll, from response body to snapshot. `last` is the previous
 /// successful poll: when the API sent exactly the same bytes its snapshot is published again;
-/// otherwise only the blocks of records that changed are made anew (see [`blocks`]).
+/// otherwise only the blocks of records that changed are made anew (see `blocks`).
 /// `Changes` is `None` for a first poll.
 pub fn prepare(
     platform: &str,
