@@ -18,9 +18,25 @@ pub fn platform_label(platform: &str) -> Vec<u8> {
 
 /// Appends `name{labels} value` and a line feed.
 pub(crate) fn push_sample(out: &mut Vec<u8>, name: &str, labels: &[u8], value: impl itoa::Integer) {
+    push_sample_with(out, name, labels, &[], value);
+}
+
+/// Appends `name{labels,extra} value` and a line feed: `labels` already written, each of `extra`
+/// a label to escape.
+pub(crate) fn push_sample_with(
+    out: &mut Vec<u8>,
+    name: &str,
+    labels: &[u8],
+    extra: &[(&str, &str)],
+    value: impl itoa::Integer,
+) {
     out.extend_from_slice(name.as_bytes());
     out.push(b'{');
     out.extend_from_slice(labels);
+    for (label, label_value) in extra {
+        out.push(b',');
+        push_label(out, label, label_value);
+    }
     out.extend_from_slice(b"} ");
     out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     out.push(b'\n');

@@ -2,7 +2,7 @@
 //! GUID and, where the customer list has the customer, by its name and license type.
 
 use crate::collectors::services::model::{Service, Status};
-use crate::exposition::text::{Family, push_label};
+use crate::exposition::text::{Family, push_label, push_sample_with};
 
 pub(crate) const FAMILIES: [Family; 7] = [
     Family {
@@ -114,15 +114,11 @@ pub(crate) fn render<'a>(
 
 /// Appends a sample of `FAMILIES[family]` with `labels` and then `extra`.
 fn push(out: &mut [Vec<u8>; 7], family: usize, labels: &[u8], extra: &[(&str, &str)], value: u64) {
-    let out = &mut out[family];
-    out.extend_from_slice(FAMILIES[family].name.as_bytes());
-    out.push(b'{');
-    out.extend_from_slice(labels);
-    for (name, value) in extra {
-        out.push(b',');
-        push_label(out, name, value);
-    }
-    out.extend_from_slice(b"} ");
-    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-    out.push(b'\n');
+    push_sample_with(
+        &mut out[family],
+        FAMILIES[family].name,
+        labels,
+        extra,
+        value,
+    );
 }
