@@ -76,8 +76,8 @@ pub mod poll_path {
     }
 
     pub use crate::collectors::customers::decode::decode_customers;
-    pub use crate::collectors::customers::prepare;
     pub use crate::collectors::customers::render::render_customers;
+    pub use crate::collectors::customers::{prepare, recompress};
     pub use crate::exposition::gzip::Segment;
     pub use crate::exposition::text::platform_label;
 }

@@ -81,14 +81,17 @@ for n in "${SIZES[@]}"; do
     EXPORTER_PID=$!
     PIDS+=("$EXPORTER_PID")
     EXPORTER_URL="http://127.0.0.1:$port"
-    wait_for_polls 1
+    # A poll's segments are compressed again after it is published, and the next poll waits for
+    # that: after the second poll (the same list), what is sent is the first poll's, final.
+    wait_for_polls 2
     report "$n" "first"
     for per_mille in 1 10; do
         changed "$WORK/list" "$per_mille" >"$API/customer.tmp"
         # Swapped whole, so that no poll reads half a file; the poll under way may have read the
-        # old one, the one after it has not.
+        # old one, the one after it has not, and the one after that has waited for it to be
+        # compressed again.
         mv "$API/customer.tmp" "$API/customer"
-        wait_for_polls $(($(polls) + 2))
+        wait_for_polls $(($(polls) + 3))
         report "$n" "$(awk -v m="$per_mille" 'BEGIN { printf "%.1f %% changed", m / 10 }')"
     done
     stop_exporter

@@ -140,13 +140,24 @@ EOF
 }
 
 # start_exporter CONFIG PORT: runs $EXPORTER with CONFIG, whose server listens on PORT, until
-# it is ready; sets EXPORTER_PID and EXPORTER_URL.
+# it is ready, its log in $WORK/exporter.log; sets EXPORTER_PID and EXPORTER_URL.
 start_exporter() {
-    "$EXPORTER" --config "$1" &
+    # The customer list's debug lines say when a poll's segments were compressed again.
+    NO_COLOR=1 RUST_LOG=warn,liveplatform_exporter::collectors::customers=debug \
+        "$EXPORTER" --config "$1" 2>"$WORK/exporter.log" &
     EXPORTER_PID=$!
     PIDS+=("$EXPORTER_PID")
     EXPORTER_URL="http://127.0.0.1:$2"
     wait_for "$EXPORTER_URL/-/ready"
+}
+
+# Until the first poll's segments are compressed again (the gzip body is then final), or 10 s
+# passed: a binary from before that change never says so.
+wait_for_final_gzip() {
+    local deadline=$((SECONDS + 10))
+    until grep -q "compressed again" "$WORK/exporter.log" || [ "$SECONDS" -ge "$deadline" ]; do
+        sleep 0.05
+    done
 }
 
 stop_exporter() {

@@ -43,6 +43,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
     "$GEN" "$n" >"$WORK/www/tenantui/api/v3/customer"
     poll_fixture 1h
+    wait_for_final_gzip
     curl -fs "$EXPORTER_URL/metrics" >"$WORK/www/metrics"
     # The same bytes, gzip included: nginx serves the exporter's own compressed response.
     curl -fs -H "Accept-Encoding: gzip" "$EXPORTER_URL/metrics" >"$WORK/www/metrics.gz"

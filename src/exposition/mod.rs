@@ -201,7 +201,11 @@ impl Exposition {
 
     pub fn render(&self, now: Instant, encoding: Encoding) -> Payload {
         let layout = sync::read(&self.layout).clone();
-        let fresh: Vec<_> = layout.slots.iter().map(|s| s.fresh(now)).collect();
+        let fresh: Vec<_> = layout
+            .slots
+            .iter()
+            .map(|slot| Some(slot.fresh(now)?.families()))
+            .collect();
         let mut own = Vec::with_capacity(16 * 1024);
         self.metrics.encode(&mut own);
 
@@ -209,7 +213,7 @@ impl Exposition {
             let samples = header
                 .sources
                 .iter()
-                .filter_map(|&(slot, family)| fresh[slot].as_deref()?.samples(family))
+                .filter_map(|&(slot, family)| fresh[slot].as_deref()?.get(family))
                 .filter(|samples| !samples.is_empty());
             // A family no platform has samples for gets no header either.
             samples

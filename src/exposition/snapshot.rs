@@ -2,7 +2,9 @@
 //! rendered snapshot.
 //!
 //! A run builds a whole new [`Snapshot`] and swaps it in with one pointer store, so a scrape
-//! sees either the previous poll or the new one, never a mix.
+//! sees either the previous poll or the new one, never a mix. A snapshot's data never changes;
+//! its compressed form may be swapped, as a whole and once more with one pointer store, for a
+//! smaller one of the very same text (see [`Snapshot::replace_gzip`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -97,7 +99,7 @@ pub struct Snapshot {
     pub succeeded_at: Instant,
     /// How many things (customers, ...) the run found: for the landing page and the log.
     pub items: usize,
-    families: Arc<[Samples]>,
+    families: RwLock<Arc<[Samples]>>,
 }
 
 impl Snapshot {
@@ -105,22 +107,30 @@ impl Snapshot {
         Self {
             succeeded_at,
             items,
-            families: families.into(),
+            families: RwLock::new(families.into()),
         }
     }
 
     /// The same data, as of a later successful run that returned the very same response.
     pub fn renewed(&self, succeeded_at: Instant) -> Self {
-        Self {
-            succeeded_at,
-            items: self.items,
-            families: self.families.clone(),
-        }
+        Self::new(succeeded_at, self.items, self.families())
     }
 
-    /// Samples of the family at `index` in the collector's family list; none past its end.
-    pub fn samples(&self, index: usize) -> Option<&Samples> {
-        self.families.get(index)
+    /// Samples of each family, in the order of the collector's family list. A scrape takes
+    /// them once: whatever it sends of them is then of one compressed form.
+    pub fn families(&self) -> Arc<[Samples]> {
+        sync::read(&self.families).clone()
+    }
+
+    /// Sends, from now on, `gzip` as the compressed samples of the family at each index: the
+    /// same text compressed otherwise (a poll's fast segments compressed again, smaller),
+    /// which only the caller can vouch for. Scrapes under way keep the form they took.
+    pub fn replace_gzip(&self, gzip: impl IntoIterator<Item = (usize, Segment)>) {
+        let mut families = self.families().to_vec();
+        for (index, segment) in gzip {
+            families[index].gzip = segment;
+        }
+        *sync::write(&self.families) = families.into();
     }
 }
 
@@ -191,6 +201,7 @@ impl Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exposition::gzip::Member;
 
     fn empty(succeeded_at: Instant) -> Snapshot {
         Snapshot::new(succeeded_at, 0, Vec::new())
@@ -215,6 +226,34 @@ mod tests {
         assert!(slot.fresh(start + Duration::from_secs(60)).is_some());
         assert!(slot.fresh(start + Duration::from_secs(61)).is_none());
         assert!(slot.latest().is_some(), "stale data is hidden, not lost");
+    }
+
+    #[test]
+    fn a_replaced_gzip_form_is_sent_from_then_on_and_scrapes_under_way_keep_theirs() {
+        let bytes = |segment: &Segment| Member::default().segment(segment);
+        let samples =
+            |text: &[u8]| Samples::one(&Encoded::new(text.to_vec(), &mut Deflater::draft()));
+        let snapshot = Snapshot::new(
+            Instant::now(),
+            2,
+            vec![samples(b"a 1\n"), samples(b"b 2\n")],
+        );
+        let under_way = snapshot.families();
+        // Another encoding of the same text.
+        let other = Segment::stored(b"b 2\n");
+        snapshot.replace_gzip([(1, other.clone())]);
+
+        let now = snapshot.families();
+        assert_eq!(bytes(&now[1].gzip), bytes(&other));
+        assert_ne!(bytes(&under_way[1].gzip), bytes(&other));
+        assert_eq!(
+            bytes(&now[0].gzip),
+            bytes(&under_way[0].gzip),
+            "only the family named"
+        );
+        assert_eq!(now[1].plain.chunks(), under_way[1].plain.chunks());
+        let renewed = snapshot.renewed(Instant::now());
+        assert_eq!(bytes(&renewed.families()[1].gzip), bytes(&other));
     }
 
     #[test]

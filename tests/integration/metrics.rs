@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{Scrape, fast, spawn_app};
+use crate::common::{Scrape, customers, customers_only, fast, spawn_app};
 use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
@@ -384,6 +384,57 @@ async fn metrics_are_gzipped_when_the_scraper_accepts_it() {
         bytes.len(),
         plain.len()
     );
+}
+
+/// A poll is sent compressed fast at once and then compressed again, smaller: the gzip body a
+/// scraper gets comes to near `gzip -6` of its own text, and decodes to the same series before
+/// and after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_polls_gzip_body_comes_near_gzip_6_once_compressed_again() {
+    use std::io::{Read, Write};
+    let api = DemoPlatform::start(customers::body(3000, customers::SEED))
+        .await
+        .unwrap();
+    let app = spawn_app(vec![customers_only(fast(api.platform_config("p")))]).await;
+    let customer_lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| line.starts_with("liveplatform_customer"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let expected = customer_lines(&app.ready().await.text);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut ratios = Vec::new();
+    loop {
+        let body = app
+            .http
+            .get(app.url("/metrics"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(customer_lines(&text), expected);
+        let mut reference = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        reference.write_all(text.as_bytes()).unwrap();
+        let ratio = body.len() as f64 / reference.finish().unwrap().len() as f64;
+        ratios.push(ratio);
+        if ratio <= 1.2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the body stays at {ratios:?} times gzip -6"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    eprintln!("gzip body / gzip -6, scrape after scrape: {ratios:?}");
 }
 
 #[tokio::test]

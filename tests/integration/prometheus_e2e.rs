@@ -19,16 +19,13 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::demo::{Demo, Log};
-use crate::common::{customers_only, fast, spawn_app};
+use crate::common::{customers, customers_only, fast, spawn_app};
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
 };
 use liveplatform_exporter::DemoPlatform;
 use serde_json::Value;
 use serde_norway::Value as Yaml;
-
-#[path = "../../benches/support/customers.rs"]
-mod customers;
 
 /// How long the test waits for a process to start or for data to arrive: generous for a loaded
 /// 2-core CI machine; a healthy run needs a few seconds.

@@ -5,6 +5,10 @@
 //! last snapshot, and otherwise only the blocks of records that changed are decoded, rendered
 //! and compressed anew (see [`blocks`]), off the async threads. Each successful run publishes
 //! the customers to the platform's [`Directory`] for the per-customer collectors.
+//!
+//! A run compresses what changed fast and publishes it; its segments are then compressed again,
+//! smaller, in the background ([`recompress`]), and the next run waits for that before it
+//! starts from them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,17 +16,19 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::time::Instant;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::api::client::ApiClient;
 use crate::collect::background;
 use crate::collect::directory::{CustomerList, Directory};
 use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
 use crate::exposition::exporter_metrics::CustomerChanges;
+use crate::exposition::gzip::Segment;
 use crate::exposition::snapshot::Snapshot;
 use crate::model::SkipReason;
 use blocks::{Blocks, Changes};
 use decode::DecodeError;
-use render::FAMILIES;
+use render::{CUSTOMER_FAMILY_COUNT, FAMILIES};
 
 mod blocks;
 pub(crate) mod decode;
@@ -47,6 +53,9 @@ struct Customers {
     changes: CustomerChanges,
     /// The last successful run, for the next one to compare with; `None` until there was one.
     last: Option<Prepared>,
+    /// The last run compressed again, under way; `None` when it had nothing to compress again.
+    /// Dropped with the collector, it is dropped too: a stopped collector publishes nothing.
+    recompressing: Option<AbortOnDropHandle<Option<Prepared>>>,
 }
 
 impl Customers {
@@ -57,6 +66,25 @@ impl Customers {
             client: context.client,
             directory: context.directory,
             last: None,
+            recompressing: None,
+        }
+    }
+
+    /// The last run as compressed again, once it is: the segments a run reuses are then final.
+    async fn settle_last(&mut self) {
+        let Some(recompressing) = self.recompressing.take() else {
+            return;
+        };
+        match recompressing.await {
+            Ok(Some(recompressed)) => self.last = Some(recompressed),
+            Ok(None) => {}
+            // The last run's data stays published as the run compressed it.
+            Err(error) => tracing::error!(
+                platform = %self.platform,
+                collector = KIND.name,
+                %error,
+                "compressing the last run's data again failed"
+            ),
         }
     }
 
@@ -64,6 +92,7 @@ impl Customers {
         // Dropped with the run unless it succeeds, whether it fails, times out or panics.
         let guard = self.directory.run_guard();
         let body = self.client.get(KIND.name, PATH).await?;
+        self.settle_last().await;
         let platform = self.platform.clone();
         // Decoding, rendering and compressing take CPU time proportional to the customer count:
         // off the async threads and below them in priority, so scrapes keep being answered.
@@ -87,6 +116,20 @@ impl Customers {
             skipped: prepared.skipped.clone(),
         };
         guard.succeeded(prepared.listed.clone());
+        if prepared.blocks.has_drafts() {
+            let (last, platform) = (prepared.clone(), self.platform.clone());
+            self.recompressing = Some(AbortOnDropHandle::new(tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let recompressed = background::run(move || recompress(&last)).await?;
+                tracing::debug!(
+                    platform,
+                    collector = KIND.name,
+                    elapsed = ?started.elapsed(),
+                    "run compressed again"
+                );
+                Some(recompressed.publish())
+            })));
+        }
         self.last = Some(prepared);
         Ok(collected)
     }
@@ -145,6 +188,36 @@ pub fn prepare(
     Ok((prepared, built.changes))
 }
 
+/// The segments `prepared`'s poll compressed fast, compressed again, smaller; `None` when there
+/// were none. Its snapshot sends them once [`Recompressed::publish`]ed.
+pub fn recompress(prepared: &Prepared) -> Option<Recompressed> {
+    let (blocks, gzip) = prepared.blocks.recompressed()?;
+    Some(Recompressed {
+        prepared: Prepared {
+            blocks,
+            ..prepared.clone()
+        },
+        gzip,
+    })
+}
+
+/// A poll compressed again.
+pub struct Recompressed {
+    prepared: Prepared,
+    gzip: [Segment; CUSTOMER_FAMILY_COUNT],
+}
+
+impl Recompressed {
+    /// Makes the poll's snapshot send the smaller segments, and hands the poll back for the
+    /// next one to start from.
+    pub fn publish(self) -> Prepared {
+        // The customer families come first in the snapshot, in the blocks' order.
+        let snapshot = &self.prepared.snapshot;
+        snapshot.replace_gzip(self.gzip.into_iter().enumerate());
+        self.prepared
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,8 +240,8 @@ mod tests {
         let (again, changes) = prepare("p", body(&["a", "b"]), Some(&first)).unwrap();
         assert_eq!(changes, Some(Changes::default()));
         assert_eq!(
-            first.snapshot.samples(0).unwrap().plain.chunks().as_ptr(),
-            again.snapshot.samples(0).unwrap().plain.chunks().as_ptr(),
+            first.snapshot.families()[0].plain.chunks().as_ptr(),
+            again.snapshot.families()[0].plain.chunks().as_ptr(),
             "the rendered bytes are shared, not made anew"
         );
         assert!(again.snapshot.succeeded_at >= first.snapshot.succeeded_at);
@@ -193,8 +266,8 @@ mod tests {
         );
         assert_eq!(next.snapshot.items, 3);
         assert_ne!(
-            first.snapshot.samples(0).unwrap().plain.chunks().as_ptr(),
-            next.snapshot.samples(0).unwrap().plain.chunks().as_ptr()
+            first.snapshot.families()[0].plain.chunks().as_ptr(),
+            next.snapshot.families()[0].plain.chunks().as_ptr()
         );
     }
 }

@@ -1,6 +1,9 @@
 //! Shared test harness: an exporter spawned in-process on an ephemeral loopback port, and an
 //! exposition parser written independently of the exporter's renderer.
 
+/// Generated customer lists, as the benchmarks make them.
+#[path = "../../../benches/support/customers.rs"]
+pub(crate) mod customers;
 pub(crate) mod demo;
 pub(crate) mod per_customer;
 pub(crate) mod pki;
