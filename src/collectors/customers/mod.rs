@@ -270,4 +270,62 @@ mod tests {
             next.snapshot.families()[0].plain.chunks().as_ptr()
         );
     }
+
+    /// A list of `n` customers, each in a block of its own bytes.
+    fn numbered(n: usize) -> Bytes {
+        let records: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"UmpCustomerGuid":"customer-{i}","CustomerShortName":"c{i}","LicenseType":{},"ActiveUserCount":{}}}"#,
+                    i % 6,
+                    i * 7 % 500
+                )
+            })
+            .collect();
+        Bytes::from(format!("[{}]", records.join(",")))
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_run_publishes_at_once_and_the_next_starts_from_it_compressed_again() {
+        let demo = crate::demo::DemoPlatform::start(numbered(2000))
+            .await
+            .unwrap();
+        let config = demo.platform_config("p");
+        let mut customers = Customers::new(Context {
+            platform: "p".to_owned(),
+            client: Arc::new(ApiClient::new(&config).unwrap()),
+            directory: Directory::default(),
+            metrics: Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new()),
+            stale_after: std::time::Duration::from_secs(60),
+            timeout: std::time::Duration::from_secs(10),
+        });
+        let gzip = |snapshot: &Snapshot| -> Vec<Bytes> {
+            let mut member = crate::exposition::gzip::Member::default();
+            (0..CUSTOMER_FAMILY_COUNT)
+                .map(|family| member.segment(&snapshot.families()[family].gzip))
+                .collect()
+        };
+
+        let first = customers.run().await.unwrap().snapshot;
+        let published = gzip(&first);
+        assert!(customers.last.as_ref().unwrap().blocks.has_drafts());
+        let second = customers.run().await.unwrap().snapshot;
+        assert!(
+            !customers.last.as_ref().unwrap().blocks.has_drafts(),
+            "the second run starts from the first compressed again"
+        );
+        assert!(
+            customers.recompressing.is_none(),
+            "the same list again leaves nothing to compress"
+        );
+        let (now, renewed) = (gzip(&first), gzip(&second));
+        assert_eq!(now, renewed, "the same list again sends the final form");
+        let len = |segments: &[Bytes]| segments.iter().map(Bytes::len).sum::<usize>();
+        assert!(
+            len(&now) * 5 < len(&published) * 4,
+            "{} bytes now, {} at first",
+            len(&now),
+            len(&published)
+        );
+    }
 }
