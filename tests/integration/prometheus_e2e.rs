@@ -19,7 +19,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::demo::{Demo, Log};
-use crate::common::{customers, customers_only, fast, spawn_app};
+use crate::common::{customers, customers_only, spawn_app};
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
 };
