@@ -91,37 +91,47 @@ pub(crate) mod counted {
 
     struct Counted;
 
-    fn count(bytes: usize, sign: isize) {
+    /// Adds `grown` bytes and takes `shrunk` off the calling thread's count.
+    fn count(grown: usize, shrunk: usize) {
         // A thread being torn down has no counter left: its allocations go uncounted.
-        let _ = LIVE.try_with(|live| live.set(live.get() + sign * bytes as isize));
+        let _ = LIVE.try_with(|live| live.set(live.get() + grown as isize - shrunk as isize));
+    }
+
+    /// `allocated` as the allocator returns it, counted as `size` bytes unless it failed.
+    fn counted(allocated: *mut u8, size: usize) -> *mut u8 {
+        if !allocated.is_null() {
+            count(size, 0);
+        }
+        allocated
     }
 
     // SAFETY: every call goes to the system allocator with the caller's arguments; the count
     // on the side changes nothing of the memory.
     unsafe impl GlobalAlloc for Counted {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            count(layout.size(), 1);
             // SAFETY: the caller's contract, passed on.
-            unsafe { System.alloc(layout) }
+            counted(unsafe { System.alloc(layout) }, layout.size())
         }
 
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            count(layout.size(), 1);
             // SAFETY: the caller's contract, passed on.
-            unsafe { System.alloc_zeroed(layout) }
+            counted(unsafe { System.alloc_zeroed(layout) }, layout.size())
         }
 
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            count(layout.size(), -1);
+            count(0, layout.size());
             // SAFETY: the caller's contract, passed on.
             unsafe { System.dealloc(ptr, layout) }
         }
 
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            count(layout.size(), -1);
-            count(new_size, 1);
             // SAFETY: the caller's contract, passed on.
-            unsafe { System.realloc(ptr, layout, new_size) }
+            let moved = unsafe { System.realloc(ptr, layout, new_size) };
+            // On failure the old block stays, as it was counted.
+            if !moved.is_null() {
+                count(new_size, layout.size());
+            }
+            moved
         }
     }
 
