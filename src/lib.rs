@@ -22,8 +22,9 @@
 //! which the per-customer collectors read). `app.rs` wires one run together and applies
 //! configuration reloads, `cli/` parses the command line (and holds the `healthcheck`
 //! subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
-//! poison-tolerant lock helper, `memory.rs` the static build's allocator settings and the call
-//! that hands freed memory back to the system.
+//! poison-tolerant lock helper, `memory.rs` the static build's allocator settings, the call
+//! that hands freed memory back to the system, and the unit tests' allocator, which counts each
+//! thread's live bytes for the tests that bound what a structure costs.
 //!
 //! Modules are private; the items below are what the binary, the integration tests, the
 //! benchmarks and the fuzz target use.

@@ -76,3 +76,71 @@ pub fn collect_on_idle() {
         unsafe { libmimalloc_sys::mi_collect(true) };
     }
 }
+
+/// Counts the heap bytes each thread has allocated and not freed, for the tests that bound what
+/// a structure costs: the unit tests' allocator.
+#[cfg(test)]
+pub(crate) mod counted {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        // Allocates nothing and needs no destructor: safe to touch from the allocator.
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+    }
+
+    struct Counted;
+
+    /// Adds `grown` bytes and takes `shrunk` off the calling thread's count.
+    fn count(grown: usize, shrunk: usize) {
+        // A thread being torn down has no counter left: its allocations go uncounted.
+        let _ = LIVE.try_with(|live| live.set(live.get() + grown as isize - shrunk as isize));
+    }
+
+    /// `allocated` as the allocator returns it, counted as `size` bytes unless it failed.
+    fn counted(allocated: *mut u8, size: usize) -> *mut u8 {
+        if !allocated.is_null() {
+            count(size, 0);
+        }
+        allocated
+    }
+
+    // SAFETY: every call goes to the system allocator with the caller's arguments; the count
+    // on the side changes nothing of the memory.
+    unsafe impl GlobalAlloc for Counted {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            counted(unsafe { System.alloc(layout) }, layout.size())
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            counted(unsafe { System.alloc_zeroed(layout) }, layout.size())
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            count(0, layout.size());
+            // SAFETY: the caller's contract, passed on.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            let moved = unsafe { System.realloc(ptr, layout, new_size) };
+            // On failure the old block stays, as it was counted.
+            if !moved.is_null() {
+                count(new_size, layout.size());
+            }
+            moved
+        }
+    }
+
+    #[global_allocator]
+    static COUNTED: Counted = Counted;
+
+    /// Bytes the calling thread has allocated, less those it freed, since it started. Memory
+    /// that another thread allocates or frees is not counted: measure what one thread builds.
+    pub(crate) fn live_bytes() -> isize {
+        LIVE.with(Cell::get)
+    }
+}

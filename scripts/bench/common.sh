@@ -79,18 +79,59 @@ wait_for() { # URL: until it answers 200
 peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
+# make_certificates DIR ADDRESS...: a CA (ca.pem) and a server certificate for the ADDRESSes it
+# issued (server.pem, server.key), P-256, valid for a day.
+make_certificates() {
+    local dir=$1 names
+    shift
+    names=$(printf 'IP:%s,' "$@")
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+            -subj "/CN=bench CA" -keyout ca.key -out ca.pem 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "${names%,}" >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+            -extfile server.ext -out server.pem 2>/dev/null
+    )
+}
+
 # Starts nginx serving $WORK/www on loopback (static files, gzip_static for *.gz beside them)
-# and sets NGINX_PORT. The API fixture goes in $WORK/www/tenantui/api/v3/customer.
+# and sets NGINX_PORT. The API fixture goes in $WORK/www/tenantui/api/v3/customer (or
+# customer.json, when customer/ holds the per-customer answers).
+# With NGINX_TLS=1 it also serves HTTPS on NGINX_TLS_PORT, with a certificate for its addresses
+# issued by a CA of its own, $WORK/tls/ca.pem. NGINX_HOSTS lists more loopback addresses
+# (127.x.y.z) to serve on, at the same ports: servers that a client tells apart.
 start_nginx() {
     NGINX_PORT=$(free_port)
     mkdir -p "$WORK/www/tenantui/api/v3" "$WORK/nginx"
     : >"$WORK/www/ping"
+    local listen="" host hosts
+    # shellcheck disable=SC2206 # the addresses are words
+    hosts=(127.0.0.1 ${NGINX_HOSTS:-})
+    for host in "${hosts[@]}"; do
+        listen+="listen $host:$NGINX_PORT;"$'\n'
+    done
+    if [ -n "${NGINX_TLS:-}" ]; then
+        need openssl openssl
+        make_certificates "$WORK/tls" "${hosts[@]}"
+        NGINX_TLS_PORT=$(free_port)
+        for host in "${hosts[@]}"; do
+            listen+="listen $host:$NGINX_TLS_PORT ssl;"$'\n'
+        done
+        listen+="ssl_certificate $WORK/tls/server.pem;
+        ssl_certificate_key $WORK/tls/server.key;"
+    fi
     cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes auto;
 daemon off;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
+# Enough for every idle connection of a thousand platforms' clients (scripts/bench/platforms.sh).
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
 http {
     access_log off;
     sendfile on;
@@ -98,9 +139,12 @@ http {
     keepalive_requests 1000000;
     default_type text/plain;
     server {
-        listen 127.0.0.1:$NGINX_PORT;
+        $listen
         root $WORK/www;
         gzip_static on;
+        # A file, else FILE.json, else DIR/index.json: so that a path can be both an answer and
+        # the folder of longer ones (a customer list and each customer's details below it).
+        try_files \$uri \$uri.json \${uri}index.json =404;
         client_body_temp_path $WORK/nginx;
         proxy_temp_path $WORK/nginx;
         fastcgi_temp_path $WORK/nginx;

@@ -1,9 +1,11 @@
 //! The Live Platform API client: `GET`s below `{base_url}` with authentication, one retry on a
 //! refused token, a pause after a 429 for the requests of the endpoint family that received it
 //! (every request, for the token endpoint's), and a cap on the body. The collector's scheduler
-//! puts a deadline over the whole exchange.
+//! puts a deadline over the whole exchange. Platforms whose connection settings are the same
+//! send through one pair of HTTP clients, their [`Transport`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -118,7 +120,7 @@ pub enum ClientError {
 }
 
 pub(crate) struct ApiClient {
-    http: reqwest::Client,
+    transport: Transport,
     base_url: Url,
     channel_id: Option<i64>,
     auth: Authenticator,
@@ -156,6 +158,80 @@ impl Pauses {
     fn remaining(&self, family: &'static str) -> Option<Duration> {
         let own = self.family(family).remaining();
         own.max(self.token.remaining())
+    }
+}
+
+/// How long a connection is kept open with no request on it. A run's requests follow each other
+/// closely (a fan-out starts at least one a second), while runs are minutes apart: a connection
+/// kept until the next run (reqwest keeps one 90 s by default) serves no request, yet holds its
+/// buffers and TLS state, tens of kilobytes, for each platform of a thousand.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The HTTP clients of platforms: one for the API, one for the token endpoint. A client carries
+/// its own TLS configuration, with the built-in roots copied into a store of its own (tens of
+/// kilobytes), and its own connection pool: platforms whose connection settings are the same
+/// share one [`Transport`] (see [`Transports`]). Connections stay per host, so platforms on
+/// different servers share no connection; their limits, pauses, credentials and request timeouts
+/// are their [`ApiClient`]'s own.
+#[derive(Clone)]
+pub(crate) struct Transport(Arc<Clients>);
+
+struct Clients {
+    api: reqwest::Client,
+    token: reqwest::Client,
+}
+
+impl Transport {
+    fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
+        // API requests keep the default redirect policy: it follows at most 10 and drops
+        // Authorization (and cookies) whenever a redirect leaves the original host and port.
+        let api = builder(config)?.build().map_err(ClientError::Build)?;
+        // A token request carries the client secret in its body, which a 307 or 308 would send
+        // on to wherever it points: token requests follow no redirect at all.
+        let token = builder(config)?
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ClientError::Build)?;
+        Ok(Self(Arc::new(Clients { api, token })))
+    }
+
+    /// Whether `self` and `other` are one transport, not two alike.
+    #[cfg(test)]
+    pub(crate) fn is(&self, other: &Transport) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// What sets a platform's [`Transport`] apart: the settings [`builder`] reads, and nothing else.
+#[derive(PartialEq, Eq, Hash)]
+struct TransportKey {
+    connect_timeout: Duration,
+    tls: ClientTlsConfig,
+    proxy_url: Option<Url>,
+}
+
+impl TransportKey {
+    fn of(config: &PlatformConfig) -> Self {
+        Self {
+            connect_timeout: config.timeout,
+            tls: config.tls.clone(),
+            proxy_url: config.proxy_url.clone(),
+        }
+    }
+}
+
+/// Builds each distinct [`Transport`] once, for the platforms of one configuration: those with
+/// the same connect timeout, TLS settings (files named alike are read once) and proxy share it.
+#[derive(Default)]
+pub(crate) struct Transports(HashMap<TransportKey, Transport>);
+
+impl Transports {
+    /// The transport of `config`'s connection settings, built on first use.
+    pub(crate) fn get(&mut self, config: &PlatformConfig) -> Result<Transport, ClientError> {
+        match self.0.entry(TransportKey::of(config)) {
+            Entry::Occupied(known) => Ok(known.get().clone()),
+            Entry::Vacant(new) => Ok(new.insert(Transport::new(config)?).clone()),
+        }
     }
 }
 
@@ -216,11 +292,13 @@ fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
 
-/// The platform's connection settings: user agent, connect timeout, TLS and proxy.
+/// The platform's connection settings: user agent, connect timeout, TLS and proxy; and how long
+/// an idle connection is kept.
 fn builder(config: &PlatformConfig) -> Result<reqwest::ClientBuilder, ClientError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(config.timeout);
+        .connect_timeout(config.timeout)
+        .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT);
     builder = with_tls(builder, &config.tls)?;
     if let Some(proxy) = &config.proxy_url {
         // An explicit proxy comes before the environment's, which reqwest reads by itself.
@@ -230,21 +308,17 @@ fn builder(config: &PlatformConfig) -> Result<reqwest::ClientBuilder, ClientErro
 }
 
 impl ApiClient {
-    pub(crate) fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
-        // API requests keep the default redirect policy: it follows at most 10 and drops
-        // Authorization (and cookies) whenever a redirect leaves the original host and port.
-        let http = builder(config)?.build().map_err(ClientError::Build)?;
-        // A token request carries the client secret in its body, which a 307 or 308 would send
-        // on to wherever it points: token requests follow no redirect at all.
-        let token_http = builder(config)?
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(ClientError::Build)?;
+    /// `config`'s client, over the transport `transports` has for its connection settings.
+    pub(crate) fn new(
+        config: &PlatformConfig,
+        transports: &mut Transports,
+    ) -> Result<Self, ClientError> {
+        let transport = transports.get(config)?;
         Ok(Self {
-            http,
+            auth: Authenticator::new(&config.auth, transport.0.token.clone()),
+            transport,
             base_url: config.base_url.clone(),
             channel_id: config.channel_id,
-            auth: Authenticator::new(&config.auth, token_http),
             max_response_bytes: config.max_response_bytes,
             max_customer_response_bytes: config.max_customer_response_bytes,
             customer_request_timeout: config.customer_request_timeout,
@@ -357,6 +431,12 @@ impl ApiClient {
         }
     }
 
+    /// The HTTP transport it sends through.
+    #[cfg(test)]
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
     /// Requests of the platform's fan-out allowed in flight at once: how many a per-customer
     /// collector keeps going, so that the limiter, not the collector, is the bound.
     pub(crate) fn max_concurrent_requests(&self) -> usize {
@@ -398,7 +478,9 @@ impl ApiClient {
         timeout: Option<Duration>,
     ) -> Result<(reqwest::Response, Option<Token>), FetchError> {
         let mut request = self
-            .http
+            .transport
+            .0
+            .api
             .get(url.clone())
             .header(header::ACCEPT, "application/json");
         if let Some(timeout) = timeout {
@@ -484,6 +566,87 @@ mod tests {
             assert_eq!(segments.len(), 6, "{url}");
             assert_eq!(segments[5], "licenseinfo", "{url}");
         }
+    }
+
+    fn platform(name: &str, base_url: &str) -> PlatformConfig {
+        PlatformConfig::new(
+            name,
+            Url::parse(base_url).unwrap(),
+            crate::config::AuthConfig::None,
+        )
+    }
+
+    #[test]
+    fn platforms_share_a_transport_exactly_when_their_connection_settings_are_the_same() {
+        let mut transports = Transports::default();
+        let mut transport = |config: &PlatformConfig| transports.get(config).unwrap();
+        let first = transport(&platform("a", "https://a.example.com/tenantui"));
+        let mut other_server = platform("b", "https://b.example.com/tenantui");
+        other_server.channel_id = Some(3);
+        other_server.max_concurrent_requests = 1;
+        assert!(
+            transport(&other_server).is(&first),
+            "another server, the same settings"
+        );
+        let mut slower = platform("c", "https://a.example.com/tenantui");
+        slower.timeout = Duration::from_secs(90);
+        let mut unverified = platform("d", "https://a.example.com/tenantui");
+        unverified.tls.insecure_skip_verify = true;
+        let mut proxied = platform("e", "https://a.example.com/tenantui");
+        proxied.proxy_url = Some(Url::parse("http://proxy.example.com:3128").unwrap());
+        for config in [slower, unverified, proxied] {
+            let own = transport(&config);
+            assert!(!own.is(&first), "{}", config.name);
+            assert!(transport(&config).is(&own), "{}: built once", config.name);
+        }
+    }
+
+    /// Serves one request on loopback with a keep-alive response, then reports how long the
+    /// client kept the connection open afterwards (`None`: still open after `patience`).
+    async fn one_keep_alive_response(
+        listener: tokio::net::TcpListener,
+        patience: Duration,
+    ) -> Option<Duration> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut connection, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = connection.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            request.extend_from_slice(&buffer[..n]);
+        }
+        connection
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n[]")
+            .await
+            .unwrap();
+        let answered = tokio::time::Instant::now();
+        match tokio::time::timeout(patience, connection.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => Some(answered.elapsed()),
+            Ok(Ok(_)) => panic!("a second request on a connection meant for one"),
+            Err(_) => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed_soon_after_its_last_request() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}/", listener.local_addr().unwrap());
+        let patience = 4 * IDLE_CONNECTION_TIMEOUT;
+        let server = tokio::spawn(one_keep_alive_response(listener, patience));
+        let client = ApiClient::new(&platform("p", &base_url), &mut Transports::default()).unwrap();
+        assert_eq!(
+            &client.get("customers", CUSTOMERS).await.unwrap()[..],
+            b"[]"
+        );
+        let open_for = server.await.unwrap();
+        // The pool looks for expired connections once per timeout: closed within two.
+        assert!(
+            open_for.is_some_and(
+                |open_for| open_for <= 2 * IDLE_CONNECTION_TIMEOUT + Duration::from_millis(500)
+            ),
+            "kept open {open_for:?} after the response (None: beyond {patience:?})"
+        );
     }
 
     #[test]

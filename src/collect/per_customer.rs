@@ -218,7 +218,7 @@ impl<S: Source> PerCustomer<S> {
                 "some requests failed; keeping those customers' last good values"
             );
         }
-        let kept = Arc::new(kept);
+        let kept = Arc::new(fitted(kept, &list));
         let platform_label = self.platform_label.clone();
         let rendered = kept.clone();
         // Rendering and compressing take time proportional to the customers: off the async
@@ -243,6 +243,20 @@ impl<S: Source> PerCustomer<S> {
 /// The share of its timeout a run spends asking; rendering a large platform's answers takes
 /// seconds.
 const ASKING_SHARE: f64 = 0.9;
+
+/// The values of `list`'s customers alone, in a map sized for them. The run's map was sized for
+/// the list it started with, and holds the answers of customers who left since: when the list
+/// shrank during the run (200,000 customers to 3), it would keep room for the old list until the
+/// next run, hours later.
+fn fitted<V>(mut kept: KeptByCustomer<V>, list: &CustomerList) -> KeptByCustomer<V> {
+    let mut fitted = KeptByCustomer::with_capacity(kept.len().min(list.len()));
+    for listed in list.iter() {
+        if let Some((id, value)) = kept.remove_entry(&listed.id) {
+            fitted.insert(id, value);
+        }
+    }
+    fitted
+}
 
 /// The ids of `list`'s customers not in `asked`, in the list's order.
 fn ids(list: &CustomerList, asked: &HashSet<Box<str>>) -> VecDeque<Box<str>> {
@@ -276,5 +290,85 @@ impl<S: Source> Collector for PerCustomer<S> {
         &mut self,
     ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
         Box::pin(self.run())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::api::client::Transports;
+    use crate::config::{AuthConfig, PlatformConfig};
+    use crate::exposition::exporter_metrics::ExporterMetrics;
+
+    /// The directory of the platform [`Shrinking`] serves.
+    static DIRECTORY: OnceLock<Directory> = OnceLock::new();
+
+    fn list(prefix: &str, customers: usize) -> CustomerList {
+        let block: Arc<[Listed]> = (0..customers)
+            .map(|i| Listed {
+                id: format!("{prefix}-{i}").into(),
+                license_type: 0,
+                labels: Box::default(),
+            })
+            .collect();
+        CustomerList::new([block])
+    }
+
+    /// Answers every customer; asked about the first of the large list, it makes the
+    /// platform's list shrink to 3 customers.
+    struct Shrinking;
+
+    impl Source for Shrinking {
+        type Value = ();
+
+        const NAME: &'static str = "shrinking";
+
+        async fn fetch(_: &ApiClient, id: &str) -> Result<Decoded<()>, RequestError> {
+            if id == "large-0"
+                && let Some(directory) = DIRECTORY.get()
+            {
+                directory.publish(list("small", 3));
+            }
+            Ok(Decoded {
+                value: Some(()),
+                skipped: Vec::new(),
+            })
+        }
+
+        fn render<'a>(_: &[u8], _: impl Iterator<Item = (&'a Listed, &'a ())>) -> Arc<[Samples]> {
+            Arc::new([])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_list_that_shrinks_during_a_run_leaves_no_room_for_the_old_one() {
+        let directory = DIRECTORY.get_or_init(Directory::default).clone();
+        directory.publish(list("large", 10_000));
+        let mut platform = PlatformConfig::new(
+            "p",
+            "http://127.0.0.1:9/".parse().unwrap(),
+            AuthConfig::None,
+        );
+        // One request at a time: the list shrinks after the first.
+        platform.max_concurrent_requests = 1;
+        let client = ApiClient::new(&platform, &mut Transports::default()).unwrap();
+        let mut collector = PerCustomer::<Shrinking>::new(Context {
+            platform: "p".to_owned(),
+            client: Arc::new(client),
+            directory,
+            metrics: Arc::new(ExporterMetrics::new()),
+            stale_after: Duration::from_secs(3600),
+            timeout: Duration::from_secs(60),
+        });
+        let collected = collector.run().await.unwrap();
+        assert_eq!(collected.snapshot.items, 3, "the latest list's customers");
+        assert_eq!(collector.kept.len(), 3);
+        assert!(
+            collector.kept.capacity() < 100,
+            "room for {} values kept until the next run",
+            collector.kept.capacity()
+        );
     }
 }

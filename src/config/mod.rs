@@ -168,7 +168,7 @@ pub struct CollectorConfig {
 
 /// `[platforms.tls]`: how the API's (and token endpoint's) certificates are checked, and the
 /// client certificate to present.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ClientTlsConfig {
     /// Extra trusted roots, on top of the built-in ones.
     pub ca_file: Option<PathBuf>,
@@ -176,7 +176,7 @@ pub struct ClientTlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientCertificate {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
