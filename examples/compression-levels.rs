@@ -77,9 +77,9 @@ fn gzip_6(text: &[u8]) -> usize {
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .map_or(10_000, |arg| arg.parse().expect("N is a number of customers"));
+    let n: usize = std::env::args().nth(1).map_or(10_000, |arg| {
+        arg.parse().expect("N is a number of customers")
+    });
     let body = customers::body(n, customers::SEED);
     let (prepared, _) = prepare("bench", body.into(), None).expect("the generated list decodes");
     let families: Vec<Vec<Bytes>> = prepared
@@ -104,7 +104,9 @@ fn main() {
         families.iter().map(Vec::len).sum::<usize>(),
         reference as f64 / 1e6
     );
-    println!("| zlib-rs level | window before each block | compressed MB | / `gzip -6` | time, relative |");
+    println!(
+        "| zlib-rs level | window before each block | compressed MB | / `gzip -6` | time, relative |"
+    );
     println!("|---|---|---|---|---|");
     for level in LEVELS {
         for window in WINDOWS {

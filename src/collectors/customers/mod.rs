@@ -293,7 +293,9 @@ mod tests {
         let config = demo.platform_config("p");
         let mut customers = Customers::new(Context {
             platform: "p".to_owned(),
-            client: Arc::new(ApiClient::new(&config).unwrap()),
+            client: Arc::new(
+                ApiClient::new(&config, &mut crate::api::client::Transports::default()).unwrap(),
+            ),
             directory: Directory::default(),
             metrics: Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new()),
             stale_after: std::time::Duration::from_secs(60),
