@@ -819,4 +819,30 @@ mod tests {
         assert!(activity.stalled_since().is_some() && activity.is_cut());
         drop((tracked, client));
     }
+
+    #[tokio::test]
+    async fn a_first_request_waiting_unread_is_seen_and_later_bytes_are_not() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let activity = Activity::new(Arc::new(Notify::new()), Instant::now());
+        assert!(!first_bytes_waiting(&activity, server.as_raw_fd()));
+
+        tokio::io::AsyncWriteExt::write_all(&mut client, b"GET / HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        server.readable().await.unwrap();
+        assert!(first_bytes_waiting(&activity, server.as_raw_fd()));
+        assert!(
+            first_bytes_waiting(&activity, server.as_raw_fd()),
+            "peeked, not consumed"
+        );
+        activity.received.store(true, Ordering::Release);
+        assert!(
+            !first_bytes_waiting(&activity, server.as_raw_fd()),
+            "once bytes were read, more waiting are a trickle, not a first request"
+        );
+    }
 }
