@@ -222,6 +222,7 @@ impl App {
         let limits = Limits {
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,
+            write_timeout: config.server.write_timeout,
             shutdown_grace: SHUTDOWN_GRACE,
         };
         let mut server = tokio::spawn(listener::serve(

@@ -58,6 +58,10 @@ const MAX_REQUESTS_PER_SECOND: RangeInclusive<u32> = 1..=10_000;
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handlers answer from memory; only a basic-auth check under load takes measurable time.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Prometheus gives up on a scrape after its `scrape_timeout` (10 s unless raised, and never
+/// above the scrape interval): a client still taking a response after a minute serves no
+/// scraper, while the response holds a slot and the snapshot it shares.
+const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A few Prometheus servers, a browser or two and the probes need a handful; the bound keeps a
 /// connection flood from exhausting file descriptors.
 const DEFAULT_MAX_CONNECTIONS: usize = 64;
@@ -82,6 +86,9 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     #[serde(deserialize_with = "de::duration")]
     pub request_timeout: Duration,
+    /// Time a client has to take a response, from its first byte to its last.
+    #[serde(deserialize_with = "de::duration")]
+    pub write_timeout: Duration,
     #[serde(deserialize_with = "de::whole")]
     pub max_connections: usize,
 }
@@ -93,6 +100,7 @@ impl Default for ServerConfig {
             web_config_file: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
@@ -471,6 +479,7 @@ impl ServerConfig {
             &SERVER_TIMEOUTS,
             "server.request_timeout",
         )?;
+        within(self.write_timeout, &SERVER_TIMEOUTS, "server.write_timeout")?;
         within(
             self.max_connections,
             &MAX_CONNECTIONS,
@@ -1029,6 +1038,10 @@ mod tests {
                 "server.request_timeout",
             ),
             (
+                format!("[server]\nwrite_timeout = \"0s\"\n{MINIMAL}"),
+                "server.write_timeout",
+            ),
+            (
                 MINIMAL.replace("[platforms.auth]", "proxy_url = \"socks5://p:1080\"\n[platforms.auth]"),
                 "platforms[0].proxy_url",
             ),
@@ -1123,6 +1136,10 @@ mod tests {
                 "server.request_timeout",
             ),
             (
+                format!("[server]\nwrite_timeout = \"2h\"\n{MINIMAL}"),
+                "server.write_timeout",
+            ),
+            (
                 format!("[server]\nmax_connections = 1_000_000\n{MINIMAL}"),
                 "server.max_connections",
             ),
@@ -1205,7 +1222,8 @@ mod tests {
     fn server_limits_web_config_proxy_and_tls_keys_are_read() {
         let config = load_str(&format!(
             "[server]\nweb_config_file = \"/etc/x/web.yml\"\nheader_read_timeout = \"5s\"\n\
-             request_timeout = \"1m\"\nmax_connections = 8\n{}\n[platforms.tls]\n\
+             request_timeout = \"1m\"\nwrite_timeout = \"2m\"\nmax_connections = 8\n{}\n\
+             [platforms.tls]\n\
              insecure_skip_verify = true\n",
             MINIMAL.replace(
                 "[platforms.auth]",
@@ -1219,6 +1237,7 @@ mod tests {
         );
         assert_eq!(config.server.header_read_timeout, Duration::from_secs(5));
         assert_eq!(config.server.request_timeout, Duration::from_secs(60));
+        assert_eq!(config.server.write_timeout, Duration::from_secs(120));
         assert_eq!(config.server.max_connections, 8);
         let platform = &config.platforms[0];
         assert_eq!(
@@ -1229,6 +1248,7 @@ mod tests {
         let defaults = load_str(MINIMAL).unwrap();
         assert_eq!(defaults.server.web_config_file, None);
         assert_eq!(defaults.server.max_connections, 64);
+        assert_eq!(defaults.server.write_timeout, Duration::from_secs(60));
         assert!(!defaults.platforms[0].tls.insecure_skip_verify);
     }
 

@@ -132,6 +132,7 @@ async fn https_api(dir: &Path, ca: &TestCa, client_auth: &str) -> (String, Cance
     let limits = Limits {
         header_read_timeout: Duration::from_secs(5),
         max_connections: 16,
+        write_timeout: Duration::from_secs(5),
         shutdown_grace: Duration::from_secs(1),
     };
     tokio::spawn(serve(listener, router, watch, limits, stop.clone()));

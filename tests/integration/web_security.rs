@@ -3,6 +3,8 @@
 //! restart; and the server limits: methods, paths, slow, idle and reconnecting clients, connection
 //! count, deadlines.
 
+use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +15,9 @@ use liveplatform_exporter::App;
 use liveplatform_exporter::Config;
 use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use reqwest::StatusCode;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -282,11 +286,13 @@ fn tls_yaml(cert: &Path, key: &Path, extra: &str) -> String {
     )
 }
 
-/// A fresh client (no pooled connection) trusting `ca`, optionally presenting `identity`.
+/// A fresh client (no pooled connection, and none kept after its requests) trusting `ca`,
+/// optionally presenting `identity`.
 fn https_client(ca: &TestCa, identity: Option<reqwest::Identity>) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(ca.root())
+        .pool_max_idle_per_host(0)
         .no_proxy();
     if let Some(identity) = identity {
         builder = builder.identity(identity);
@@ -816,6 +822,17 @@ async fn exporter_with_large_exposition(
     web: &WebDir,
     configure: impl FnOnce(&mut Config),
 ) -> (TestApp, DemoPlatform, usize) {
+    let (app, mock, buffered) = exporter_polling_large_exposition(web, configure).await;
+    wait_until_ready(unpooled_client(PATIENCE).get(app.url("/-/ready"))).await;
+    (app, mock, buffered)
+}
+
+/// [`exporter_with_large_exposition`], before its first poll: for a caller that asks whether
+/// it is ready its own way (over TLS).
+async fn exporter_polling_large_exposition(
+    web: &WebDir,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, DemoPlatform, usize) {
     // The client lets the kernel buffer little on its side (see `busy_connection`).
     let buffered = send_buffer_max() + 64 * 1024;
     let (app, mock) = exporter_over(
@@ -831,36 +848,81 @@ async fn exporter_with_large_exposition(
         },
     )
     .await;
+    (app, mock, buffered)
+}
+
+/// Waits until `ready` (a `/-/ready` request) is answered 200.
+async fn wait_until_ready(ready: reqwest::RequestBuilder) {
     let deadline = Instant::now() + PATIENCE;
-    while unpooled_client(PATIENCE)
-        .get(app.url("/-/ready"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        != StatusCode::OK
-    {
+    while ready.try_clone().unwrap().send().await.unwrap().status() != StatusCode::OK {
         assert!(Instant::now() < deadline, "never became ready");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    (app, mock, buffered)
 }
 
 /// A connection that has asked for `/metrics` and reads nothing yet: the server is writing a
 /// response larger than the socket buffers, so the connection stays busy until it is read.
 async fn busy_connection(app: &TestApp) -> TcpStream {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(16 * 1024).unwrap();
-    let mut stream = socket.connect(app.addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    tokio::time::timeout(PATIENCE, stream.peek(&mut [0]))
+    tokio::time::timeout(PATIENCE, ask_for_metrics(app.addr, 1))
         .await
         .expect("the response begins")
-        .unwrap();
+        .unwrap()
+}
+
+/// Connects with a small receive buffer, asks for `/metrics` `times` in one write (pipelined)
+/// and waits for the first response to begin, reading none of it.
+async fn ask_for_metrics(addr: SocketAddr, times: usize) -> io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    // The kernel buffers little on the client's side: the server's writes block sooner.
+    socket.set_recv_buffer_size(16 * 1024)?;
+    let mut stream = socket.connect(addr).await?;
     stream
+        .write_all(
+            "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                .repeat(times)
+                .as_bytes(),
+        )
+        .await?;
+    stream.peek(&mut [0]).await?;
+    Ok(stream)
+}
+
+/// How a slow reader of `/metrics` takes its response.
+#[derive(Clone, Copy)]
+enum Slowness {
+    /// Reads nothing.
+    Never,
+    /// Reads a byte a second.
+    Trickle,
+    /// Asks for two responses in one write and reads neither.
+    Pipelined,
+}
+
+/// A client reading `/metrics` slowly for as long as it runs: when the server closes its
+/// connection, it connects again at once. Counts the responses begun in `begun`.
+async fn read_slowly(addr: SocketAddr, slowness: Slowness, begun: Arc<Semaphore>) {
+    let times = match slowness {
+        Slowness::Pipelined => 2,
+        Slowness::Never | Slowness::Trickle => 1,
+    };
+    loop {
+        let Ok(mut stream) = ask_for_metrics(addr, times).await else {
+            continue;
+        };
+        begun.add_permits(1);
+        let trickles = matches!(slowness, Slowness::Trickle);
+        loop {
+            tokio::select! {
+                // A reset, seen without reading what was sent before it.
+                _ = stream.ready(Interest::ERROR) => break,
+                () = tokio::time::sleep(Duration::from_secs(1)), if trickles => {
+                    if !matches!(stream.read(&mut [0]).await, Ok(1)) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Reads the response of a [`busy_connection`] to its end and checks it is whole, and was too
@@ -874,8 +936,45 @@ async fn read_whole_response(stream: &mut TcpStream, buffered: usize) {
     );
 }
 
+/// The case: as many clients as there are slots read `/metrics` slowly, or not at all,
+/// and come back as soon as they are cut; probes and scrapes are still answered within a second.
 #[tokio::test]
-async fn a_busy_connection_is_never_cut_and_new_ones_wait_for_it() {
+async fn slow_readers_of_metrics_cannot_keep_probes_or_scrapes_out() {
+    let web = WebDir::new();
+    web.write("");
+    let mut max_connections = 0;
+    let (app, _mock, _) = exporter_with_large_exposition(&web, |config| {
+        max_connections = config.server.max_connections;
+    })
+    .await;
+    let begun = Arc::new(Semaphore::new(0));
+    let mut readers = JoinSet::new();
+    for i in 0..max_connections {
+        let slowness = [Slowness::Never, Slowness::Trickle, Slowness::Pipelined][i % 3];
+        readers.spawn(read_slowly(app.addr, slowness, begun.clone()));
+    }
+    tokio::time::timeout(PATIENCE, begun.acquire_many(max_connections as u32))
+        .await
+        .expect("every slot is busy with a slow reader")
+        .unwrap()
+        .forget();
+
+    for _ in 0..3 {
+        answered_within_a_second(&app, "/-/healthy", None).await;
+        answered_within_a_second(&app, "/metrics", None).await;
+        answered_within_a_second(&app, "/-/ready", None).await;
+    }
+    assert!(
+        begun.available_permits() > 0,
+        "slow readers made room, cut, and came back"
+    );
+    assert!(readers.try_join_next().is_none(), "the readers kept at it");
+}
+
+/// A busy connection whose client takes nothing keeps its slot while nobody needs it (until
+/// the write timeout), and gives it up to a new connection once it has stalled half a second.
+#[tokio::test]
+async fn a_stalled_connection_keeps_its_slot_until_a_new_one_needs_it() {
     let web = WebDir::new();
     web.write("");
     let (app, _mock, buffered) = exporter_with_large_exposition(&web, |config| {
@@ -884,32 +983,118 @@ async fn a_busy_connection_is_never_cut_and_new_ones_wait_for_it() {
     .await;
 
     let mut holder = busy_connection(&app).await;
-    let waiting = unpooled_client(Duration::from_millis(500))
-        .get(app.url("/-/healthy"))
-        .send()
-        .await;
-    assert!(
-        waiting.is_err_and(|e| e.is_timeout()),
-        "a new connection is not served while the only slot is busy"
-    );
-
-    let probe = {
-        let url = app.url("/-/healthy");
-        tokio::spawn(async move { unpooled_client(PATIENCE).get(url).send().await })
-    };
+    // Long past the stall that lets a new connection take the slot, but none asked for it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     read_whole_response(&mut holder, buffered).await;
-    assert_eq!(
-        probe
-            .await
-            .unwrap()
-            .expect("served once the slot is idle")
-            .status(),
-        StatusCode::OK
+
+    // Takes the slot of the idle holder, and stalls.
+    let mut stalled = busy_connection(&app).await;
+    answered_within_a_second(&app, "/-/healthy", None).await;
+    let received = wait_for_close(&mut stalled).await;
+    assert!(
+        received.len() < buffered,
+        "the stalled response was cut, after {} bytes",
+        received.len()
     );
     assert!(
         wait_for_close(&mut holder).await.is_empty(),
-        "the idle connection made room for the waiting one"
+        "the idle connection made room first"
     );
+}
+
+#[tokio::test]
+async fn a_response_not_taken_within_the_write_timeout_is_cut() {
+    let web = WebDir::new();
+    web.write("");
+    let (app, _mock, buffered) = exporter_with_large_exposition(&web, |config| {
+        config.server.write_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let slow = busy_connection(&app).await;
+    // Reset, with nobody waiting for its slot, though it has not read a byte.
+    tokio::time::timeout(PATIENCE, slow.ready(Interest::ERROR))
+        .await
+        .expect("cut at the write timeout")
+        .unwrap();
+    // A client that takes its response at once gets it whole.
+    let mut prompt = busy_connection(&app).await;
+    read_whole_response(&mut prompt, buffered).await;
+}
+
+/// A client over TLS that has asked for `/metrics` and reads nothing: rustls's writes stall
+/// beneath TLS as hyper's do without it.
+async fn tls_busy_connection(
+    addr: SocketAddr,
+    client: Arc<rustls::ClientConfig>,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(16 * 1024).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let server = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(client)
+        .connect(server, stream)
+        .await
+        .unwrap();
+    tls.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    // Through TLS: the session tickets that follow the handshake come before the response.
+    tokio::time::timeout(PATIENCE, tls.read_exact(&mut [0]))
+        .await
+        .expect("the response begins")
+        .unwrap();
+    tls
+}
+
+#[tokio::test]
+async fn slow_readers_over_tls_cannot_keep_probes_out() {
+    let web = WebDir::new();
+    let ca = TestCa::new("CA");
+    let (cert, key) = ca.server().write(web.path(), "server");
+    web.write(&tls_yaml(&cert, &key, ""));
+    let max_connections = 4;
+    let (app, _mock, _) = exporter_polling_large_exposition(&web, |config| {
+        config.server.max_connections = max_connections;
+    })
+    .await;
+    wait_until_ready(https_client(&ca, None).get(https(&app, "/-/ready"))).await;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.pem().as_bytes()).unwrap())
+        .unwrap();
+    let client = Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let mut readers = Vec::new();
+    for _ in 0..max_connections {
+        readers.push(tls_busy_connection(app.addr, client.clone()).await);
+    }
+    for _ in 0..3 {
+        let answer = tokio::time::timeout(Duration::from_secs(1), async {
+            https_client(&ca, None)
+                .get(https(&app, "/-/healthy"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+        .await
+        .expect("an HTTPS probe is answered within a second");
+        assert_eq!(answer, StatusCode::OK);
+    }
+    let reset = readers
+        .iter()
+        .filter(|tls| tls.get_ref().0.take_error().unwrap().is_some())
+        .count();
+    assert!(reset > 0, "slow readers made room, cut beneath TLS");
 }
 
 #[tokio::test]
