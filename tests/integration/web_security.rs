@@ -304,6 +304,20 @@ fn https(app: &TestApp, path: &str) -> String {
     format!("https://{}{path}", app.addr)
 }
 
+async fn assert_https_probe_answered_within_a_second(client: &reqwest::Client, app: &TestApp) {
+    let answer = tokio::time::timeout(Duration::from_secs(1), async {
+        client
+            .get(https(app, "/-/healthy"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    })
+    .await
+    .expect("an HTTPS probe is answered within a second");
+    assert_eq!(answer, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn tls_serves_the_configured_certificate_and_picks_up_a_rotated_one() {
     let web = WebDir::new();
@@ -729,17 +743,7 @@ async fn tls_handshakes_left_hanging_cannot_keep_probes_out() {
 
     let client = https_client(&ca, None);
     for _ in 0..3 {
-        let answer = tokio::time::timeout(Duration::from_secs(1), async {
-            client
-                .get(https(&app, "/-/healthy"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-        .await
-        .expect("an HTTPS probe is answered within a second");
-        assert_eq!(answer, StatusCode::OK);
+        assert_https_probe_answered_within_a_second(&client, &app).await;
     }
     let count = hanging.len() as u32;
     tokio::time::timeout(
@@ -1078,17 +1082,8 @@ async fn slow_readers_over_tls_cannot_keep_probes_out() {
         readers.push(tls_busy_connection(app.addr, client.clone()).await);
     }
     for _ in 0..3 {
-        let answer = tokio::time::timeout(Duration::from_secs(1), async {
-            https_client(&ca, None)
-                .get(https(&app, "/-/healthy"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-        .await
-        .expect("an HTTPS probe is answered within a second");
-        assert_eq!(answer, StatusCode::OK);
+        // A client of its own each time: a connection of its own.
+        assert_https_probe_answered_within_a_second(&https_client(&ca, None), &app).await;
     }
     let reset = readers
         .iter()
