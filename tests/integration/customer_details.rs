@@ -212,11 +212,7 @@ async fn ids_that_are_no_path_segment_are_skipped_and_never_requested() {
         .mount(&api)
         .await;
     let mut platform = crate::common::unauthenticated("p", &api.uri());
-    platform
-        .collectors
-        .get_mut("customer_details")
-        .expect("unauthenticated() names every collector")
-        .enabled = Some(true);
+    crate::common::enable(&mut platform, "customer_details");
     let app = crate::common::spawn_app(vec![platform]).await;
     let scrape = app
         .scrape_until("a customer_details run", |s| {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::common::{Scrape, TestApp, customers_only, fast, spawn_app, unauthenticated};
+use crate::common::{Scrape, TestApp, customers_only, enable, fast, spawn_app, unauthenticated};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, OAuth2Config, PlatformConfig};
 use reqwest::Url;
@@ -972,11 +972,7 @@ async fn refused_per_customer_requests_cost_at_most_one_token_renewal() {
     let mut platform = oauth2_platform(&server);
     platform.max_requests_per_second = 1000;
     for collector in ["license_info", "customer_details"] {
-        platform
-            .collectors
-            .get_mut(collector)
-            .expect("customers_only names every collector")
-            .enabled = Some(true);
+        enable(&mut platform, collector);
     }
     let app = spawn_app(vec![platform]).await;
     let request_errors = |s: &Scrape, collector: &str| {
@@ -1026,11 +1022,7 @@ async fn a_429_pauses_its_own_endpoint_family_not_the_customer_list() {
         .await;
     let mut platform = unauthenticated(PLATFORM, &server.uri());
     for collector in ["license_info", "customer_details"] {
-        platform
-            .collectors
-            .get_mut(collector)
-            .expect("unauthenticated() names every collector")
-            .enabled = Some(true);
+        enable(&mut platform, collector);
     }
     let app = spawn_app(vec![platform]).await;
     let rate_limited = |s: &Scrape| {
@@ -1104,11 +1096,7 @@ async fn a_run_in_flight_stops_asking_about_customers_that_left_the_list() {
         .await;
     let mut platform = unauthenticated(PLATFORM, &server.uri());
     platform.max_concurrent_requests = 1;
-    platform
-        .collectors
-        .get_mut("license_info")
-        .expect("unauthenticated() names every collector")
-        .enabled = Some(true);
+    enable(&mut platform, "license_info");
     let app = spawn_app(vec![platform]).await;
     let license_requests = || async {
         server
@@ -1166,11 +1154,7 @@ async fn a_customer_response_over_its_own_limit_is_refused_alone() {
         .await;
     let mut platform = unauthenticated(PLATFORM, &server.uri());
     platform.max_customer_response_bytes = 1024;
-    platform
-        .collectors
-        .get_mut("license_info")
-        .expect("unauthenticated() names every collector")
-        .enabled = Some(true);
+    enable(&mut platform, "license_info");
     let app = spawn_app(vec![platform]).await;
     let scrape = app
         .scrape_until("the license_info run", |s| {
@@ -1238,12 +1222,7 @@ async fn license_info_hung_for_the_first_two(server: &MockServer) {
 /// `run_timeout`.
 fn with_license_info(server: &MockServer, run_timeout: Duration) -> PlatformConfig {
     let mut platform = unauthenticated(PLATFORM, &server.uri());
-    let table = platform
-        .collectors
-        .get_mut("license_info")
-        .expect("unauthenticated() names every collector");
-    table.enabled = Some(true);
-    table.timeout = Some(run_timeout);
+    enable(&mut platform, "license_info").timeout = Some(run_timeout);
     platform
 }
 

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use liveplatform_exporter::{App, AppError, Reloader};
-use liveplatform_exporter::{AuthConfig, Config, PlatformConfig, collector_names};
+use liveplatform_exporter::{AuthConfig, CollectorConfig, Config, PlatformConfig, collector_names};
 use reqwest::Url;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +58,20 @@ pub(crate) fn customers_only(mut platform: PlatformConfig) -> PlatformConfig {
             .enabled = Some(false);
     }
     platform
+}
+
+/// Switches `collector` back on in a platform that [`customers_only`] made; its table, for the
+/// test's other settings.
+pub(crate) fn enable<'a>(
+    platform: &'a mut PlatformConfig,
+    collector: &str,
+) -> &'a mut CollectorConfig {
+    let table = platform
+        .collectors
+        .get_mut(collector)
+        .expect("customers_only() names every collector");
+    table.enabled = Some(true);
+    table
 }
 
 /// A platform of the customer list alone, without authentication, at `base_url` (a wiremock
