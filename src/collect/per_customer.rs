@@ -168,11 +168,7 @@ impl<S: Source> PerCustomer<S> {
                         tally.not_found += 1;
                         continue;
                     }
-                    if let Some(last) = self.kept.get(&id)
-                        && last.fetched.elapsed() < self.stale_after
-                    {
-                        kept.insert(id, last.clone());
-                    }
+                    self.keep_last_good(&mut kept, id);
                     tally.failed(error);
                 }
             }
@@ -183,11 +179,8 @@ impl<S: Source> PerCustomer<S> {
                 return Err(CollectError::Timeout(self.asking_time));
             }
             for listed in list.iter() {
-                if !kept.contains_key(&listed.id)
-                    && let Some(last) = self.kept.get(&listed.id)
-                    && last.fetched.elapsed() < self.stale_after
-                {
-                    kept.insert(listed.id.clone(), last.clone());
+                if !kept.contains_key(&listed.id) {
+                    self.keep_last_good(&mut kept, listed.id.clone());
                 }
             }
             tracing::warn!(
@@ -237,6 +230,16 @@ impl<S: Source> PerCustomer<S> {
             snapshot: Arc::new(snapshot),
             skipped,
         })
+    }
+
+    /// `id`'s value of an earlier run into `kept`, for a customer not answered now, unless it is
+    /// older than `stale_after`.
+    fn keep_last_good(&self, kept: &mut KeptByCustomer<S::Value>, id: Box<str>) {
+        if let Some(last) = self.kept.get(&id)
+            && last.fetched.elapsed() < self.stale_after
+        {
+            kept.insert(id, last.clone());
+        }
     }
 }
 
