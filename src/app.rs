@@ -91,10 +91,9 @@ fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
     }
 }
 
-/// Everything start-up checks short of binding the port: the HTTP clients (with their TLS
-/// files) and the web configuration. For `--check-config`.
-/// Checks `config` as start-up would; what weakens security comes back, by platform, as
-/// start-up logs it.
+/// Checks `config` as start-up would, short of binding the port: the collectors' plans, the
+/// HTTP clients (with their TLS files) and the web configuration. For `--check-config`: what
+/// weakens security comes back, by platform, as start-up logs it.
 pub(crate) fn check(config: &Config) -> Result<Vec<(String, String)>, AppError> {
     supervisor::prepare(crate::collectors::KINDS, &config.platforms, None)?;
     web_config(config)?;

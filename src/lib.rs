@@ -8,23 +8,25 @@
 //!
 //! | folder | owns |
 //! |---|---|
-//! | `collectors/` | the data sources, one folder (or file) each: its request path, the decoding of the answer, its model, its metric families and their rendering, and their unit tests; `collectors::KINDS` registers them, one line each |
-//! | `collect/` | running collectors: the `Collector` trait and `Kind`, the scheduler (interval, timeout, back-off, health), the supervisor that starts, restarts and stops them on a reload, the platform's customer directory that per-customer collectors read, and the fan-out over it they share |
-//! | `api/` | the HTTP transport: the Live Platform client and its credentials (OAuth2), the platform's request limiter and 429 pause, bounded bodies, the lenient decoding helpers |
+//! | `collectors/` | the data sources, one folder each: its request path, the decoding of the answer, its model, its metric families and their rendering, its endpoint on the demo platform, and their unit tests; one `register!` line each lists its `KIND` in `collectors::KINDS` and its demo endpoint in `collectors::DEMOS` |
+//! | `collect/` | running collectors: the `Collector` trait and `Kind`, the plan of a platform's collectors from the kinds it is handed, the scheduler (interval, timeout, back-off, health), the supervisor that starts, restarts and stops them on a reload, the platform's customer directory that per-customer collectors read, and the fan-out over it they share |
+//! | `api/` | the HTTP transport: the Live Platform client and its credentials (OAuth2), the HTTP clients platforms share, request and client errors, the platform's request limiter and 429 pause, bounded bodies, the lenient decoding helpers |
 //! | `exposition/` | the text format (families, samples, escaping), gzip framing, the snapshots, the exporter's own metrics, and assembling a scrape |
 //! | `model/` | the domain types more than one collector shares: license types, and why a record or a run is lost |
-//! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
-//! | `demo/` | the built-in Live Platform that `--demo` and the tests run: a token endpoint and every collector's endpoint, each at the path its collector requests |
+//! | `config/` | the configuration file and environment (its shape, its bounds, its errors), checked into typed settings; secrets and PEM files named by it |
+//! | `demo/` | the built-in Live Platform that `--demo` and the tests run: the token endpoint, the bearer check and the answers a test sets, serving each collector's own demo endpoint at the path its collector requests |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
 //!
 //! A collector imports the machinery (`collect`, `api`, `exposition`, `model`); the machinery
-//! never names a collector but through `collectors::KINDS` (and the customer list's directory,
-//! which the per-customer collectors read). `app.rs` wires one run together and applies
-//! configuration reloads, `cli/` parses the command line (and holds the `healthcheck`
-//! subcommand and the signals), `telemetry.rs` sets up logging, `sync.rs` holds the one
-//! poison-tolerant lock helper, `memory.rs` the static build's allocator settings, the call
-//! that hands freed memory back to the system, and the unit tests' allocator, which counts each
-//! thread's live bytes for the tests that bound what a structure costs.
+//! never names a collector: `app.rs`, the wiring, hands `collectors::KINDS` to the supervisor,
+//! and the demo platform routes to `collectors::DEMOS` (a test in `tests/integration/layout.rs`
+//! holds this). `exposition` knows nothing of `collect`: a slot is filled by whoever runs. `app.rs`
+//! wires one run together and applies configuration reloads, `cli/` parses the command line
+//! (and holds the `healthcheck` subcommand and the signals), `telemetry.rs` sets up logging,
+//! `sync.rs` holds the one poison-tolerant lock helper, `memory.rs` the static build's allocator
+//! settings, the call that hands freed memory back to the system, and the unit tests'
+//! allocator, which counts each thread's live bytes for the tests that bound what a structure
+//! costs. What adding a data source takes, step by step, is in `CONTRIBUTING.md`.
 //!
 //! Modules are private; the items below are what the binary, the integration tests, the
 //! benchmarks and the fuzz target use.
@@ -75,8 +77,8 @@ pub mod poll_path {
         crate::collectors::customers::KIND.slot(platform, stale_after)
     }
 
-    pub use crate::collectors::customers::decode::decode_customers;
-    pub use crate::collectors::customers::render::render_customers;
+    pub use crate::collectors::customers::decode::decode as decode_customers;
+    pub use crate::collectors::customers::render::render as render_customers;
     pub use crate::collectors::customers::{prepare, recompress};
     pub use crate::exposition::gzip::Segment;
     pub use crate::exposition::text::platform_label;

@@ -5,119 +5,21 @@
 //! send through one pair of HTTP clients, their [`Transport`].
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::{StatusCode, Url, header};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 
-use crate::api::auth::{AuthError, Authenticator, Token};
+use crate::api::auth::{Authenticator, Token};
+use crate::api::error::{ClientError, FetchError, Problem};
 use crate::api::http::{self, BodyError, Pause};
 use crate::api::limit::Limiter;
-use crate::config::pem::{self, PemError};
-use crate::config::{ClientTlsConfig, PlatformConfig};
+use crate::api::transport::{Transport, Transports};
+use crate::config::PlatformConfig;
 use crate::model::ErrorReason;
 use crate::sync::lock;
-
-/// Error bodies are only read for their problem-details title and trace id.
-const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum FetchError {
-    #[error("authentication failed: {0}")]
-    Auth(#[from] AuthError),
-    #[error("API refused the credentials: HTTP {status}{problem}")]
-    Unauthorized {
-        status: StatusCode,
-        problem: Problem,
-    },
-    #[error("API answered HTTP {status}{problem}")]
-    Status {
-        status: StatusCode,
-        problem: Problem,
-    },
-    #[error("API asked to slow down: HTTP 429{}", http::describe_wait(*.retry_after))]
-    RateLimited { retry_after: Option<Duration> },
-    #[error("not sent: these requests pause for another {} after a 429", humantime::format_duration(Duration::from_secs(.left.as_secs())))]
-    Paused { left: Duration },
-    #[error("request failed: {0}")]
-    Body(#[from] BodyError),
-}
-
-impl FetchError {
-    pub(crate) fn reason(&self) -> ErrorReason {
-        match self {
-            FetchError::RateLimited { .. }
-            | FetchError::Paused { .. }
-            | FetchError::Auth(AuthError::RateLimited { .. }) => ErrorReason::RateLimited,
-            FetchError::Auth(_) | FetchError::Unauthorized { .. } => ErrorReason::Auth,
-            FetchError::Status { .. } => ErrorReason::HttpStatus,
-            FetchError::Body(BodyError::TooLarge { .. }) => ErrorReason::TooLarge,
-            FetchError::Body(BodyError::Request(e)) if e.is_timeout() => ErrorReason::Timeout,
-            FetchError::Body(BodyError::Request(e)) if e.is_connect() => ErrorReason::Connect,
-            FetchError::Body(BodyError::Request(_)) => ErrorReason::Transport,
-        }
-    }
-
-    /// How long the platform's requests must wait, when the API or the token endpoint said so.
-    pub(crate) fn retry_after(&self) -> Option<Duration> {
-        match self {
-            FetchError::RateLimited { retry_after }
-            | FetchError::Auth(AuthError::RateLimited { retry_after }) => *retry_after,
-            FetchError::Paused { left } => Some(*left),
-            _ => None,
-        }
-    }
-}
-
-/// What an ASP.NET problem-details error body says that is worth logging: never the body itself.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Problem {
-    title: Option<String>,
-    #[serde(rename = "traceId")]
-    trace_id: Option<String>,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        if let Some(title) = &self.title {
-            write!(f, ", the server's title {:?}", http::sanitize(title, 200))?;
-        }
-        if let Some(trace_id) = &self.trace_id {
-            write!(f, ", traceId {}", http::sanitize(trace_id, 100))?;
-        }
-        Ok(())
-    }
-}
-
-impl Problem {
-    async fn read(response: reqwest::Response) -> Problem {
-        // Some 404s are a bare string and proxies send HTML: anything but problem details is
-        // simply not described.
-        match http::read_limited(response, MAX_ERROR_BODY_BYTES).await {
-            Ok(body) => serde_json::from_slice(&body).unwrap_or_default(),
-            Err(_) => Problem::default(),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("{key}: {source}")]
-    Tls { key: &'static str, source: PemError },
-    #[error("{key}: cannot read {path}: {source}")]
-    Read {
-        key: &'static str,
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}", http::describe(.0))]
-    Build(#[source] reqwest::Error),
-}
 
 pub(crate) struct ApiClient {
     transport: Transport,
@@ -161,113 +63,6 @@ impl Pauses {
     }
 }
 
-/// How long a connection is kept open with no request on it. A run's requests follow each other
-/// closely (a fan-out starts at least one a second), while runs are minutes apart: a connection
-/// kept until the next run (reqwest keeps one 90 s by default) serves no request, yet holds its
-/// buffers and TLS state, tens of kilobytes, for each platform of a thousand.
-const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The HTTP clients of platforms: one for the API, one for the token endpoint. A client carries
-/// its own TLS configuration, with the built-in roots copied into a store of its own (tens of
-/// kilobytes), and its own connection pool: platforms whose connection settings are the same
-/// share one [`Transport`] (see [`Transports`]). Connections stay per host, so platforms on
-/// different servers share no connection; their limits, pauses, credentials and request timeouts
-/// are their [`ApiClient`]'s own.
-#[derive(Clone)]
-pub(crate) struct Transport(Arc<Clients>);
-
-struct Clients {
-    api: reqwest::Client,
-    token: reqwest::Client,
-}
-
-impl Transport {
-    fn new(config: &PlatformConfig) -> Result<Self, ClientError> {
-        // API requests keep the default redirect policy: it follows at most 10 and drops
-        // Authorization (and cookies) whenever a redirect leaves the original host and port.
-        let api = builder(config)?.build().map_err(ClientError::Build)?;
-        // A token request carries the client secret in its body, which a 307 or 308 would send
-        // on to wherever it points: token requests follow no redirect at all.
-        let token = builder(config)?
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(ClientError::Build)?;
-        Ok(Self(Arc::new(Clients { api, token })))
-    }
-
-    /// Whether `self` and `other` are one transport, not two alike.
-    #[cfg(test)]
-    pub(crate) fn is(&self, other: &Transport) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// What sets a platform's [`Transport`] apart: the settings [`builder`] reads, and nothing else.
-#[derive(PartialEq, Eq, Hash)]
-struct TransportKey {
-    connect_timeout: Duration,
-    tls: ClientTlsConfig,
-    proxy_url: Option<Url>,
-}
-
-impl TransportKey {
-    fn of(config: &PlatformConfig) -> Self {
-        Self {
-            connect_timeout: config.timeout,
-            tls: config.tls.clone(),
-            proxy_url: config.proxy_url.clone(),
-        }
-    }
-}
-
-/// Builds each distinct [`Transport`] once, for the platforms of one configuration: those with
-/// the same connect timeout, TLS settings (files named alike are read once) and proxy share it.
-#[derive(Default)]
-pub(crate) struct Transports(HashMap<TransportKey, Transport>);
-
-impl Transports {
-    /// The transport of `config`'s connection settings, built on first use.
-    pub(crate) fn get(&mut self, config: &PlatformConfig) -> Result<Transport, ClientError> {
-        match self.0.entry(TransportKey::of(config)) {
-            Entry::Occupied(known) => Ok(known.get().clone()),
-            Entry::Vacant(new) => Ok(new.insert(Transport::new(config)?).clone()),
-        }
-    }
-}
-
-/// Extra roots, client certificate and the verification switch of `[platforms.tls]`.
-fn with_tls(
-    mut builder: reqwest::ClientBuilder,
-    config: &ClientTlsConfig,
-) -> Result<reqwest::ClientBuilder, ClientError> {
-    if let Some(ca_file) = &config.ca_file {
-        let roots = pem::read_certificates(ca_file).map_err(|source| ClientError::Tls {
-            key: "tls.ca_file",
-            source,
-        })?;
-        for root in roots {
-            let root = reqwest::Certificate::from_der(&root).map_err(ClientError::Build)?;
-            builder = builder.add_root_certificate(root);
-        }
-    }
-    if let Some(client) = &config.client_cert {
-        // reqwest takes the chain and the key as one PEM text.
-        let read = |key, path: &std::path::Path| {
-            std::fs::read(path).map_err(|source| ClientError::Read {
-                key,
-                path: path.to_owned(),
-                source,
-            })
-        };
-        let mut pem = read("tls.cert_file", &client.cert_file)?;
-        pem.push(b'\n');
-        pem.extend(read("tls.key_file", &client.key_file)?);
-        let identity = reqwest::Identity::from_pem(&pem).map_err(ClientError::Build)?;
-        builder = builder.identity(identity);
-    }
-    Ok(builder.danger_accept_invalid_certs(config.insecure_skip_verify))
-}
-
 /// `{base_url}/` followed by `segments` (each percent-encoded as needed), whether or not the
 /// base URL ends with a slash, and by `query` (each name and value form-encoded) when not empty.
 pub(crate) fn api_url(base_url: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
@@ -292,21 +87,6 @@ fn is_refusal(status: StatusCode) -> bool {
     matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
 
-/// The platform's connection settings: user agent, connect timeout, TLS and proxy; and how long
-/// an idle connection is kept.
-fn builder(config: &PlatformConfig) -> Result<reqwest::ClientBuilder, ClientError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("liveplatform-exporter/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(config.timeout)
-        .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT);
-    builder = with_tls(builder, &config.tls)?;
-    if let Some(proxy) = &config.proxy_url {
-        // An explicit proxy comes before the environment's, which reqwest reads by itself.
-        builder = builder.proxy(reqwest::Proxy::all(proxy.clone()).map_err(ClientError::Build)?);
-    }
-    Ok(builder)
-}
-
 impl ApiClient {
     /// `config`'s client, over the transport `transports` has for its connection settings.
     pub(crate) fn new(
@@ -315,7 +95,7 @@ impl ApiClient {
     ) -> Result<Self, ClientError> {
         let transport = transports.get(config)?;
         Ok(Self {
-            auth: Authenticator::new(&config.auth, transport.0.token.clone()),
+            auth: Authenticator::new(&config.auth, transport.token().clone()),
             transport,
             base_url: config.base_url.clone(),
             channel_id: config.channel_id,
@@ -479,8 +259,7 @@ impl ApiClient {
     ) -> Result<(reqwest::Response, Option<Token>), FetchError> {
         let mut request = self
             .transport
-            .0
-            .api
+            .api()
             .get(url.clone())
             .header(header::ACCEPT, "application/json");
         if let Some(timeout) = timeout {
@@ -506,6 +285,7 @@ impl ApiClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::transport::IDLE_CONNECTION_TIMEOUT;
 
     /// The paths and query of two endpoints, as their collectors spell them.
     const CUSTOMERS: &[&str] = &["api", "v3", "customer"];

@@ -6,6 +6,8 @@
 mod any_case;
 mod auth;
 pub(crate) mod client;
+pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod lenient;
 mod limit;
+pub(crate) mod transport;

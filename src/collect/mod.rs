@@ -7,22 +7,11 @@
 //! other collector's slot or schedule; its own slot keeps the last good data until
 //! `stale_after`.
 //!
-//! # Adding a collector
-//!
-//! 1. A folder (or a file) in `collectors/` holding everything of the data source: its request
-//!    path, the decoding of the answer, its model types, its metric families and their
-//!    rendering, and their unit tests; with a `pub(crate) const KIND: Kind` (its name, as used in
-//!    the configuration and the `collector` label; its families; its default schedule; and a
-//!    `build` function) and a type implementing [`Collector`]. A collector that makes one
-//!    request per customer only implements [`per_customer::Source`] (its request and its
-//!    rendering) and builds a [`per_customer::PerCustomer`].
-//! 2. One line in `collectors::KINDS`.
-//! 3. For `--demo` and the tests, the demo platform (`demo/`) serves the endpoint at the
-//!    collector's path.
-//!
-//! The configuration then accepts `[platforms.collectors.<name>]` (`enabled`, `interval`,
-//! `timeout`, `stale_after`), and every health series, `/-/ready` and the landing page report the
-//! new collector without further code.
+//! The collectors a platform runs are the kinds the wiring hands to [`plan`], each switched on
+//! or off and scheduled by its `[platforms.collectors.<name>]` table (`enabled`, `interval`,
+//! `timeout`, `stale_after`); every health series, `/-/ready` and the landing page report a kind
+//! without code of its own. A collector implements [`Run`] (or [`per_customer::Source`]), and
+//! `CONTRIBUTING.md` lists every step a new one takes.
 //!
 //! A collector that makes one request per customer (`license_info`, `customer_details`) reads
 //! the customers from its platform's [`directory`], which the `customers` collector fills, sends
@@ -34,7 +23,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::client::{ApiClient, FetchError};
+use crate::api::client::ApiClient;
+use crate::api::error::FetchError;
 use crate::api::lenient::ShapeError;
 use crate::collect::directory::{Directory, NoCustomerList};
 use crate::config::{self, CollectorSettings, PlatformConfig};
@@ -111,12 +101,25 @@ pub(crate) struct Context {
     pub timeout: Duration,
 }
 
-/// One data source. `collect` fetches and prepares one run's snapshot; the scheduler does the
-/// rest.
+/// One data source as the scheduler holds it, whatever its type. `collect` fetches and prepares
+/// one run's snapshot; the scheduler does the rest. A collector implements [`Run`] instead.
 pub(crate) trait Collector: Send {
     fn collect(
         &mut self,
     ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>>;
+}
+
+/// One data source's run, as an async fn: what each collector implements.
+pub(crate) trait Run: Send {
+    fn run(&mut self) -> impl Future<Output = Result<Collected, CollectError>> + Send;
+}
+
+impl<R: Run> Collector for R {
+    fn collect(
+        &mut self,
+    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
+        Box::pin(self.run())
+    }
 }
 
 /// A successful run.

@@ -14,9 +14,7 @@
 //! which some failed logs one line for all of them.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,13 +22,14 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::api::client::{ApiClient, is_path_segment};
-use crate::api::lenient::Decoded;
+use crate::api::lenient::{Decoded, ShapeError};
 use crate::collect::directory::{CustomerList, Directory, Listed};
-use crate::collect::{CollectError, Collected, Collector, Context, RequestError, background};
+use crate::collect::{CollectError, Collected, Context, RequestError, Run, background};
 use crate::exposition::exporter_metrics::RequestHealth;
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::platform_label;
 use crate::model::{ErrorReason, SkipReason};
+use prometheus::core::Atomic;
 
 /// What makes one per-customer collector different from another: its request and its families.
 pub(crate) trait Source: 'static {
@@ -40,12 +39,29 @@ pub(crate) trait Source: 'static {
     /// The collector's name, as its `Kind` spells it: for the log.
     const NAME: &'static str;
 
-    /// One customer's request, decoded. A decoded response without a value publishes nothing
-    /// for the customer.
+    /// The query of every request.
+    const QUERY: &'static [(&'static str, &'static str)];
+
+    /// The path of a customer's request below `base_url`, in segments.
+    fn path(customer_id: &str) -> impl AsRef<[&str]> + Send;
+
+    /// A customer's response. A decoded response without a value publishes nothing for the
+    /// customer.
+    fn decode(body: &[u8]) -> Result<Decoded<Self::Value>, ShapeError>;
+
+    /// One customer's request, decoded.
     fn fetch(
         client: &ApiClient,
         customer_id: &str,
-    ) -> impl Future<Output = Result<Decoded<Self::Value>, RequestError>> + Send;
+    ) -> impl Future<Output = Result<Decoded<Self::Value>, RequestError>> + Send {
+        async move {
+            let path = Self::path(customer_id);
+            let body = client
+                .get_customer(Self::NAME, path.as_ref(), Self::QUERY)
+                .await?;
+            Ok(Self::decode(&body)?)
+        }
+    }
 
     /// The samples of the collector's families, in the order of its `Kind`, for `customers` (in
     /// the customer list's order; only those with a value). It runs off the async threads.
@@ -96,7 +112,9 @@ impl<S: Source> PerCustomer<S> {
             source: PhantomData,
         }
     }
+}
 
+impl<S: Source> Run for PerCustomer<S> {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         let deadline = Instant::now() + self.asking_time;
         let mut updates = self.directory.updates();
@@ -140,7 +158,7 @@ impl<S: Source> PerCustomer<S> {
                     // answered keep their last good values, as for a failed request.
                     tally.unanswered = tasks.len() + to_ask.len();
                     for _ in 0..tasks.len() {
-                        self.requests.requests.inc();
+                        self.requests.requests.inc_by(1);
                         self.requests.error(ErrorReason::Timeout);
                     }
                     tasks.abort_all();
@@ -151,7 +169,7 @@ impl<S: Source> PerCustomer<S> {
                 break;
             };
             let (id, result) = joined.map_err(|e| CollectError::Crashed(e.to_string()))?;
-            self.requests.requests.inc();
+            self.requests.requests.inc_by(1);
             match result {
                 Ok(decoded) => {
                     tally.succeeded += 1;
@@ -231,7 +249,9 @@ impl<S: Source> PerCustomer<S> {
             skipped,
         })
     }
+}
 
+impl<S: Source> PerCustomer<S> {
     /// `id`'s value of an earlier run into `kept`, for a customer not answered now, unless it is
     /// older than `stale_after`.
     fn keep_last_good(&self, kept: &mut KeptByCustomer<S::Value>, id: Box<str>) {
@@ -288,20 +308,12 @@ impl Tally {
     }
 }
 
-impl<S: Source> Collector for PerCustomer<S> {
-    fn collect(
-        &mut self,
-    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
-        Box::pin(self.run())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::api::client::Transports;
+    use crate::api::transport::Transports;
     use crate::config::{AuthConfig, PlatformConfig};
     use crate::exposition::exporter_metrics::ExporterMetrics;
 
@@ -327,6 +339,15 @@ mod tests {
         type Value = ();
 
         const NAME: &'static str = "shrinking";
+        const QUERY: &'static [(&'static str, &'static str)] = &[];
+
+        fn path(_: &str) -> impl AsRef<[&str]> + Send {
+            [] as [&str; 0]
+        }
+
+        fn decode(_: &[u8]) -> Result<Decoded<()>, ShapeError> {
+            unreachable!("fetch is the test's own")
+        }
 
         async fn fetch(_: &ApiClient, id: &str) -> Result<Decoded<()>, RequestError> {
             if id == "large-0"

@@ -18,6 +18,7 @@ use crate::exposition::exporter_metrics::CollectorHealth;
 use crate::exposition::snapshot::Slot;
 use crate::memory;
 use crate::model::SkipReason;
+use prometheus::core::Atomic;
 
 /// When to poll next. In steady state exactly one interval apart (plus jitter); after a failure
 /// sooner, doubling from an eighth of the interval back up to it, so a blip recovers quickly and
@@ -127,7 +128,7 @@ impl Scheduler {
     /// request limits under new settings.
     async fn run_until(&mut self, stop: &CancellationToken) -> Option<Result<(), CollectError>> {
         let started = Instant::now();
-        self.health.polls.inc();
+        self.health.polls.inc_by(1);
         let timeout = self.settings.timeout;
         let mut collector = self.collector.take().unwrap_or_else(|| (self.build)());
         let mut run = tokio::spawn(async move {
@@ -462,7 +463,7 @@ mod tests {
                 };
                 if first {
                     return Err(CollectError::Fetch(
-                        crate::api::client::FetchError::RateLimited {
+                        crate::api::error::FetchError::RateLimited {
                             retry_after: Some(60 * MINUTE),
                         },
                     ));

@@ -15,7 +15,9 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::client::{ApiClient, ClientError, Transports};
+use crate::api::client::ApiClient;
+use crate::api::error::ClientError;
+use crate::api::transport::Transports;
 use crate::collect::directory::Directory;
 use crate::collect::scheduler::Scheduler;
 use crate::collect::{self, Context, Kind, PlanError, Planned};

@@ -9,11 +9,10 @@
 //! 75 kilobytes for one platform's 141 series, where the atomics take a few hundred bytes.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use prometheus::core::{Collector, Desc};
+use prometheus::core::{Atomic, AtomicF64, AtomicU64, Collector, Desc};
 use prometheus::proto::{self, LabelPair, Metric, MetricFamily, MetricType};
 use prometheus::{Encoder, Gauge as PrometheusGauge, IntGauge, Opts, Registry, TextEncoder};
 
@@ -37,80 +36,82 @@ fn register<M: Collector + Clone + 'static>(registry: &Registry, metric: M) -> M
     metric
 }
 
-/// A gauge: an `f64` kept as its bits.
-#[derive(Debug, Default)]
-pub struct Gauge(AtomicU64);
-
-impl Gauge {
-    pub fn set(&self, value: f64) {
-        self.0.store(value.to_bits(), Ordering::Relaxed);
-    }
-
-    fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-}
-
-/// A counter.
-#[derive(Debug, Default)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    pub fn inc(&self) {
-        self.inc_by(1);
-    }
-
-    pub fn inc_by(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-
-    fn get(&self) -> f64 {
-        self.0.load(Ordering::Relaxed) as f64
-    }
-}
-
 /// One collector's health series on one platform.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CollectorSeries {
-    pub up: Gauge,
-    pub last_success: Gauge,
-    pub duration: Gauge,
-    pub polls: Counter,
-    interval: Gauge,
-    timeout: Gauge,
-    stale_after: Gauge,
-    errors: [Counter; ErrorReason::ALL.len()],
-    skipped: [Counter; SkipReason::ALL.len()],
+    pub up: AtomicF64,
+    pub last_success: AtomicF64,
+    pub duration: AtomicF64,
+    pub polls: AtomicU64,
+    interval: AtomicF64,
+    timeout: AtomicF64,
+    stale_after: AtomicF64,
+    errors: [AtomicU64; ErrorReason::ALL.len()],
+    skipped: [AtomicU64; SkipReason::ALL.len()],
+}
+
+impl Default for CollectorSeries {
+    fn default() -> Self {
+        Self {
+            up: AtomicF64::new(0.0),
+            last_success: AtomicF64::new(0.0),
+            duration: AtomicF64::new(0.0),
+            polls: AtomicU64::new(0),
+            interval: AtomicF64::new(0.0),
+            timeout: AtomicF64::new(0.0),
+            stale_after: AtomicF64::new(0.0),
+            errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            skipped: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
 }
 
 impl CollectorSeries {
     pub fn error(&self, reason: ErrorReason) {
-        self.errors[reason as usize].inc();
+        self.errors[reason as usize].inc_by(1);
     }
 
     pub fn skipped(&self, reason: SkipReason) {
-        self.skipped[reason as usize].inc();
+        self.skipped[reason as usize].inc_by(1);
     }
 }
 
 /// The requests of one per-customer collector on one platform.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestSeries {
-    pub requests: Counter,
-    errors: [Counter; ErrorReason::ALL.len()],
+    pub requests: AtomicU64,
+    errors: [AtomicU64; ErrorReason::ALL.len()],
+}
+
+impl Default for RequestSeries {
+    fn default() -> Self {
+        Self {
+            requests: AtomicU64::new(0),
+            errors: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
 }
 
 impl RequestSeries {
     pub fn error(&self, reason: ErrorReason) {
-        self.errors[reason as usize].inc();
+        self.errors[reason as usize].inc_by(1);
     }
 }
 
 /// Customers that appeared in or vanished from a platform's customer list.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ChangeSeries {
-    pub added: Counter,
-    pub removed: Counter,
+    pub added: AtomicU64,
+    pub removed: AtomicU64,
+}
+
+impl Default for ChangeSeries {
+    fn default() -> Self {
+        Self {
+            added: AtomicU64::new(0),
+            removed: AtomicU64::new(0),
+        }
+    }
 }
 
 /// The handle a collector's scheduler counts its runs with. A handle outlives its series' removal
@@ -138,80 +139,80 @@ struct Series {
     changes: BTreeMap<Box<str>, CustomerChanges>,
 }
 
-/// A family of [`Series`]: what its header says.
-struct Family {
+/// A family of the exporter's own [`Series`]: what its header says, and its type.
+struct OwnFamily {
     name: &'static str,
     help: &'static str,
     kind: MetricType,
 }
 
-const UP: Family = gauge(
+const UP: OwnFamily = gauge(
     "liveplatform_up",
     "1 if the collector's last run against the platform's API succeeded, else 0.",
 );
-const LAST_SUCCESS: Family = gauge(
+const LAST_SUCCESS: OwnFamily = gauge(
     "liveplatform_last_poll_success_timestamp_seconds",
     "Unix time of the collector's last successful run; 0 before the first.",
 );
-const DURATION: Family = gauge(
+const DURATION: OwnFamily = gauge(
     "liveplatform_poll_duration_seconds",
     "Duration of the collector's last run, successful or not.",
 );
 // Each collector's settings, so that alerting rules can compare against them instead of
 // hard-coding the defaults.
-const INTERVAL: Family = gauge(
+const INTERVAL: OwnFamily = gauge(
     "liveplatform_poll_interval_seconds",
     "Configured time between the collector's runs (interval).",
 );
-const TIMEOUT: Family = gauge(
+const TIMEOUT: OwnFamily = gauge(
     "liveplatform_poll_timeout_seconds",
     "Configured limit for one run of the collector (timeout).",
 );
-const STALE_AFTER: Family = gauge(
+const STALE_AFTER: OwnFamily = gauge(
     "liveplatform_stale_after_seconds",
     "Configured age after which the collector's data is withheld (stale_after).",
 );
-const POLLS: Family = counter(
+const POLLS: OwnFamily = counter(
     "liveplatform_polls_total",
     "Runs of the collector against the platform's API.",
 );
-const ERRORS: Family = counter(
+const ERRORS: OwnFamily = counter(
     "liveplatform_poll_errors_total",
     "Failed runs of the collector, by reason.",
 );
-const SKIPPED: Family = counter(
+const SKIPPED: OwnFamily = counter(
     "liveplatform_records_skipped_total",
     "Records left out of otherwise good responses, by reason.",
 );
 // Per-customer collectors make many requests per run: these say how many, and how many failed
 // why, where a run's own outcome only says whether all of them did.
-const REQUESTS: Family = counter(
+const REQUESTS: OwnFamily = counter(
     "liveplatform_collector_requests_total",
     "Requests made by a per-customer collector, one per customer and run.",
 );
-const REQUEST_ERRORS: Family = counter(
+const REQUEST_ERRORS: OwnFamily = counter(
     "liveplatform_collector_request_errors_total",
     "Failed requests of a per-customer collector, by reason (not_found: a 404 for the customer).",
 );
-const ADDED: Family = counter(
+const ADDED: OwnFamily = counter(
     "liveplatform_customers_added_total",
     "Customers that appeared between two successful polls.",
 );
-const REMOVED: Family = counter(
+const REMOVED: OwnFamily = counter(
     "liveplatform_customers_removed_total",
     "Customers that vanished between two successful polls.",
 );
 
-const fn gauge(name: &'static str, help: &'static str) -> Family {
-    Family {
+const fn gauge(name: &'static str, help: &'static str) -> OwnFamily {
+    OwnFamily {
         name,
         help,
         kind: MetricType::GAUGE,
     }
 }
 
-const fn counter(name: &'static str, help: &'static str) -> Family {
-    Family {
+const fn counter(name: &'static str, help: &'static str) -> OwnFamily {
+    OwnFamily {
         name,
         help,
         kind: MetricType::COUNTER,
@@ -225,7 +226,7 @@ const REASON_LABELS: &[&str] = &["collector", "platform", "reason"];
 const PLATFORM_LABELS: &[&str] = &["platform"];
 
 /// Every family of [`Series`] with its labels.
-const FAMILIES: [(&Family, &[&str]); 13] = [
+const FAMILIES: [(&OwnFamily, &[&str]); 13] = [
     (&UP, COLLECTOR_LABELS),
     (&LAST_SUCCESS, COLLECTOR_LABELS),
     (&DURATION, COLLECTOR_LABELS),
@@ -248,14 +249,14 @@ struct SeriesCollector {
     descs: Arc<[Desc]>,
 }
 
-/// Samples of one family, gathered.
-struct Samples {
-    family: &'static Family,
+/// The samples of one family of [`Series`], as a scrape gathers them.
+struct Gathered {
+    family: &'static OwnFamily,
     metrics: Vec<Metric>,
 }
 
-impl Samples {
-    fn new(family: &'static Family) -> Self {
+impl Gathered {
+    fn new(family: &'static OwnFamily) -> Self {
         Self {
             family,
             metrics: Vec::new(),
@@ -318,7 +319,7 @@ impl Collector for SeriesCollector {
             mut request_errors,
             mut added,
             mut removed,
-        ] = FAMILIES.map(|(family, _)| Samples::new(family));
+        ] = FAMILIES.map(|(family, _)| Gathered::new(family));
         for ((platform, collector), health) in &series.collectors {
             let labels = [("collector", &**collector), ("platform", &**platform)];
             up.push(&labels, health.up.get());
@@ -327,25 +328,25 @@ impl Collector for SeriesCollector {
             interval.push(&labels, health.interval.get());
             timeout.push(&labels, health.timeout.get());
             stale_after.push(&labels, health.stale_after.get());
-            polls.push(&labels, health.polls.get());
+            polls.push(&labels, health.polls.get() as f64);
             for (reason, count) in ErrorReason::ALL.iter().zip(&health.errors) {
-                errors.push(&by_reason(labels, reason.as_str()), count.get());
+                errors.push(&by_reason(labels, reason.as_str()), count.get() as f64);
             }
             for (reason, count) in SkipReason::ALL.iter().zip(&health.skipped) {
-                skipped.push(&by_reason(labels, reason.as_str()), count.get());
+                skipped.push(&by_reason(labels, reason.as_str()), count.get() as f64);
             }
         }
         for ((platform, collector), health) in &series.requests {
             let labels = [("collector", &**collector), ("platform", &**platform)];
-            requests.push(&labels, health.requests.get());
+            requests.push(&labels, health.requests.get() as f64);
             for (reason, count) in ErrorReason::ALL.iter().zip(&health.errors) {
-                request_errors.push(&by_reason(labels, reason.as_str()), count.get());
+                request_errors.push(&by_reason(labels, reason.as_str()), count.get() as f64);
             }
         }
         for (platform, changes) in &series.changes {
             let labels = [("platform", &**platform)];
-            added.push(&labels, changes.added.get());
-            removed.push(&labels, changes.removed.get());
+            added.push(&labels, changes.added.get() as f64);
+            removed.push(&labels, changes.removed.get() as f64);
         }
         [
             up,
@@ -363,7 +364,7 @@ impl Collector for SeriesCollector {
             removed,
         ]
         .into_iter()
-        .map(Samples::into_family)
+        .map(Gathered::into_family)
         .collect()
     }
 }

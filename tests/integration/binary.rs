@@ -577,23 +577,7 @@ fn the_readmes_contents_links_resolve() {
         .take_while(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    // GitHub's anchors: lower case, blanks to dashes, punctuation dropped.
-    let anchors: std::collections::BTreeSet<String> = readme
-        .lines()
-        .filter(|l| l.starts_with('#'))
-        .map(|l| {
-            l.trim_start_matches('#')
-                .trim()
-                .to_lowercase()
-                .chars()
-                .filter_map(|c| match c {
-                    ' ' => Some('-'),
-                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    let anchors = crate::monitoring::heading_anchors(&readme);
     let targets: Vec<&str> = contents
         .split("](")
         .skip(1)

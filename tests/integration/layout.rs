@@ -44,3 +44,50 @@ fn every_saved_proptest_failure_belongs_to_a_source_file_with_property_tests() {
         );
     }
 }
+
+/// The production and test code of `src/<folder>/`, file by file.
+fn sources_of(folder: &str) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join(folder),
+        "rs",
+        &mut files,
+    );
+    assert!(!files.is_empty(), "src/{folder} holds the machinery");
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path, text)
+        })
+        .collect()
+}
+
+/// The machinery runs whatever collectors the wiring hands it: none of it, its tests included,
+/// names one, so that adding a data source edits nothing shared.
+#[test]
+fn the_machinery_names_no_collector() {
+    for folder in ["collect", "exposition", "api", "web", "config", "demo"] {
+        for (path, text) in sources_of(folder) {
+            for (number, line) in text.lines().enumerate() {
+                // demo/ may route to the collectors' own endpoints, which the registry lists.
+                let allowed = folder == "demo" && line.contains("crate::collectors::DEMOS");
+                assert!(
+                    allowed || !line.contains("crate::collectors"),
+                    "{}:{}: {line}",
+                    path.display(),
+                    number + 1
+                );
+            }
+        }
+    }
+    for (path, text) in sources_of("exposition") {
+        assert!(
+            !text.contains("crate::collect::"),
+            "{}: the exposition is below the collectors' runs",
+            path.display()
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::monitoring::{
-    PROMETHEUS_CONFIG, RULE_TESTS, RULES, RUNBOOK, Rule, RuleFile, promtool, read,
+    PROMETHEUS_CONFIG, RULE_TESTS, RULES, RUNBOOK, Rule, RuleFile, heading_anchors, promtool, read,
 };
 use serde::Deserialize;
 
@@ -90,27 +90,6 @@ fn every_alert_waits_has_a_severity_and_says_what_is_wrong_where() {
             );
         }
     }
-}
-
-/// The anchors GitHub and most Markdown renderers give to the headings of a document.
-fn heading_anchors(markdown: &str) -> BTreeSet<String> {
-    markdown
-        .lines()
-        .filter_map(|line| line.strip_prefix('#'))
-        .map(|heading| {
-            heading
-                .trim_start_matches('#')
-                .trim()
-                .to_lowercase()
-                .chars()
-                .filter_map(|c| match c {
-                    ' ' => Some('-'),
-                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect()
 }
 
 /// The runbook's published address, as the mixin's default `_config` has it.

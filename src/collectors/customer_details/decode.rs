@@ -51,7 +51,7 @@ struct Connection {
 /// form is left out and counted as an `InvalidField` skip. A SIP connection that is not an
 /// object, or whose state or type is neither text nor a number, is left out of the counts and
 /// skipped likewise.
-pub(super) fn decode_customer_details(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
+pub(crate) fn decode(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
     let response: Response = lenient::decode(body, EXPECTED)?;
     let mut skipped = Vec::new();
     let secret_expiry = match response.expiry {
@@ -142,18 +142,18 @@ mod tests {
 
     const CANARY: &str = "CANARY-APP-SECRET-3f1c0a";
 
-    fn decode(body: &str) -> Decoded<CustomerDetails> {
-        decode_customer_details(body.as_bytes()).unwrap()
+    fn decode_text(body: &str) -> Decoded<CustomerDetails> {
+        super::decode(body.as_bytes()).unwrap()
     }
 
     fn details(body: &str) -> CustomerDetails {
-        let decoded = decode(body);
+        let decoded = decode_text(body);
         assert_eq!(decoded.skipped, [], "{body}");
         decoded.value.unwrap()
     }
 
     fn expiry(date: &str) -> Decoded<Option<i64>> {
-        let decoded = decode(&format!(r#"{{"ClientSecretExpirationDate": {date}}}"#));
+        let decoded = decode_text(&format!(r#"{{"ClientSecretExpirationDate": {date}}}"#));
         Decoded {
             value: decoded
                 .value
@@ -191,7 +191,7 @@ mod tests {
                     {{"id": 3, "name": "New", "sbcId": 9, "sbcDeploymentState": "Deployed",
                       "sbcConfigurationType": "SipTrunk"}}]}}"#
         );
-        let decoded = decode(&body);
+        let decoded = decode_text(&body);
         assert_eq!(decoded.skipped, []);
         let details = decoded.value.unwrap();
         assert_eq!(
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_bad_connection_is_skipped_and_counted_and_the_rest_counted() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"{"SiteLocation": [
                 42, null, "x", [1],
                 {"sbcDeploymentState": true, "sbcConfigurationType": "Byoc"},
@@ -356,7 +356,7 @@ mod tests {
             counts(&[("deployed", "byoc", 1)])
         );
         for not_an_array in [r#""none""#, "{}", "7", "true"] {
-            let decoded = decode(&format!(r#"{{"SiteLocation": {not_an_array}}}"#));
+            let decoded = decode_text(&format!(r#"{{"SiteLocation": {not_an_array}}}"#));
             assert_eq!(
                 decoded.skipped,
                 [SkipReason::InvalidField],
@@ -387,7 +387,7 @@ mod tests {
                 r#"{"sbcDeploymentState": 0, "sbcConfigurationType": "Byoc"}"#.to_owned(),
             ))
             .collect();
-        let decoded = decode(&format!(
+        let decoded = decode_text(&format!(
             r#"{{"SiteLocation": [{}]}}"#,
             connections.join(",")
         ));
@@ -415,9 +415,7 @@ mod tests {
             ),
             ("<html>".to_owned(), "not valid JSON"),
         ] {
-            let message = decode_customer_details(body.as_bytes())
-                .unwrap_err()
-                .to_string();
+            let message = super::decode(body.as_bytes()).unwrap_err().to_string();
             assert!(message.contains(problem), "{body}: {message}");
             assert!(!message.contains(CANARY), "{message}");
         }
@@ -445,7 +443,7 @@ mod tests {
                 "ClientSecretExpirationDate": date,
                 "SiteLocation": [{"sbcDeploymentState": state, "sbcConfigurationType": configuration}],
             });
-            let decoded = decode(&body.to_string());
+            let decoded = decode_text(&body.to_string());
             let connections = decoded.value.unwrap().sip_connections;
             prop_assert_eq!(connections.values().sum::<u64>(), 1);
         }

@@ -15,15 +15,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::client::ApiClient;
-use crate::api::lenient::Decoded;
+use crate::api::lenient::{Decoded, ShapeError};
 use crate::collect::directory::Listed;
 use crate::collect::per_customer::{PerCustomer, Source};
-use crate::collect::{Defaults, Kind, RequestError};
+use crate::collect::{Defaults, Kind};
 use crate::exposition::snapshot::Samples;
-use decode::decode_customer_details;
+use decode::decode;
 use model::CustomerDetails;
-use render::{CUSTOMER_DETAILS_FAMILIES, render_customer_details};
+use render::{FAMILIES, render};
 
 mod decode;
 pub(super) mod demo;
@@ -41,7 +40,7 @@ pub(crate) const QUERY: &[(&str, &str)] = &[("allDetails", "true")];
 
 pub(crate) const KIND: Kind = Kind {
     name: "customer_details",
-    families: &CUSTOMER_DETAILS_FAMILIES,
+    families: &FAMILIES,
     items: "customers with details",
     defaults: Defaults::Own {
         interval: Duration::from_secs(6 * 60 * 60),
@@ -60,9 +59,14 @@ impl Source for Details {
 
     const NAME: &'static str = KIND.name;
 
-    async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<CustomerDetails>, RequestError> {
-        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
-        Ok(decode_customer_details(&body)?)
+    const QUERY: &'static [(&'static str, &'static str)] = QUERY;
+
+    fn path(customer_id: &str) -> impl AsRef<[&str]> + Send {
+        path(customer_id)
+    }
+
+    fn decode(body: &[u8]) -> Result<Decoded<CustomerDetails>, ShapeError> {
+        decode(body)
     }
 
     fn render<'a>(
@@ -70,8 +74,6 @@ impl Source for Details {
         customers: impl Iterator<Item = (&'a Listed, &'a CustomerDetails)>,
     ) -> Arc<[Samples]> {
         let items = customers.map(|(listed, details)| (listed.labels.as_ref(), details));
-        render_customer_details(platform_label, items)
-            .map(Samples::encode)
-            .into()
+        render(platform_label, items).map(Samples::encode).into()
     }
 }

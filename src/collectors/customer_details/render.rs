@@ -4,9 +4,9 @@
 use crate::collectors::customer_details::model::CustomerDetails;
 use crate::exposition::text::{Family, push_label, push_sample};
 
-pub(super) const CUSTOMER_DETAILS_FAMILY_COUNT: usize = 2;
+pub(crate) const FAMILY_COUNT: usize = 2;
 
-pub(super) const CUSTOMER_DETAILS_FAMILIES: [Family; CUSTOMER_DETAILS_FAMILY_COUNT] = [
+pub(crate) const FAMILIES: [Family; FAMILY_COUNT] = [
     Family {
         name: "liveplatform_customer_app_secret_expiry_timestamp_seconds",
         help: "Unix time at which the client secret of the customer's app registration expires (ClientSecretExpirationDate; the API gives it without a time zone, and it is read as UTC). Absent when the service has no app registration.",
@@ -22,15 +22,15 @@ const SIP_CONNECTIONS: usize = 1;
 
 /// One customer to render: its labels after `platform` (from the customer directory) and its
 /// details.
-pub(super) type Item<'a> = (&'a [u8], &'a CustomerDetails);
+pub(crate) type Item<'a> = (&'a [u8], &'a CustomerDetails);
 
-/// Sample lines of [`CUSTOMER_DETAILS_FAMILIES`], in order. A customer without a secret expiry
+/// Sample lines of [`FAMILIES`], in order. A customer without a secret expiry
 /// has no expiry sample; one without SIP connections has no connection samples.
-pub(super) fn render_customer_details<'a>(
+pub(crate) fn render<'a>(
     platform_label: &[u8],
     customers: impl Iterator<Item = Item<'a>>,
-) -> [Vec<u8>; CUSTOMER_DETAILS_FAMILY_COUNT] {
-    let mut out: [Vec<u8>; CUSTOMER_DETAILS_FAMILY_COUNT] = Default::default();
+) -> [Vec<u8>; FAMILY_COUNT] {
+    let mut out: [Vec<u8>; FAMILY_COUNT] = Default::default();
     let mut labels = Vec::new();
     let mut with_kind = Vec::new();
     for (customer_labels, details) in customers {
@@ -41,7 +41,7 @@ pub(super) fn render_customer_details<'a>(
         if let Some(at) = details.secret_expiry {
             push_sample(
                 &mut out[SECRET_EXPIRY],
-                CUSTOMER_DETAILS_FAMILIES[SECRET_EXPIRY].name,
+                FAMILIES[SECRET_EXPIRY].name,
                 &labels,
                 at.unix_timestamp(),
             );
@@ -59,7 +59,7 @@ pub(super) fn render_customer_details<'a>(
             );
             push_sample(
                 &mut out[SIP_CONNECTIONS],
-                CUSTOMER_DETAILS_FAMILIES[SIP_CONNECTIONS].name,
+                FAMILIES[SIP_CONNECTIONS].name,
                 &with_kind,
                 *count,
             );
@@ -94,7 +94,7 @@ mod tests {
             .collect(),
         };
         let customer = br#"customer_id="q\"uote",customer_name="n",license_type="hosted_pro""#;
-        let out = render_customer_details(
+        let out = render(
             &platform_label("prod"),
             [(&customer[..], &full)].into_iter(),
         );
@@ -114,7 +114,7 @@ mod tests {
             )
         );
 
-        let empty = render_customer_details(
+        let empty = render(
             &platform_label("p"),
             [(&customer[..], &CustomerDetails::default())].into_iter(),
         );
@@ -127,7 +127,7 @@ mod tests {
             secret_expiry: time::OffsetDateTime::from_unix_timestamp(-62_135_596_800).ok(),
             ..CustomerDetails::default()
         };
-        let out = render_customer_details(&platform_label("p"), [(&b""[..], &old)].into_iter());
+        let out = render(&platform_label("p"), [(&b""[..], &old)].into_iter());
         assert!(text(&out, SECRET_EXPIRY).ends_with("} -62135596800\n"));
     }
 }

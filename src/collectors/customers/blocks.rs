@@ -64,7 +64,7 @@ impl Rendered {
     fn new(platform_label: &[u8], records: &[&[u8]], exclude: &HashSet<&str>) -> Self {
         let decoded = decode::decode_records(records, |id| exclude.contains(id));
         let customers = &decoded.customers;
-        let texts = render::render_customers(platform_label, customers.iter());
+        let texts = render::render(platform_label, customers.iter());
         Self {
             texts: texts.map(gzip::shared),
             listed: customers
@@ -548,9 +548,9 @@ mod tests {
     /// What every poll must publish, however many of its blocks were reused: the whole list
     /// decoded at once and rendered in one piece.
     fn reference(body: &[u8]) -> (Vec<Vec<u8>>, Vec<SkipReason>, usize, HashSet<String>) {
-        let decoded = decode::decode_customers(body).unwrap();
+        let decoded = decode::decode(body).unwrap();
         let label = crate::exposition::text::platform_label(PLATFORM);
-        let by_customer = render::render_customers(&label, decoded.customers.iter());
+        let by_customer = render::render(&label, decoded.customers.iter());
         let totals = model::totals(&decoded.customers);
         let by_license_type = render::render_license_types(&label, &totals);
         let ids = decoded.customers.iter().map(|c| c.id.to_string()).collect();

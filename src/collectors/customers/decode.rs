@@ -232,7 +232,7 @@ pub(crate) fn decode_records<'a>(
 
 /// A whole response decoded at once. The poller decodes block by block instead (see
 /// `blocks`), to the same result.
-pub fn decode_customers(body: &[u8]) -> Result<DecodedList<'_>, DecodeError> {
+pub fn decode(body: &[u8]) -> Result<DecodedList<'_>, DecodeError> {
     let mut records = Vec::new();
     for_each_record(body, |record| records.push(record))?;
     Ok(decode_records(&records, |_| false))
@@ -573,13 +573,13 @@ impl<'de> Visitor<'de> for RecordVisitor {
 mod tests {
     use super::*;
 
-    fn decode(json: &str) -> DecodedList<'_> {
-        decode_customers(json.as_bytes()).unwrap()
+    fn decode_text(json: &str) -> DecodedList<'_> {
+        super::decode(json.as_bytes()).unwrap()
     }
 
     #[test]
     fn seed_fixture_decodes_every_customer_with_nulls_kept() {
-        let decoded = decode(include_str!("../../../fixtures/customers-seed.json"));
+        let decoded = decode_text(include_str!("../../../fixtures/customers-seed.json"));
         assert_eq!(decoded.customers.len(), 35);
         assert!(decoded.skipped.is_empty());
         let first = &decoded.customers[0];
@@ -601,7 +601,7 @@ mod tests {
 
     #[test]
     fn camel_case_names_strings_for_numbers_and_unknown_fields_are_accepted() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"umpCustomerGuid":"g1","customerShortName":"a","customerFullName":"A",
                 "licenseType":"2","licensedUsersCount":" 25 ","msTenantID":"t",
                 "activeUserCount":3.0,"liveHubActiveUsersCount":"","liveHubSimpleUsersCount":7,
@@ -628,7 +628,7 @@ mod tests {
 
     #[test]
     fn bad_records_are_skipped_with_a_reason_and_the_rest_is_kept() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[
                 {"UmpCustomerGuid":"ok1","LicenseType":0},
                 {"CustomerShortName":"no-id","LicenseType":0},
@@ -674,7 +674,7 @@ mod tests {
 
     #[test]
     fn any_unicode_survives() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"UmpCustomerGuid":"g","LicenseType":0,
                  "CustomerFullName":"Tobi's \"Service\" \\ \n caf\u00e9 \ud83d\ude00 名前"}]"#,
         );
@@ -686,7 +686,7 @@ mod tests {
 
     #[test]
     fn unpaired_surrogate_escapes_become_replacement_characters() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"CustomerFullName":"x\ud800y\udc00z"},
                 {"UmpCustomerGuid":"b","LicenseType":0,"CustomerFullName":"\ud83d\ude00 \\ud800 \u00e9"}]"#,
         );
@@ -697,7 +697,7 @@ mod tests {
             "pairs and an escaped backslash followed by 'u' are left alone"
         );
         assert_eq!(
-            decode(r#"[{"UmpCustomerGuid":"c","LicenseType":0}]"#).repaired_escapes,
+            decode_text(r#"[{"UmpCustomerGuid":"c","LicenseType":0}]"#).repaired_escapes,
             0
         );
     }
@@ -713,7 +713,7 @@ mod tests {
             "[] trailing-hunter2",
             "<html>hunter2</html>",
         ] {
-            let err = decode_customers(body.as_bytes()).unwrap_err().to_string();
+            let err = super::decode(body.as_bytes()).unwrap_err().to_string();
             assert!(!err.contains("hunter2"), "{err}");
             assert!(err.contains("line"), "{err}");
         }
@@ -735,7 +735,7 @@ mod tests {
             ("[] x", "syntax error at line 1, column 4"),
             ("\n {\"a\":1}", "not an array at line 2, column 2"),
         ] {
-            let err = decode_customers(body.as_bytes()).unwrap_err().to_string();
+            let err = super::decode(body.as_bytes()).unwrap_err().to_string();
             assert!(err.ends_with(&format!("({expected})")), "{body:?}: {err}");
         }
     }
@@ -785,7 +785,7 @@ mod tests {
         body.extend_from_slice(br#""},{"UmpCustomerGuid":"b","LicenseType":1,"Other":""#);
         body.extend_from_slice(b"\xc3");
         body.extend_from_slice(br#""}]"#);
-        let decoded = decode_customers(&body).unwrap();
+        let decoded = super::decode(&body).unwrap();
         assert_eq!(decoded.skipped, [SkipReason::InvalidField]);
         let ids: Vec<&str> = decoded.customers.iter().map(|c| c.id.as_ref()).collect();
         assert_eq!(
@@ -798,7 +798,7 @@ mod tests {
     #[test]
     fn integral_floats_up_to_2_pow_53_are_read_exactly() {
         // Without serde_json's float_roundtrip, this one reads as ...982.
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":7259425262691983.0},
                 {"UmpCustomerGuid":"b","LicenseType":0,"ActiveUserCount":9007199254740992.0}]"#,
         );
@@ -814,7 +814,7 @@ mod tests {
 
     #[test]
     fn huge_and_negative_numbers_are_handled_without_overflow() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"UmpCustomerGuid":"a","LicenseType":0,"ActiveUserCount":18446744073709551615},
                 {"UmpCustomerGuid":"b","LicenseType":-3,"ActiveUserCount":"7"},
                 {"UmpCustomerGuid":"c","LicenseType":0,"ActiveUserCount":1e300},

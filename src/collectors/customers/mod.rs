@@ -10,8 +10,6 @@
 //! smaller, in the background ([`recompress`]), and the next run waits for that before it
 //! starts from them.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -21,13 +19,14 @@ use tokio_util::task::AbortOnDropHandle;
 use crate::api::client::ApiClient;
 use crate::collect::background;
 use crate::collect::directory::{CustomerList, Directory};
-use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
+use crate::collect::{CollectError, Collected, Context, Defaults, Kind, Run};
 use crate::exposition::exporter_metrics::CustomerChanges;
 use crate::exposition::gzip::Segment;
 use crate::exposition::snapshot::Snapshot;
 use crate::model::SkipReason;
 use blocks::{Blocks, Changes};
 use decode::DecodeError;
+use prometheus::core::Atomic;
 use render::{CUSTOMER_FAMILY_COUNT, FAMILIES};
 
 mod blocks;
@@ -88,7 +87,9 @@ impl Customers {
             ),
         }
     }
+}
 
+impl Run for Customers {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         // Dropped with the run unless it succeeds, whether it fails, times out or panics.
         let guard = self.directory.run_guard();
@@ -133,14 +134,6 @@ impl Customers {
         }
         self.last = Some(prepared);
         Ok(collected)
-    }
-}
-
-impl Collector for Customers {
-    fn collect(
-        &mut self,
-    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
-        Box::pin(self.run())
     }
 }
 
@@ -295,7 +288,7 @@ mod tests {
         let mut customers = Customers::new(Context {
             platform: "p".to_owned(),
             client: Arc::new(
-                ApiClient::new(&config, &mut crate::api::client::Transports::default()).unwrap(),
+                ApiClient::new(&config, &mut crate::api::transport::Transports::default()).unwrap(),
             ),
             directory: Directory::default(),
             metrics: Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new()),

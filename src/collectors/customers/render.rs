@@ -73,7 +73,7 @@ pub(crate) type LicenseTypeFamilies = [Vec<u8>; LICENSE_TYPE_FAMILY_COUNT];
 /// repeated doubling (and copying) of buffers.
 const LINE_ESTIMATE: [usize; CUSTOMER_FAMILY_COUNT] = [330, 180, 180, 190, 190];
 
-pub fn render_customers<'a>(
+pub fn render<'a>(
     platform_label: &[u8],
     customers: impl ExactSizeIterator<Item = &'a Customer<'a>>,
 ) -> CustomerFamilies {
@@ -185,9 +185,9 @@ mod tests {
     }
 
     /// Every family, indexed like [`FAMILIES`].
-    fn render(platform: &str, customers: &[Customer]) -> Vec<Vec<u8>> {
+    fn render_text(platform: &str, customers: &[Customer]) -> Vec<Vec<u8>> {
         let label = platform_label(platform);
-        let by_customer = render_customers(&label, customers.iter());
+        let by_customer = super::render(&label, customers.iter());
         let by_license_type = render_license_types(
             &label,
             &crate::collectors::customers::model::totals(customers),
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn customer_series_carry_their_labels_and_nulls_are_absent() {
-        let rendered = render("prod", &[customer()]);
+        let rendered = render_text("prod", &[customer()]);
         let labels = r#"platform="prod",customer_id="0d3e4dd6",customer_name="24124",license_type="hosted_pro""#;
         assert_eq!(
             text(&rendered, INFO),
@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn every_known_license_type_has_a_customer_count_and_sums_only_where_reported() {
-        let rendered = render("prod", &[customer()]);
+        let rendered = render_text("prod", &[customer()]);
         let customers = text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS);
         for (_, name) in license::KNOWN {
             let expected = if name == "hosted_pro" { 1 } else { 0 };
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn no_customers_still_renders_license_type_counts() {
-        let rendered = render("empty", &[]);
+        let rendered = render_text("empty", &[]);
         assert!(rendered[..CUSTOMER_FAMILY_COUNT].iter().all(Vec::is_empty));
         assert_eq!(
             text(&rendered, CUSTOMER_FAMILY_COUNT + LICENSE_TYPE_CUSTOMERS)

@@ -40,7 +40,7 @@ struct LicenseRecord {
 /// rank below every dated record, and of equals the first wins. A record that is not an object,
 /// or holds a field that cannot be read (a count that is negative or not a number, a date of no
 /// known form), is skipped.
-pub(crate) fn decode_license_info(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
+pub(crate) fn decode(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
     let records: Vec<&RawValue> = lenient::decode(body, EXPECTED)?;
     let mut decoded = Decoded::<LicenseInfo>::default();
     for record in records {
@@ -89,8 +89,8 @@ impl LicenseRecord {
 mod tests {
     use super::*;
 
-    fn decode(body: &str) -> Decoded<LicenseInfo> {
-        decode_license_info(body.as_bytes()).unwrap()
+    fn decode_text(body: &str) -> Decoded<LicenseInfo> {
+        super::decode(body.as_bytes()).unwrap()
     }
 
     fn unix(info: &LicenseInfo) -> Option<i64> {
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn the_documented_record_decodes_with_strings_as_numbers() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"acquiredLicenses": 50, "totalMonitoredUsers": "20", "currentlyLicensed": 24,
                 "managedUsersDirectRouting": 6, "managedUsersOperatorConnect": 2,
                 "managedUsersByLifeCycleManagement": 4, "managedUsersUserInterface": 10,
@@ -130,7 +130,7 @@ mod tests {
             "0000-01-01T00:00:00+00:00",
             "1969-12-31T23:59:59.9Z",
         ] {
-            let decoded = decode(&format!(
+            let decoded = decode_text(&format!(
                 r#"[{{"acquiredLicenses": 4, "lastUpdate": "{date}"}}]"#
             ));
             assert_eq!(decoded.skipped, [], "{date}");
@@ -146,7 +146,7 @@ mod tests {
             ("2024-04-03T13:32:12.82872Z", 1_712_151_132),
             ("2023-03-15T10:37:35.820+0000", 1_678_876_655),
         ] {
-            let decoded = decode(&format!(r#"[{{"lastUpdate": "{date}"}}]"#));
+            let decoded = decode_text(&format!(r#"[{{"lastUpdate": "{date}"}}]"#));
             assert_eq!(unix(&decoded.value.unwrap()), Some(expected), "{date}");
         }
     }
@@ -165,7 +165,7 @@ mod tests {
             order.rotate_left(shift);
             for order in [order.clone(), order.into_iter().rev().collect()] {
                 let body = format!("[{}]", order.join(","));
-                let latest = decode(&body).value.unwrap();
+                let latest = decode_text(&body).value.unwrap();
                 assert_eq!(latest.acquired, Some(3), "{body}");
             }
         }
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn field_names_match_in_any_case_and_absent_or_null_fields_stay_absent() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[{"AcquiredLicenses": "7", "CURRENTLYLICENSED": 8, "managedusersuserinterface": 1,
                 "managedServiceNumbers": null, "LastUpdate": "2024-04-03T13:32:12Z"}]"#,
         );
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_bad_record_is_skipped_and_counted_and_the_rest_used() {
-        let decoded = decode(
+        let decoded = decode_text(
             r#"[42,
                 {"acquiredLicenses": -1, "lastUpdate": "2024-04-05T00:00:00Z"},
                 {"acquiredLicenses": "many", "lastUpdate": "2024-04-05T00:00:00Z"},
@@ -211,15 +211,13 @@ mod tests {
 
     #[test]
     fn an_empty_array_has_no_record_and_other_shapes_are_errors() {
-        assert_eq!(decode("[]"), Decoded::default());
+        assert_eq!(decode_text("[]"), Decoded::default());
         for (body, problem) in [
             ("{}", "not a JSON array"),
             ("<html>", "not valid JSON"),
             ("[", "truncated"),
         ] {
-            let message = decode_license_info(body.as_bytes())
-                .unwrap_err()
-                .to_string();
+            let message = super::decode(body.as_bytes()).unwrap_err().to_string();
             assert!(message.contains(problem), "{body}: {message}");
         }
     }

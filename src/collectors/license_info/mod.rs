@@ -12,15 +12,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::client::ApiClient;
-use crate::api::lenient::Decoded;
+use crate::api::lenient::{Decoded, ShapeError};
 use crate::collect::directory::Listed;
 use crate::collect::per_customer::{PerCustomer, Source};
-use crate::collect::{Defaults, Kind, RequestError};
+use crate::collect::{Defaults, Kind};
 use crate::exposition::snapshot::Samples;
-use decode::decode_license_info;
+use decode::decode;
 use model::LicenseInfo;
-use render::{LICENSE_INFO_FAMILIES, render_license_info};
+use render::{FAMILIES, render};
 
 mod decode;
 pub(super) mod demo;
@@ -38,7 +37,7 @@ pub(crate) const QUERY: &[(&str, &str)] = &[("nrOfMonths", "1")];
 
 pub(crate) const KIND: Kind = Kind {
     name: "license_info",
-    families: &LICENSE_INFO_FAMILIES,
+    families: &FAMILIES,
     items: "customers with license information",
     defaults: Defaults::Own {
         interval: Duration::from_secs(60 * 60),
@@ -57,9 +56,14 @@ impl Source for LicenseInfos {
 
     const NAME: &'static str = KIND.name;
 
-    async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<LicenseInfo>, RequestError> {
-        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
-        Ok(decode_license_info(&body)?)
+    const QUERY: &'static [(&'static str, &'static str)] = QUERY;
+
+    fn path(customer_id: &str) -> impl AsRef<[&str]> + Send {
+        path(customer_id)
+    }
+
+    fn decode(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
+        decode(body)
     }
 
     fn render<'a>(
@@ -68,8 +72,6 @@ impl Source for LicenseInfos {
     ) -> Arc<[Samples]> {
         let items =
             customers.map(|(listed, info)| (listed.labels.as_ref(), listed.license_type, info));
-        render_license_info(platform_label, items)
-            .map(Samples::encode)
-            .into()
+        render(platform_label, items).map(Samples::encode).into()
     }
 }

@@ -7,9 +7,9 @@ use crate::collectors::license_info::model::{LicenseInfo, MANAGED_FACTORS};
 use crate::exposition::text::{Family, push_label, push_sample};
 use crate::model::license;
 
-pub(super) const LICENSE_INFO_FAMILY_COUNT: usize = 8;
+pub(crate) const FAMILY_COUNT: usize = 8;
 
-pub(super) const LICENSE_INFO_FAMILIES: [Family; LICENSE_INFO_FAMILY_COUNT] = [
+pub(crate) const FAMILIES: [Family; FAMILY_COUNT] = [
     Family {
         name: "liveplatform_customer_acquired_licenses",
         help: "Licenses configured for the customer in onboarding (acquiredLicenses of its license information).",
@@ -55,15 +55,15 @@ const TYPE_CURRENTLY_LICENSED: usize = 7;
 
 /// One customer to render: its labels after `platform` (from the customer directory), its
 /// license type code, and its license information.
-pub(super) type Item<'a> = (&'a [u8], i64, &'a LicenseInfo);
+pub(crate) type Item<'a> = (&'a [u8], i64, &'a LicenseInfo);
 
-/// Sample lines of [`LICENSE_INFO_FAMILIES`], in order. A count the record leaves out has no
+/// Sample lines of [`FAMILIES`], in order. A count the record leaves out has no
 /// sample; a license type sum exists once a customer of the type reports the count.
-pub(super) fn render_license_info<'a>(
+pub(crate) fn render<'a>(
     platform_label: &[u8],
     customers: impl Iterator<Item = Item<'a>>,
-) -> [Vec<u8>; LICENSE_INFO_FAMILY_COUNT] {
-    let mut out: [Vec<u8>; LICENSE_INFO_FAMILY_COUNT] = Default::default();
+) -> [Vec<u8>; FAMILY_COUNT] {
+    let mut out: [Vec<u8>; FAMILY_COUNT] = Default::default();
     let mut totals: BTreeMap<i64, [Option<u64>; 2]> = BTreeMap::new();
     let mut labels = Vec::new();
     for (customer_labels, license_type, info) in customers {
@@ -73,12 +73,7 @@ pub(super) fn render_license_info<'a>(
         labels.extend_from_slice(customer_labels);
         let mut sample = |family: usize, value: Option<u64>| {
             if let Some(value) = value {
-                push_sample(
-                    &mut out[family],
-                    LICENSE_INFO_FAMILIES[family].name,
-                    &labels,
-                    value,
-                );
+                push_sample(&mut out[family], FAMILIES[family].name, &labels, value);
             }
         };
         sample(ACQUIRED, info.acquired);
@@ -88,7 +83,7 @@ pub(super) fn render_license_info<'a>(
         if let Some(at) = info.last_update {
             push_sample(
                 &mut out[LAST_UPDATE],
-                LICENSE_INFO_FAMILIES[LAST_UPDATE].name,
+                FAMILIES[LAST_UPDATE].name,
                 &labels,
                 at.unix_timestamp(),
             );
@@ -102,7 +97,7 @@ pub(super) fn render_license_info<'a>(
                 push_label(&mut with_factor, "factor", factor);
                 push_sample(
                     &mut out[MANAGED],
-                    LICENSE_INFO_FAMILIES[MANAGED].name,
+                    FAMILIES[MANAGED].name,
                     &with_factor,
                     value,
                 );
@@ -128,12 +123,7 @@ pub(super) fn render_license_info<'a>(
             .zip(sums)
         {
             if let Some(sum) = sum {
-                push_sample(
-                    &mut out[family],
-                    LICENSE_INFO_FAMILIES[family].name,
-                    &labels,
-                    sum,
-                );
+                push_sample(&mut out[family], FAMILIES[family].name, &labels, sum);
             }
         }
     }
@@ -169,7 +159,7 @@ mod tests {
         };
         let customer =
             br#"customer_id="q\"uote",customer_name="back\\slash\nx",license_type="hosted_pro""#;
-        let out = render_license_info(
+        let out = render(
             &platform_label("prod \"eu\""),
             [(&customer[..], 2, &full)].into_iter(),
         );
@@ -205,7 +195,7 @@ mod tests {
             )
         );
 
-        let empty = render_license_info(
+        let empty = render(
             &platform_label("p"),
             [(&customer[..], 2, &LicenseInfo::default())].into_iter(),
         );
@@ -224,7 +214,7 @@ mod tests {
             (&b"customer_id=\"b\""[..], 2, &b),
             (&b"customer_id=\"c\""[..], 77, &c),
         ];
-        let out = render_license_info(&platform_label("p"), customers.into_iter());
+        let out = render(&platform_label("p"), customers.into_iter());
         assert_eq!(
             text(&out, TYPE_ACQUIRED),
             "liveplatform_license_type_acquired_licenses{platform=\"p\",license_type=\"hosted_pro\"} 15\n"
@@ -239,7 +229,7 @@ mod tests {
     fn sums_saturate_instead_of_overflowing() {
         let (a, b) = (info(Some(u64::MAX), None), info(Some(1), None));
         let customers = [(&b""[..], 0, &a), (&b""[..], 0, &b)];
-        let out = render_license_info(&platform_label("p"), customers.into_iter());
+        let out = render(&platform_label("p"), customers.into_iter());
         assert!(text(&out, TYPE_ACQUIRED).ends_with(" 18446744073709551615\n"));
     }
 }

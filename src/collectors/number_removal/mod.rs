@@ -2,8 +2,6 @@
 //! once per run, published per platform. The summary is written for monitoring and changes over
 //! hours: the default interval is 15 minutes.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::api::client::ApiClient;
 use crate::api::lenient::{self, Count, Field, ShapeError};
-use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind};
+use crate::collect::{CollectError, Collected, Context, Defaults, Kind, Run};
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::{Family, platform_label, push_sample};
 
@@ -99,7 +97,9 @@ impl NumberRemoval {
             client: context.client,
         }
     }
+}
 
+impl Run for NumberRemoval {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         let body = self.client.get_queued(KIND.name, PATH, &[]).await?;
         let summary = decode(&body)?;
@@ -113,14 +113,6 @@ impl NumberRemoval {
             )),
             skipped: Vec::new(),
         })
-    }
-}
-
-impl Collector for NumberRemoval {
-    fn collect(
-        &mut self,
-    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
-        Box::pin(self.run())
     }
 }
 

@@ -178,7 +178,7 @@ impl ServiceRecord {
 /// Every usable service of `body`, first occurrence of each id only. A body that is not the
 /// documented envelope, or whose services are all unusable, is an error; a service that cannot
 /// be read is skipped and counted.
-pub(crate) fn decode_services(body: &[u8]) -> Result<DecodedServices, ShapeError> {
+pub(crate) fn decode(body: &[u8]) -> Result<DecodedServices, ShapeError> {
     let envelope: Envelope = lenient::decode(body, EXPECTED)?;
     let mut decoded = DecodedServices {
         services: Vec::with_capacity(envelope.services.len()),
@@ -234,13 +234,13 @@ mod tests {
             "user": "CANARY-DM-USER", "password": "CANARY-DM-PASSWORD"}
     }"#;
 
-    fn decode(services: &[&str]) -> DecodedServices {
-        decode_services(format!(r#"{{"services": [{}]}}"#, services.join(",")).as_bytes()).unwrap()
+    fn decode_text(services: &[&str]) -> DecodedServices {
+        super::decode(format!(r#"{{"services": [{}]}}"#, services.join(",")).as_bytes()).unwrap()
     }
 
     #[test]
     fn the_documented_service_decodes_without_its_credentials() {
-        let decoded = decode(&[EXAMPLE]);
+        let decoded = decode_text(&[EXAMPLE]);
         assert_eq!(decoded.skipped, []);
         let service = &decoded.services[0];
         assert_eq!(
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_service_without_health_or_device_manager_is_kept_with_unknowns() {
-        let decoded = decode(&[
+        let decoded = decode_text(&[
             r#"{"serviceId": "a", "applicationsStatus": null, "deviceManagerParams": null}"#,
             r#"{"serviceId": "b", "applicationsStatus": {"management": {"managementStatus": 3,
                 "serviceDeployStatus": "Deployed"}, "voiceQuality": {"voiceQualityStatus": ""}}}"#,
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn bad_services_are_skipped_and_counted_and_the_rest_kept() {
-        let decoded = decode(&[
+        let decoded = decode_text(&[
             r#"{"serviceId": "good"}"#,
             r#"[1]"#,
             r#"{"fullName": "no id"}"#,
@@ -340,7 +340,7 @@ mod tests {
             let record = format!(
                 r#"{{"serviceId": "a", "applicationsStatus": {{"management": {{"serviceDeployStatus": {text}}}}}}}"#
             );
-            let decoded = decode(&[&record]);
+            let decoded = decode_text(&[&record]);
             assert_eq!(&*decoded.services[0].deploy_status, expected, "{text}");
         }
     }
@@ -355,14 +355,14 @@ mod tests {
             "<html>",
             r#"{"services": [1, {"fullName": "no id"}]}"#,
         ] {
-            let error = decode_services(body.as_bytes()).unwrap_err().to_string();
+            let error = super::decode(body.as_bytes()).unwrap_err().to_string();
             assert!(
                 error.starts_with("response is not a services list"),
                 "{error}"
             );
             assert!(!error.contains("hunter2"), "{error}");
         }
-        assert!(decode(&[]).services.is_empty());
+        assert!(decode_text(&[]).services.is_empty());
     }
 
     proptest! {
@@ -379,7 +379,7 @@ mod tests {
                     "serviceDeployStatus": status}},
             });
             let body = json!({ "services": [record] }).to_string();
-            match decode_services(body.as_bytes()) {
+            match super::decode(body.as_bytes()) {
                 Ok(decoded) => {
                     prop_assert_eq!(decoded.services.len(), 1);
                     let service = &decoded.services[0];

@@ -15,8 +15,6 @@
 //! `enabled = false` in its table switches it off.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,10 +22,10 @@ use tokio::time::Instant;
 
 use crate::api::client::ApiClient;
 use crate::collect::directory::{Directory, Listed};
-use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind, background};
+use crate::collect::{CollectError, Collected, Context, Defaults, Kind, Run, background};
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::platform_label;
-use decode::{DecodedServices, decode_services};
+use decode::{DecodedServices, decode};
 use render::{FAMILIES, render};
 
 mod decode;
@@ -69,14 +67,16 @@ impl Services {
             directory: context.directory,
         }
     }
+}
 
+impl Run for Services {
     async fn run(&mut self) -> Result<Collected, CollectError> {
         let body = self.client.get_queued(KIND.name, PATH, &[]).await?;
         let customers = self.directory.settled(FIRST_LIST_PATIENCE).await;
         let platform_label = self.platform_label.clone();
         // A list of 100,000 services takes a while to decode and render: off the async threads.
         let (decoded, families) = background::run(move || {
-            let decoded = decode_services(&body)?;
+            let decoded = decode(&body)?;
             let by_id: HashMap<Box<str>, &Listed> = customers
                 .iter()
                 .flat_map(|list| list.iter())
@@ -95,13 +95,5 @@ impl Services {
             snapshot: Arc::new(Snapshot::new(Instant::now(), services.len(), families)),
             skipped,
         })
-    }
-}
-
-impl Collector for Services {
-    fn collect(
-        &mut self,
-    ) -> Pin<Box<dyn Future<Output = Result<Collected, CollectError>> + Send + '_>> {
-        Box::pin(self.run())
     }
 }

@@ -2,7 +2,7 @@
 //! Prometheus configuration, the Grafana dashboard and provisioning, the runbook), loaded for the
 //! tests that check them: `rules`, `dashboard` and `prometheus_e2e`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -25,6 +25,28 @@ pub(crate) fn repo_path(relative: &str) -> PathBuf {
 pub(crate) fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_path(relative))
         .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
+}
+
+/// The anchors GitHub and most Markdown renderers give to the headings of a document: lower
+/// case, blanks to dashes, other punctuation dropped.
+pub(crate) fn heading_anchors(markdown: &str) -> BTreeSet<String> {
+    markdown
+        .lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| {
+            heading
+                .trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 pub(crate) fn yaml<T: serde::de::DeserializeOwned>(relative: &str) -> T {
