@@ -91,12 +91,17 @@ impl Seed {
         }
     }
 
-    /// The place in the seed of the customer `asked` names, or the API's 404 for another id.
-    pub(crate) fn customer(&self, asked: &Asked<'_>) -> Result<usize, Answer> {
-        asked
-            .customer
-            .and_then(|id| self.ids.get(id).copied())
-            .ok_or_else(|| Answer::problem(StatusCode::NOT_FOUND, "Customer not found"))
+    /// `made_up`'s answer for the place in the seed of the customer `asked` names, or the API's
+    /// 404 for another id.
+    pub(crate) fn per_customer(
+        &self,
+        asked: &Asked<'_>,
+        made_up: impl FnOnce(usize) -> serde_json::Value,
+    ) -> Answer {
+        match asked.customer.and_then(|id| self.ids.get(id)) {
+            Some(&index) => Answer::json(&made_up(index)),
+            None => Answer::problem(StatusCode::NOT_FOUND, "Customer not found"),
+        }
     }
 }
 

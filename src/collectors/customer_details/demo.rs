@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use time::OffsetDateTime;
 
-use crate::demo::{Answer, CUSTOMER_ID, DemoPlatform, Endpoint, Seed};
+use crate::demo::{CUSTOMER_ID, DemoPlatform, Endpoint, Seed};
 
 const ROUTE: [&str; 4] = super::path(CUSTOMER_ID);
 
@@ -18,10 +18,9 @@ pub(crate) const ENDPOINT: Endpoint = Endpoint {
             .query
             .get("allDetails")
             .is_some_and(|value| value.eq_ignore_ascii_case("true"));
-        match seed.customer(asked) {
-            Ok(index) => Answer::json(&seed_customer_details(seed, index, all_details)),
-            Err(not_found) => not_found,
-        }
+        seed.per_customer(asked, |index| {
+            seed_customer_details(seed, index, all_details)
+        })
     },
 };
 

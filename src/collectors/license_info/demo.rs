@@ -18,10 +18,7 @@ pub(crate) const ENDPOINT: Endpoint = Endpoint {
         if months.is_none() {
             return Answer::problem(StatusCode::BAD_REQUEST, "nrOfMonths is required");
         }
-        match seed.customer(asked) {
-            Ok(index) => Answer::json(&seed_license_info(index)),
-            Err(not_found) => not_found,
-        }
+        seed.per_customer(asked, seed_license_info)
     },
 };
 
