@@ -15,6 +15,7 @@
 //! | `model/` | the domain types more than one collector shares: license types, and why a record or a run is lost |
 //! | `config/` | the configuration file and environment, checked into typed settings; secrets and PEM files named by it |
 //! | `demo/` | the built-in Live Platform that `--demo` and the tests run: a token endpoint and every collector's endpoint, each at the path its collector requests |
+//! | `backfill/` | `--backfill.months`: each customer's license history through the platform's client, as an OpenMetrics file for `promtool tsdb create-blocks-from openmetrics` (written whole or not at all), with its progress; the history itself is `collectors::license_info::history`'s |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
 //!
 //! A collector imports the machinery (`collect`, `api`, `exposition`, `model`); the machinery
@@ -31,6 +32,7 @@
 
 mod api;
 mod app;
+mod backfill;
 mod cli;
 mod collect;
 mod collectors;

@@ -23,6 +23,7 @@ use model::LicenseInfo;
 use render::{LICENSE_INFO_FAMILIES, render_license_info};
 
 mod decode;
+pub(crate) mod history;
 mod model;
 mod render;
 
