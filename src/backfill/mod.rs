@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::client::{ApiClient, ClientError, Transports, is_path_segment};
 use crate::collect::directory::{CustomerList, Directory, NoCustomerList};
@@ -123,6 +124,8 @@ pub(crate) enum BackfillError {
     LabelTwice(String),
     #[error("a request task crashed: {0}")]
     Crashed(String),
+    #[error("stopped before the end: nothing written to --backfill.output {}", .0.display())]
+    Stopped(PathBuf),
 }
 
 /// Why one platform's customers could not be asked about.
@@ -151,44 +154,22 @@ struct Tally {
 }
 
 /// Runs the backfill of `months` for `config`'s platforms: exit status 0 when every platform
-/// and customer was written, 1 when any failed (the others are written all the same). Only an
-/// output that cannot be written is an error.
+/// and customer was written, 1 when any failed (the others are written all the same). An output
+/// that cannot be written, or `stop` (SIGINT, SIGTERM) before the end, is an error, and leaves no
+/// file.
 pub(crate) async fn run(
     config: &Config,
     months: u8,
     args: &Args,
+    stop: CancellationToken,
 ) -> Result<ExitCode, BackfillError> {
     let labels = extra_labels(&args.labels)?;
     let path = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
     let mut output = Output::create(&path, history::FAMILIES)?;
     let mut tally = Tally::default();
-    let mut transports = Transports::default();
-    for platform in &config.platforms {
-        let license_info = platform.collectors.get(license_info::KIND.name);
-        if license_info.and_then(|table| table.enabled) == Some(false) {
-            tracing::info!(
-                platform = %platform.name,
-                "license_info is switched off for this platform: nothing to backfill"
-            );
-            continue;
-        }
-        let asked = Platform {
-            config: platform,
-            months,
-            labels: &labels,
-        };
-        if let Err(error) = asked
-            .backfill(&mut transports, &mut output, &mut tally)
-            .await
-        {
-            tally.platforms_failed += 1;
-            match error {
-                Failure::Platform(error) => {
-                    tracing::error!(platform = %platform.name, %error, "platform not backfilled");
-                }
-                Failure::Fatal(error) => return Err(error),
-            }
-        }
+    tokio::select! {
+        done = every_platform(config, months, &labels, &mut output, &mut tally) => done?,
+        () = stop.cancelled() => return Err(BackfillError::Stopped(path)),
     }
     output.finish()?;
     let failed = tally.platforms_failed + tally.customers_failed;
@@ -212,6 +193,41 @@ pub(crate) async fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Each platform in turn into `output`; one that fails is logged and counted.
+async fn every_platform(
+    config: &Config,
+    months: u8,
+    labels: &[u8],
+    output: &mut Output,
+    tally: &mut Tally,
+) -> Result<(), BackfillError> {
+    let mut transports = Transports::default();
+    for platform in &config.platforms {
+        let license_info = platform.collectors.get(license_info::KIND.name);
+        if license_info.and_then(|table| table.enabled) == Some(false) {
+            tracing::info!(
+                platform = %platform.name,
+                "license_info is switched off for this platform: nothing to backfill"
+            );
+            continue;
+        }
+        let asked = Platform {
+            config: platform,
+            months,
+            labels,
+        };
+        match asked.backfill(&mut transports, output, tally).await {
+            Ok(()) => {}
+            Err(Failure::Platform(error)) => {
+                tally.platforms_failed += 1;
+                tracing::error!(platform = %platform.name, %error, "platform not backfilled");
+            }
+            Err(Failure::Fatal(error)) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// The labels every series gets after `platform`, escaped, each name once.

@@ -202,7 +202,9 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     telemetry::init(&config.log);
 
     if let Some(months) = cli.backfill.months {
-        return Ok(backfill::run(&config, months, &cli.backfill).await?);
+        let stop = CancellationToken::new();
+        tokio::spawn(stop_on_signal(stop.clone()));
+        return Ok(backfill::run(&config, months, &cli.backfill, stop).await?);
     }
     if cli.once {
         let (exposition, all_ok) = app::poll_once(&config.platforms).await?;

@@ -442,3 +442,63 @@ async fn an_output_that_cannot_be_written_is_named_before_any_request() {
         .collect();
     assert_eq!(left, ["config.toml"], "nothing else written");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_stopped_by_a_signal_leaves_no_file() {
+    let api = api().await;
+    let hanging = CUSTOMERS[1].0;
+    Mock::given(method("GET"))
+        .and(path(licenseinfo(hanging)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
+        .with_priority(1)
+        .mount(&api)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &[("p", &api.uri())]);
+    // Patient with the hanging customer: the signal, not the timeout, ends the run.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("\"1s\"", "\"60s\"")).unwrap();
+    let file = dir.path().join("history.om");
+    let mut child = Command::new(BINARY)
+        .args(backfill_args(&config, file.to_str().unwrap(), &[]))
+        .env_remove("RUST_LOG")
+        .env(TOKEN_ENV, TOKEN)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let hanging_path = licenseinfo(hanging);
+    loop {
+        let requests = api.received_requests().await.unwrap();
+        if requests.iter().any(|r| r.url.path() == hanging_path) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never asked about {hanging}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        (status, log)
+    });
+    let (status, log) = tokio::time::timeout(Duration::from_secs(10), output)
+        .await
+        .expect("stopped within 10 s of SIGINT")
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("stopped before the end"), "{log}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["config.toml"], "nothing else written");
+}
