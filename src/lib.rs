@@ -15,6 +15,7 @@
 //! | `model/` | the domain types more than one collector shares: license types, and why a record or a run is lost |
 //! | `config/` | the configuration file and environment (its shape, its bounds, its errors), checked into typed settings; secrets and PEM files named by it |
 //! | `demo/` | the built-in Live Platform that `--demo` and the tests run: the token endpoint, the bearer check and the answers a test sets, serving each collector's own demo endpoint at the path its collector requests |
+//! | `backfill/` | `--backfill.months`: each customer's license history through the platform's client, as an OpenMetrics file for `promtool tsdb create-blocks-from openmetrics` (written whole or not at all), with its progress; the history itself is `collectors::license_info::history`'s |
 //! | `web/` | the endpoints, the connection loop, the web configuration file (TLS, basic auth, headers) and its reloading |
 //!
 //! A collector imports the machinery (`collect`, `api`, `exposition`, `model`); the machinery
@@ -33,6 +34,7 @@
 
 mod api;
 mod app;
+mod backfill;
 mod cli;
 mod collect;
 mod collectors;

@@ -1,5 +1,5 @@
-//! Command line: what to run (serve, `--once`, `--check-config`, `--demo`, `healthcheck`) and its
-//! exit code. Flags are spelt as in Prometheus and its exporters (`--config.file`, `--log.level`,
+//! Command line: what to run (serve, `--once`, `--check-config`, `--demo`, `--backfill.months`,
+//! `healthcheck`) and its exit code. Flags are spelt as in Prometheus and its exporters (`--config.file`, `--log.level`,
 //! `--log.format`, `--web.enable-lifecycle`), so that an operator's habits carry over.
 
 pub(crate) mod healthcheck;
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{self, App, AppError, Reloader};
+use crate::backfill::{self, BackfillError};
 use crate::config::{self, Config, ConfigError, LogFormat};
 use crate::demo::{self, DemoPlatform};
 use crate::telemetry;
@@ -90,6 +91,8 @@ pub struct Cli {
     /// Log line format, overriding log.format (`text` in the file is logfmt).
     #[arg(long = "log.format", value_name = "FORMAT")]
     pub log_format: Option<LogFormatFlag>,
+    #[command(flatten)]
+    pub backfill: backfill::Args,
 }
 
 /// `--log.format`'s values, Prometheus' names for them.
@@ -116,6 +119,8 @@ enum CliError {
     Demo(std::io::Error),
     #[error("cannot write the metrics to stdout: {0}")]
     Stdout(std::io::Error),
+    #[error(transparent)]
+    Backfill(#[from] BackfillError),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -196,6 +201,11 @@ async fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     }
     telemetry::init(&config.log);
 
+    if let Some(months) = cli.backfill.months {
+        let stop = CancellationToken::new();
+        tokio::spawn(stop_on_signal(stop.clone()));
+        return Ok(backfill::run(&config, months, &cli.backfill, stop).await?);
+    }
     if cli.once {
         let (exposition, all_ok) = app::poll_once(&config.platforms).await?;
         std::io::stdout()

@@ -5,7 +5,7 @@
 
 mod customer_details;
 pub(crate) mod customers;
-mod license_info;
+pub(crate) mod license_info;
 mod number_removal;
 mod services;
 

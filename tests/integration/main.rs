@@ -12,6 +12,8 @@
 //!   client, the web server, and every log line.
 //! - `binary`: the built binary as an operator runs it (`--demo`, `--once`, `--check-config`,
 //!   the Prometheus-style flags, logs, `--version`, signals) and the README's first screen.
+//! - `backfill`: `--backfill.months` against a stand-in API, its output through promtool into a
+//!   real Prometheus and the dashboard's license panels, and its bad inputs.
 //! - `reload`: configuration reloads, platforms and collectors added, changed and removed; the
 //!   `POST /-/reload` endpoint of `--web.enable-lifecycle`.
 //! - `deploy`: the container, compose, systemd and Kubernetes files against the code (every
@@ -27,6 +29,7 @@
 mod common;
 mod monitoring;
 
+mod backfill;
 mod binary;
 mod client_security;
 mod customer_details;

@@ -13,12 +13,10 @@
 //! comparison, such as an `absent()` one, is evaluated as it is and must return data: teach this
 //! test about such an alert when one is added.)
 
-use std::fs::File;
-use std::path::Path;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::demo::{Demo, Log};
+use crate::common::prometheus::{self, PrometheusServer};
 use crate::common::{customers, customers_only, spawn_app};
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
@@ -27,8 +25,8 @@ use liveplatform_exporter::DemoPlatform;
 use serde_json::Value;
 use serde_norway::Value as Yaml;
 
-/// How long the test waits for a process to start or for data to arrive: generous for a loaded
-/// 2-core CI machine; a healthy run needs a few seconds.
+/// How long the test waits for data to arrive: generous for a loaded 2-core CI machine; a
+/// healthy run needs a few seconds.
 const PATIENCE: Duration = Duration::from_secs(40);
 
 /// The example configuration's job, which the test keeps (see [`test_config`]).
@@ -44,25 +42,6 @@ const GRAFANA_BUILTINS: [(&str, &str); 6] = [
     ("__range_s", "300"),
     ("__range_ms", "300000"),
 ];
-
-/// A child process killed when dropped, so that neither a passing nor a failing test leaves one
-/// behind.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct PrometheusServer {
-    // Declared before the directory: the server stops before its storage is deleted.
-    _process: KillOnDrop,
-    url: String,
-    http: reqwest::Client,
-    dir: tempfile::TempDir,
-}
 
 /// The example configuration with what a fast test needs instead: 1 s scrape and evaluation
 /// intervals, the demo exporter as the only target, and the rule files by absolute path. Job
@@ -91,99 +70,13 @@ fn test_config(exporter_addr: &str, every: Duration) -> String {
     serde_norway::to_string(&config).unwrap()
 }
 
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// Starts Prometheus on a free loopback port with fresh storage, scraping and evaluating
-/// `every` so long (whole seconds), and waits until it is ready. The port is chosen before
-/// Prometheus binds it, so another process may take it in between: a start that fails on a
-/// taken port is retried on another.
+/// Starts Prometheus scraping the exporter at `exporter_addr` and evaluating the rules `every` so
+/// long (whole seconds), with fresh storage.
 async fn start_prometheus(exporter_addr: &str, every: Duration) -> PrometheusServer {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, test_config(exporter_addr, every)).unwrap();
-    let log = dir.path().join("prometheus.log");
-    for _attempt in 0..3 {
-        let port = crate::common::closed_loopback_addr().port();
-        let output = File::create(&log).unwrap();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(output.try_clone().unwrap())
-            .stderr(output)
-            .spawn()
-            .expect("prometheus is installed (Debian package `prometheus`; .ci/run installs it)");
-        let mut process = KillOnDrop(child);
-        let url = format!("http://127.0.0.1:{port}");
-        // A hung server fails the test instead of hanging it.
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = process.0.try_wait().unwrap() {
-                if tail(&log).contains("address already in use") {
-                    break;
-                }
-                panic!("prometheus exited with {status}:\n{}", tail(&log));
-            }
-            let ready = http.get(format!("{url}/-/ready")).send().await;
-            if ready.is_ok_and(|r| r.status() == 200) {
-                return PrometheusServer {
-                    _process: process,
-                    url,
-                    http,
-                    dir,
-                };
-            }
-            assert!(
-                Instant::now() < deadline,
-                "prometheus never became ready:\n{}",
-                tail(&log)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    panic!("no free port for prometheus:\n{}", tail(&log));
+    prometheus::start(&test_config(exporter_addr, every), None).await
 }
 
 impl PrometheusServer {
-    fn log(&self) -> String {
-        tail(&self.dir.path().join("prometheus.log"))
-    }
-
-    async fn get_json(&self, request: reqwest::RequestBuilder) -> Result<Value, String> {
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        let body: Value = serde_json::from_str(&response.text().await.map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-        if body["status"] != "success" {
-            return Err(format!("{}: {}", body["errorType"], body["error"]));
-        }
-        Ok(body["data"].clone())
-    }
-
-    /// Evaluates `promql` at the current time; `Ok` holds the result's series (a scalar counts
-    /// as one).
-    async fn query(&self, promql: &str) -> Result<Vec<Value>, String> {
-        let request = self
-            .http
-            .post(format!("{}/api/v1/query", self.url))
-            .form(&[("query", promql)]);
-        let data = self.get_json(request).await?;
-        Ok(match data["resultType"].as_str() {
-            Some("scalar" | "string") => vec![data["result"].clone()],
-            _ => data["result"].as_array().cloned().unwrap_or_default(),
-        })
-    }
-
     /// The rules Prometheus loaded, as reported by its rules API.
     async fn loaded_rules(&self) -> Vec<Value> {
         let request = self.http.get(format!("{}/api/v1/rules", self.url));
@@ -263,7 +156,10 @@ async fn wait_for<F: Future<Output = Option<String>>>(
 /// Replaces Grafana's template variables as Grafana would with "All" selected: the dashboard's
 /// own variables by `.*` (their `allValue`), the built-in intervals by [`GRAFANA_BUILTINS`]. Any
 /// other variable is an error: Grafana would send it as it stands.
-fn expand_grafana_variables(expr: &str, dashboard_variables: &[&str]) -> Result<String, String> {
+pub(crate) fn expand_grafana_variables(
+    expr: &str,
+    dashboard_variables: &[&str],
+) -> Result<String, String> {
     let mut out = String::with_capacity(expr.len());
     let mut rest = expr;
     while let Some(dollar) = rest.find('$') {
@@ -531,7 +427,7 @@ async fn check_rules(prometheus: &PrometheusServer, rules: &RuleFile, report: &m
     }
 }
 
-fn variable_names(dashboard: &Value) -> Vec<&str> {
+pub(crate) fn variable_names(dashboard: &Value) -> Vec<&str> {
     variables(dashboard)
         .iter()
         .filter_map(|v| v["name"].as_str())

@@ -1,6 +1,7 @@
-//! `GET {base_url}/api/v3/customer/{id}/licenseinfo?nrOfMonths=1`: the vendor's license
+//! `GET {base_url}/api/v3/customer/{id}/licenseinfo?nrOfMonths=N`: the vendor's license
 //! accounting of one customer, an array of records (one per day, or just one on older servers).
-//! The record with the latest `lastUpdate` is the current one, whatever the array's order.
+//! The record with the latest `lastUpdate` is the current one, whatever the array's order; the
+//! backfill ([`history`](super::history)) reads every record the same way.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -41,22 +42,34 @@ struct LicenseRecord {
 /// or holds a field that cannot be read (a count that is negative or not a number, a date of no
 /// known form), is skipped.
 pub(crate) fn decode(body: &[u8]) -> Result<Decoded<LicenseInfo>, ShapeError> {
+    let mut latest: Option<LicenseInfo> = None;
+    let skipped = each_record(body, |info| {
+        if latest.is_none_or(|latest| info.last_update > latest.last_update) {
+            latest = Some(info);
+        }
+    })?;
+    Ok(Decoded {
+        value: latest,
+        skipped,
+    })
+}
+
+/// Hands each usable record of `body` to `use_record`, in the array's order, and returns why the
+/// others were skipped: the one reading of a record, for the latest record and for the history
+/// a backfill replays alike.
+pub(super) fn each_record(
+    body: &[u8],
+    mut use_record: impl FnMut(LicenseInfo),
+) -> Result<Vec<SkipReason>, ShapeError> {
     let records: Vec<&RawValue> = lenient::decode(body, EXPECTED)?;
-    let mut decoded = Decoded::<LicenseInfo>::default();
+    let mut skipped = Vec::new();
     for record in records {
         match lenient::record(record).and_then(LicenseRecord::into_info) {
-            Ok(info) => {
-                let later = decoded
-                    .value
-                    .is_none_or(|latest| info.last_update > latest.last_update);
-                if later {
-                    decoded.value = Some(info);
-                }
-            }
-            Err(reason) => decoded.skipped.push(reason),
+            Ok(info) => use_record(info),
+            Err(reason) => skipped.push(reason),
         }
     }
-    Ok(decoded)
+    Ok(skipped)
 }
 
 impl LicenseRecord {

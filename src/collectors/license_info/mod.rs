@@ -23,6 +23,7 @@ use render::{FAMILIES, render};
 
 mod decode;
 pub(super) mod demo;
+pub(crate) mod history;
 mod model;
 mod render;
 

@@ -50,8 +50,9 @@ const MONITORED: usize = 2;
 const MANAGED: usize = 3;
 const SERVICE_NUMBERS: usize = 4;
 const LAST_UPDATE: usize = 5;
-const TYPE_ACQUIRED: usize = 6;
-const TYPE_CURRENTLY_LICENSED: usize = 7;
+// The history renders the license type sums per day, apart from the customers' records.
+pub(super) const TYPE_ACQUIRED: usize = 6;
+pub(super) const TYPE_CURRENTLY_LICENSED: usize = 7;
 
 /// One customer to render: its labels after `platform` (from the customer directory), its
 /// license type code, and its license information.
