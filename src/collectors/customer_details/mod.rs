@@ -59,8 +59,14 @@ impl Source for Details {
 
     const NAME: &'static str = KIND.name;
 
-    async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<CustomerDetails>, RequestError> {
-        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
+    async fn fetch(
+        client: &ApiClient,
+        id: &str,
+        hold: Duration,
+    ) -> Result<Decoded<CustomerDetails>, RequestError> {
+        let body = client
+            .get_customer(KIND.name, &path(id), QUERY, hold)
+            .await?;
         Ok(decode_customer_details(&body)?)
     }
 

@@ -56,8 +56,14 @@ impl Source for LicenseInfos {
 
     const NAME: &'static str = KIND.name;
 
-    async fn fetch(client: &ApiClient, id: &str) -> Result<Decoded<LicenseInfo>, RequestError> {
-        let body = client.get_customer(KIND.name, &path(id), QUERY).await?;
+    async fn fetch(
+        client: &ApiClient,
+        id: &str,
+        hold: Duration,
+    ) -> Result<Decoded<LicenseInfo>, RequestError> {
+        let body = client
+            .get_customer(KIND.name, &path(id), QUERY, hold)
+            .await?;
         Ok(decode_license_info(&body)?)
     }
 

@@ -7,6 +7,7 @@ pub(crate) mod customers;
 pub(crate) mod demo;
 pub(crate) mod per_customer;
 pub(crate) mod pki;
+pub(crate) mod stand_in;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
