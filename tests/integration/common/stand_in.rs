@@ -1,19 +1,48 @@
 //! A stand-in Live Platform for what the demo does not do: numbered customers, `c-0` up, whose
-//! per-customer requests can be made to hang.
+//! per-customer requests answer late or never, a log of every request with its time and
+//! credentials, and a count of the requests given up on while they were being answered.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use axum::routing::get;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// What a per-customer `license_info` answer publishes: `liveplatform_customer_acquired_licenses`.
 const LICENSE_INFO: &str = r#"[{"acquiredLicenses": 7}]"#;
 /// What a `customer_details` answer publishes: the app secret's expiry.
 const DETAILS: &str = r#"{"ClientSecretExpirationDate": "1/2/2030 3:04:05 PM"}"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Customers,
+    LicenseInfo,
+    Details,
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    pub at: Instant,
+    pub endpoint: Endpoint,
+    pub authorization: Option<String>,
+    pub answer: Answer,
+}
+
+/// Where the answer to a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Coming,
+    Sent,
+    /// The client went away before it.
+    GivenUp,
+}
 
 pub(crate) struct StandIn {
     addr: SocketAddr,
@@ -26,6 +55,9 @@ struct Shared {
     customers: Vec<String>,
     /// Customers whose per-customer requests never answer.
     hung: Mutex<HashSet<String>>,
+    /// How long every other per-customer answer takes.
+    delay: Mutex<Duration>,
+    seen: Mutex<Vec<Seen>>,
 }
 
 impl StandIn {
@@ -34,6 +66,8 @@ impl StandIn {
         let state = Arc::new(Shared {
             customers: (0..customers).map(|i| format!("c-{i}")).collect(),
             hung: Mutex::default(),
+            delay: Mutex::default(),
+            seen: Mutex::default(),
         });
         let app = Router::new()
             .route("/api/v3/customer", get(list))
@@ -70,6 +104,16 @@ impl StandIn {
     pub(crate) fn hang<'a>(&self, ids: impl IntoIterator<Item = &'a String>) {
         lock(&self.state.hung).extend(ids.into_iter().cloned());
     }
+
+    /// From now on every per-customer answer takes `delay`.
+    pub(crate) fn answer_after(&self, delay: Duration) {
+        *lock(&self.state.delay) = delay;
+    }
+
+    /// Every request received so far, in order.
+    pub(crate) fn seen(&self) -> Vec<Seen> {
+        lock(&self.state.seen).clone()
+    }
 }
 
 impl Drop for StandIn {
@@ -82,7 +126,40 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn list(State(state): State<Arc<Shared>>) -> String {
+impl Shared {
+    /// Logs a request; its index in the log.
+    fn record(&self, endpoint: Endpoint, headers: &HeaderMap) -> usize {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let mut seen = lock(&self.seen);
+        seen.push(Seen {
+            at: Instant::now(),
+            endpoint,
+            authorization,
+            answer: Answer::Coming,
+        });
+        seen.len() - 1
+    }
+}
+
+/// The answer to the request logged at `index`: given up if dropped before it is sent.
+struct Answering {
+    state: Arc<Shared>,
+    index: usize,
+    answer: Answer,
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        lock(&self.state.seen)[self.index].answer = self.answer;
+    }
+}
+
+async fn list(State(state): State<Arc<Shared>>, headers: HeaderMap) -> String {
+    let index = state.record(Endpoint::Customers, &headers);
+    lock(&state.seen)[index].answer = Answer::Sent;
     let customers: Vec<serde_json::Value> = state
         .customers
         .iter()
@@ -94,18 +171,40 @@ async fn list(State(state): State<Arc<Shared>>) -> String {
     serde_json::Value::from(customers).to_string()
 }
 
-/// The answer of a per-customer request about `id`: `body`, or never for a hung customer.
-async fn answer(state: Arc<Shared>, id: String, body: &'static str) -> &'static str {
+/// The answer of a per-customer request about `id`: `body`, late or never as set.
+async fn answer(
+    state: Arc<Shared>,
+    endpoint: Endpoint,
+    id: String,
+    headers: HeaderMap,
+    body: &'static str,
+) -> &'static str {
+    let mut answering = Answering {
+        index: state.record(endpoint, &headers),
+        state: state.clone(),
+        answer: Answer::GivenUp,
+    };
     if lock(&state.hung).contains(&id) {
         std::future::pending::<()>().await;
     }
+    let delay = *lock(&state.delay);
+    tokio::time::sleep(delay).await;
+    answering.answer = Answer::Sent;
     body
 }
 
-async fn license_info(State(state): State<Arc<Shared>>, Path(id): Path<String>) -> &'static str {
-    answer(state, id, LICENSE_INFO).await
+async fn license_info(
+    State(state): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> &'static str {
+    answer(state, Endpoint::LicenseInfo, id, headers, LICENSE_INFO).await
 }
 
-async fn details(State(state): State<Arc<Shared>>, Path(id): Path<String>) -> &'static str {
-    answer(state, id, DETAILS).await
+async fn details(
+    State(state): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> &'static str {
+    answer(state, Endpoint::Details, id, headers, DETAILS).await
 }
