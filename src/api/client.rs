@@ -167,18 +167,20 @@ impl ApiClient {
     }
 
     /// As [`ApiClient::get_queued`], for one customer's data: bounded by
-    /// `max_customer_response_bytes`, far below a list's bound, and by
-    /// `customer_request_timeout`, so that a customer whose request hangs holds its place in the
-    /// queue for that long, not for the whole run.
+    /// `max_customer_response_bytes`, far below a list's bound, and once it has its place by
+    /// `customer_request_timeout` or `hold`, whichever is shorter, so that a customer whose
+    /// request hangs holds its place for that long, not for the whole run. The wait for a place
+    /// is the caller's to bound.
     pub(crate) async fn get_customer(
         &self,
         family: &'static str,
         segments: &[&str],
         query: &[(&str, &str)],
+        hold: Duration,
     ) -> Result<Bytes, FetchError> {
         let bounds = Bounds {
             max_bytes: self.max_customer_response_bytes,
-            timeout: Some(self.customer_request_timeout),
+            timeout: Some(self.customer_request_timeout.min(hold)),
         };
         self.queued(family, segments, query, bounds).await
     }

@@ -108,8 +108,9 @@ pub struct PlatformConfig {
     /// The limit of one customer's response (license information, details): far below the
     /// lists', so that the platform's fan-out in flight stays small whatever a server sends.
     pub max_customer_response_bytes: u64,
-    /// The limit of one customer's request, far below its collector's run timeout: a customer
-    /// whose request hangs costs that, not the run.
+    /// The limit of one customer's request once it has its place: a customer whose request
+    /// hangs costs that, not the run. A run bounds it further, to a share of its own time
+    /// (`collect::per_customer`).
     pub customer_request_timeout: Duration,
     /// Requests in flight at once for the platform's collectors, the customer list excepted.
     pub max_concurrent_requests: usize,

@@ -4,11 +4,13 @@
 //!
 //! wiremock plays both the API and the token endpoint, on loopback.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::common::stand_in::StandIn;
 use crate::common::{Scrape, TestApp, customers_only, enable, fast, spawn_app, unauthenticated};
 use liveplatform_exporter::SecretSource;
 use liveplatform_exporter::{AuthConfig, OAuth2Config, PlatformConfig};
@@ -1278,4 +1280,54 @@ async fn a_run_out_of_time_publishes_what_it_received() {
     let mut platform = with_license_info(&server, Duration::from_millis(500));
     platform.customer_request_timeout = Duration::from_secs(3600);
     assert_eq!(after_a_license_info_run(platform).await, (Some(2.0), 2));
+}
+
+/// The per-customer collectors and a family of each.
+const PER_CUSTOMER: [(&str, &str); 2] = [
+    ("license_info", "liveplatform_customer_acquired_licenses"),
+    (
+        "customer_details",
+        "liveplatform_customer_app_secret_expiry_timestamp_seconds",
+    ),
+];
+
+/// Issue 29's case at a quarter of its times: 4 of 20 customers hung, the default
+/// `customer_request_timeout` (60 s) far beyond the run, both per-customer collectors sharing the
+/// platform's 4 places. Before, the hung requests held every place the run could get until it
+/// ended, and each run asked them first again: nothing was ever published.
+#[tokio::test]
+async fn hung_customers_cannot_keep_the_others_out_of_the_first_run_or_the_next() {
+    let api = StandIn::start(20).await;
+    api.hang(&api.customers()[..4]);
+    let mut platform = unauthenticated(PLATFORM, &api.uri());
+    for (collector, _) in PER_CUSTOMER {
+        enable(&mut platform, collector).timeout = Some(Duration::from_secs(2));
+    }
+    let app = spawn_app(vec![platform]).await;
+    let answering: BTreeSet<&str> = api.customers()[4..].iter().map(String::as_str).collect();
+    for run in 1..=2 {
+        for (collector, family) in PER_CUSTOMER {
+            let health = |scrape: &Scrape, name: &str| {
+                scrape.value(name, &[("platform", PLATFORM), ("collector", collector)])
+            };
+            // The next run started: what shows is `run`'s.
+            let scrape = app
+                .scrape_until(&format!("{collector}'s run {run} to end"), |s| {
+                    health(s, "liveplatform_polls_total") > Some(f64::from(run))
+                })
+                .await;
+            assert_eq!(
+                health(&scrape, "liveplatform_up"),
+                Some(1.0),
+                "{collector}, run {run}"
+            );
+            let published: BTreeSet<&str> = scrape
+                .find(family, &[])
+                .iter()
+                .map(|s| s.labels["customer_id"].as_str())
+                .collect();
+            assert_eq!(published, answering, "{collector}, run {run}");
+        }
+    }
+    app.stop().await.unwrap();
 }

@@ -91,3 +91,34 @@ fn the_machinery_names_no_collector() {
         );
     }
 }
+
+/// A production file over this many lines, its unit tests aside, does more than one job.
+const LONGEST_FILE: usize = 600;
+
+/// Each file of `src/` has one job: its code before its `#[cfg(test)]` module stays short
+/// enough to read in one sitting, unless a comment at its top says why it is one job anyway.
+#[test]
+fn no_production_file_is_longer_than_one_job() {
+    let mut files = Vec::new();
+    files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        "rs",
+        &mut files,
+    );
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let production = text
+            .lines()
+            .take_while(|line| !line.starts_with("#[cfg(test)]"))
+            .count();
+        let says_why = text
+            .lines()
+            .take_while(|line| line.starts_with("//!"))
+            .any(|line| line.contains("one job"));
+        assert!(
+            production <= LONGEST_FILE || says_why,
+            "{}: {production} lines before its tests; split it along its jobs",
+            path.display()
+        );
+    }
+}

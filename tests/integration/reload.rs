@@ -1,6 +1,8 @@
 //! Configuration reloads (what SIGHUP triggers; `binary.rs` sends the signal itself): platforms
 //! and collectors added, changed and removed while the exporter serves, the data of what did
-//! not change kept, and a bad configuration refused with the running one left in place.
+//! not change kept, and a bad configuration refused with the running one left in place; and a
+//! reload that moves, re-credentials or removes a platform whose per-customer collectors are
+//! mid-run taking effect at once.
 
 use std::time::Duration;
 
@@ -342,5 +344,206 @@ mod lifecycle {
         let (status, body) = post_reload(&http, &demo).await;
         assert_eq!(status, 500);
         assert!(body.contains("no configuration file"), "{body}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A reload takes effect at once, with every per-customer collector mid-run (issue 29)
+
+mod at_once {
+    use std::time::Duration;
+
+    use crate::common::stand_in::{Answer, Endpoint, Seen, StandIn};
+    use crate::common::{TestApp, customers_only, enable, spawn_app};
+    use liveplatform_exporter::{AuthConfig, Config, PlatformConfig, SecretSource};
+    use reqwest::Url;
+    use secrecy::SecretString;
+    use tokio::time::Instant;
+
+    const PER_CUSTOMER: [Endpoint; 2] = [Endpoint::LicenseInfo, Endpoint::Details];
+    /// How soon a reload takes effect.
+    const AT_ONCE: Duration = Duration::from_secs(1);
+    /// How long a test waits for what should come at once, before it says what came instead.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// The issue's platform: 200 customers answering in 300 ms each, 4 requests in flight, 20
+    /// started a second, the customer list hourly, every per-customer collector at its defaults
+    /// (runs of 45 minutes and 3 hours).
+    fn platform(name: &str, api: &StandIn, auth: AuthConfig) -> PlatformConfig {
+        let base_url = Url::parse(&api.uri()).unwrap();
+        let mut platform = customers_only(PlatformConfig::new(name, base_url, auth));
+        platform.max_concurrent_requests = 4;
+        platform.max_requests_per_second = 20;
+        platform.poll_interval = Duration::from_secs(3600);
+        platform.stale_after = Duration::from_secs(3 * 3600);
+        for collector in ["license_info", "customer_details"] {
+            enable(&mut platform, collector);
+        }
+        platform
+    }
+
+    fn bearer(token: &str) -> AuthConfig {
+        AuthConfig::Bearer {
+            token: SecretSource::Inline(SecretString::from(token)),
+        }
+    }
+
+    async fn slow_api() -> StandIn {
+        let api = StandIn::start(200).await;
+        api.answer_after(Duration::from_millis(300));
+        api
+    }
+
+    /// Polls `probe` every 10 ms until it holds; panics with what `api` saw after [`PATIENCE`].
+    async fn until(what: &str, api: &StandIn, probe: impl Fn(&[Seen]) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        while !probe(&api.seen()) {
+            assert!(Instant::now() < deadline, "never {what}: {:?}", api.seen());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Whether every per-customer collector has a request of `which` being answered.
+    fn mid_run(seen: &[Seen], which: &impl Fn(&Seen) -> bool) -> bool {
+        PER_CUSTOMER.iter().all(|&endpoint| {
+            seen.iter()
+                .any(|s| s.endpoint == endpoint && s.answer == Answer::Coming && which(s))
+        })
+    }
+
+    /// Reloads `app` to `platforms` and says when the reload was applied.
+    async fn reload(app: &TestApp, platforms: Vec<PlatformConfig>) -> Instant {
+        let reload = app.reloader.reload(Ok(Config::with_platforms(platforms)));
+        tokio::time::timeout(AT_ONCE, reload)
+            .await
+            .expect("a reload is applied at once")
+            .unwrap();
+        Instant::now()
+    }
+
+    /// Requests of `which` sent to `api` were let go by a reload applied at `applied`: none
+    /// after it, and none still being answered within [`AT_ONCE`].
+    async fn let_go(api: &StandIn, applied: Instant, which: impl Fn(&Seen) -> bool) {
+        until("the requests in flight given up", api, |seen| {
+            !seen.iter().any(|s| which(s) && s.answer == Answer::Coming)
+        })
+        .await;
+        let took = Instant::now() - applied;
+        assert!(took < AT_ONCE, "in flight for {took:?} after the reload");
+        let late: Vec<Seen> = api
+            .seen()
+            .into_iter()
+            .filter(|s| which(s) && s.at > applied)
+            .collect();
+        assert!(late.is_empty(), "requests after the reload: {late:?}");
+    }
+
+    /// Some request of `which` was given up on while `api` was answering it.
+    fn cancelled(api: &StandIn, which: impl Fn(&Seen) -> bool) {
+        let seen = api.seen();
+        assert!(
+            seen.iter().any(|s| which(s) && s.answer == Answer::GivenUp),
+            "no request in flight was cancelled: {seen:?}"
+        );
+    }
+
+    /// The platform's per-customer collectors ask `api` (with `which` requests) within
+    /// [`AT_ONCE`] of a reload applied at `applied`.
+    async fn started(api: &StandIn, applied: Instant, which: impl Fn(&Seen) -> bool) {
+        until("asked by every per-customer collector", api, |seen| {
+            PER_CUSTOMER.iter().all(|&endpoint| {
+                seen.iter()
+                    .any(|s| s.endpoint == endpoint && s.at > applied && which(s))
+            })
+        })
+        .await;
+        assert!(
+            Instant::now() - applied < AT_ONCE,
+            "started after {:?}",
+            Instant::now() - applied
+        );
+    }
+
+    fn any(_: &Seen) -> bool {
+        true
+    }
+
+    #[tokio::test]
+    async fn a_moved_base_url_is_asked_at_once_and_the_old_one_no_more() {
+        let (old, new) = (slow_api().await, slow_api().await);
+        let app = spawn_app(vec![platform("lp", &old, AuthConfig::None)]).await;
+        until("mid-run", &old, |seen| mid_run(seen, &any)).await;
+        let applied = reload(&app, vec![platform("lp", &new, AuthConfig::None)]).await;
+        started(&new, applied, any).await;
+        let_go(&old, applied, any).await;
+        cancelled(&old, any);
+        app.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn changed_credentials_are_used_at_once_and_the_old_ones_no_more() {
+        let api = slow_api().await;
+        let app = spawn_app(vec![platform("lp", &api, bearer("old-token"))]).await;
+        let old = |s: &Seen| s.authorization.as_deref() == Some("Bearer old-token");
+        until("mid-run", &api, |seen| mid_run(seen, &old)).await;
+        let applied = reload(&app, vec![platform("lp", &api, bearer("new-token"))]).await;
+        started(&api, applied, |s| {
+            s.authorization.as_deref() == Some("Bearer new-token")
+        })
+        .await;
+        let_go(&api, applied, old).await;
+        cancelled(&api, old);
+        app.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_removed_platform_is_asked_no_more_at_once() {
+        let (removed, kept) = (slow_api().await, slow_api().await);
+        let app = spawn_app(vec![
+            platform("removed", &removed, AuthConfig::None),
+            platform("kept", &kept, AuthConfig::None),
+        ])
+        .await;
+        until("mid-run", &removed, |seen| mid_run(seen, &any)).await;
+        let applied = reload(&app, vec![platform("kept", &kept, AuthConfig::None)]).await;
+        let_go(&removed, applied, any).await;
+        cancelled(&removed, any);
+        app.stop().await.unwrap();
+    }
+
+    /// 50 reloads in a second, each moving the platform to the other API and its credentials
+    /// to another token: the last one's takes effect at once, and nothing else is asked.
+    #[tokio::test]
+    async fn fifty_reloads_in_a_second_leave_only_the_last_configuration_asking() {
+        let apis = [slow_api().await, slow_api().await];
+        let app = spawn_app(vec![platform("lp", &apis[0], bearer("token-0"))]).await;
+        until("mid-run", &apis[0], |seen| mid_run(seen, &any)).await;
+        let mut reloads = tokio::task::JoinSet::new();
+        for number in 1..=50 {
+            let config = Config::with_platforms(vec![platform(
+                "lp",
+                &apis[number % 2],
+                bearer(&format!("token-{number}")),
+            )]);
+            let reloader = app.reloader.clone();
+            // One every 20 ms, each sent without waiting for the one before.
+            reloads.spawn(async move { reloader.reload(Ok(config)).await });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let outcomes = tokio::time::timeout(AT_ONCE, reloads.join_all())
+            .await
+            .expect("the reloads are applied at once");
+        for outcome in outcomes {
+            outcome.unwrap();
+        }
+        let applied = Instant::now();
+        let last = |s: &Seen| s.authorization.as_deref() == Some("Bearer token-50");
+        started(&apis[0], applied, last).await;
+        cancelled(&apis[0], |s| {
+            s.authorization.as_deref() == Some("Bearer token-0")
+        });
+        let_go(&apis[0], applied, |s| !last(s)).await;
+        let_go(&apis[1], applied, any).await;
+        app.stop().await.unwrap();
     }
 }

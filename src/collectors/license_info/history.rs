@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -67,7 +68,9 @@ impl History {
 }
 
 /// `months` of `customer_id`'s history, through the client's queue as the live collector's
-/// requests go (its limiter, its pauses after a 429, `customer_request_timeout`).
+/// requests go (its limiter, its pauses after a 429, `customer_request_timeout`). A backfill has
+/// no run whose time a request could eat into: it holds its place for
+/// `customer_request_timeout` alone.
 pub(crate) async fn fetch(
     client: &ApiClient,
     customer_id: &str,
@@ -76,7 +79,7 @@ pub(crate) async fn fetch(
     let months = months.to_string();
     let query = [("nrOfMonths", months.as_str())];
     let body = client
-        .get_customer(KIND.name, &path(customer_id), &query)
+        .get_customer(KIND.name, &path(customer_id), &query, Duration::MAX)
         .await?;
     Ok(decode_history(&body)?)
 }

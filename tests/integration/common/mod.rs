@@ -8,6 +8,7 @@ pub(crate) mod demo;
 pub(crate) mod per_customer;
 pub(crate) mod pki;
 pub(crate) mod prometheus;
+pub(crate) mod stand_in;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
