@@ -49,8 +49,8 @@ pub use cli::{Cli, run};
 pub use collect::CollectorSettings;
 pub use config::secret::SecretSource;
 pub use config::{
-    AuthConfig, ClientCertificate, CollectorConfig, Config, DEFAULT_PORT, OAuth2Config,
-    PlatformConfig,
+    AuthConfig, ClientCertificate, CollectorConfig, CollectorOptions, Config, DEFAULT_PORT,
+    OAuth2Config, PlatformConfig,
 };
 pub use demo::{DemoPlatform, SEED_CUSTOMERS};
 pub use exposition::exporter_metrics::ExporterMetrics;

@@ -364,6 +364,7 @@ mod tests {
             metrics: Arc::new(ExporterMetrics::new()),
             stale_after: Duration::from_secs(3600),
             timeout: Duration::from_secs(60),
+            options: Arc::new(()),
         });
         let collected = collector.run().await.unwrap();
         assert_eq!(collected.snapshot.items, 3, "the latest list's customers");
