@@ -45,7 +45,7 @@ fn prepare(
     platforms: &[PlatformConfig],
     current: Option<&Supervisor>,
 ) -> Result<Vec<PreparedPlatform>, AppError> {
-    let prepared = supervisor::prepare(platforms, current)?;
+    let prepared = supervisor::prepare(crate::collectors::KINDS, platforms, current)?;
     for (platform, warning) in security_warnings(platforms) {
         tracing::warn!(platform, "{warning}");
     }
@@ -96,7 +96,7 @@ fn web_config(config: &Config) -> Result<WebConfigWatch, WebLoadError> {
 /// Checks `config` as start-up would; what weakens security comes back, by platform, as
 /// start-up logs it.
 pub(crate) fn check(config: &Config) -> Result<Vec<(String, String)>, AppError> {
-    supervisor::prepare(&config.platforms, None)?;
+    supervisor::prepare(crate::collectors::KINDS, &config.platforms, None)?;
     web_config(config)?;
     Ok(security_warnings(&config.platforms))
 }

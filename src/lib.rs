@@ -46,11 +46,10 @@ mod web;
 pub use app::{App, AppError, ReloadError, Reloader, poll_once};
 pub use cli::healthcheck::default_url as default_healthcheck_url;
 pub use cli::{Cli, run};
-pub use collect::CollectorSettings;
 pub use config::secret::SecretSource;
 pub use config::{
-    AuthConfig, ClientCertificate, CollectorConfig, CollectorOptions, Config, DEFAULT_PORT,
-    OAuth2Config, PlatformConfig,
+    AuthConfig, ClientCertificate, CollectorConfig, CollectorOptions, CollectorSettings, Config,
+    DEFAULT_PORT, OAuth2Config, PlatformConfig,
 };
 pub use demo::{DemoPlatform, SEED_CUSTOMERS};
 pub use exposition::exporter_metrics::ExporterMetrics;

@@ -507,8 +507,13 @@ impl ApiClient {
 mod tests {
     use super::*;
 
-    use crate::collectors::customers::PATH as CUSTOMERS;
-    use crate::collectors::license_info::{QUERY as LICENSE_INFO_QUERY, path as license_info};
+    /// The paths and query of two endpoints, as their collectors spell them.
+    const CUSTOMERS: &[&str] = &["api", "v3", "customer"];
+    const LICENSE_INFO_QUERY: &[(&str, &str)] = &[("nrOfMonths", "1")];
+
+    fn license_info(customer_id: &str) -> [&str; 5] {
+        ["api", "v3", "customer", customer_id, "licenseinfo"]
+    }
 
     #[test]
     fn api_urls_are_below_the_base_url_with_or_without_a_slash() {

@@ -42,8 +42,7 @@ use serde::de::DeserializeOwned;
 use crate::api::client::{ApiClient, FetchError};
 use crate::api::lenient::ShapeError;
 use crate::collect::directory::{Directory, NoCustomerList};
-use crate::collectors::customers::decode::DecodeError;
-use crate::config::{self, CollectorOptions, ConfigError, PlatformConfig};
+use crate::config::{self, CollectorOptions, CollectorSettings, ConfigError, PlatformConfig};
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::{Slot, Snapshot};
 use crate::exposition::text::Family;
@@ -88,6 +87,18 @@ pub(crate) fn options<T: DeserializeOwned + Send + Sync + 'static>(
 ) -> Result<Options, ConfigError> {
     Ok(Arc::new(table.read::<T>(at)?))
 }
+
+/// A collector for the machinery's own tests: on the platform's schedule and gating readiness,
+/// as the customer list is; its runs are the test's own, so it builds nothing.
+#[cfg(test)]
+pub(crate) static TEST_KIND: Kind = Kind {
+    name: "list",
+    families: &[],
+    items: "entries",
+    defaults: Defaults::Platform,
+    build: |_| unreachable!("tests run collectors of their own"),
+    options: None,
+};
 
 /// Where a kind's schedule comes from.
 pub(crate) enum Defaults {
@@ -164,8 +175,9 @@ pub(crate) enum CollectError {
     Timeout(Duration),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The response is not what the collector reads, in the collector's own words.
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<dyn std::error::Error + Send + Sync>),
     #[error(transparent)]
     Shape(#[from] ShapeError),
     #[error(transparent)]
@@ -228,15 +240,6 @@ impl CollectError {
     }
 }
 
-/// A collector's schedule: its kind's defaults, overridden by its table (for the customer list,
-/// by the platform's keys), the configuration's rule filling in `stale_after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CollectorSettings {
-    pub interval: Duration,
-    pub timeout: Duration,
-    pub stale_after: Duration,
-}
-
 /// A collector the configuration switched on, with its schedule and options.
 pub(crate) struct Planned {
     pub kind: &'static Kind,
@@ -256,13 +259,9 @@ pub enum PlanError {
     Options(#[from] ConfigError),
 }
 
-/// The collectors `platform` (the configuration's `platforms[index]`) runs, with their
-/// schedules.
-pub(crate) fn plan(platform: &PlatformConfig, index: usize) -> Result<Vec<Planned>, PlanError> {
-    plan_from(&crate::collectors::KINDS, platform, index)
-}
-
-fn plan_from(
+/// The collectors of `kinds` that `platform` (the configuration's `platforms[index]`) runs, with
+/// their schedules.
+pub(crate) fn plan(
     kinds: &[&'static Kind],
     platform: &PlatformConfig,
     index: usize,
@@ -347,19 +346,21 @@ mod tests {
         )
     }
 
+    const LIST: &Kind = &TEST_KIND;
+
     #[test]
-    fn the_customer_list_follows_the_platform_keys() {
+    fn a_collector_on_the_platform_schedule_follows_the_platform_keys() {
         let mut platform = platform();
         platform.poll_interval = Duration::from_secs(2);
         platform.stale_after = Duration::from_secs(6);
-        let planned = plan(&platform, 0).unwrap();
-        let customers = planned
+        let planned = plan(&[LIST, &SLOW], &platform, 0).unwrap();
+        let list = planned
             .iter()
-            .find(|p| p.kind.name == "customers")
-            .expect("the customer list always runs");
-        assert_eq!(customers.settings.interval, Duration::from_secs(2));
-        assert_eq!(customers.settings.stale_after, Duration::from_secs(6));
-        assert_eq!(customers.settings.timeout, platform.timeout);
+            .find(|p| p.kind.name == "list")
+            .expect("it cannot be switched off");
+        assert_eq!(list.settings.interval, Duration::from_secs(2));
+        assert_eq!(list.settings.stale_after, Duration::from_secs(6));
+        assert_eq!(list.settings.timeout, platform.timeout);
     }
 
     #[test]
@@ -368,7 +369,10 @@ mod tests {
         platform
             .collectors
             .insert("nonsense".to_owned(), CollectorConfig::default());
-        let error = plan(&platform, 3).err().expect("refused").to_string();
+        let error = plan(&[LIST, &SLOW], &platform, 3)
+            .err()
+            .expect("refused")
+            .to_string();
         assert!(
             error.starts_with("platforms[3].collectors.nonsense: no such collector"),
             "{error}"
@@ -396,7 +400,7 @@ mod tests {
         if let Some(table) = table {
             platform.collectors.insert("slow".to_owned(), table);
         }
-        let planned = plan_from(&[&crate::collectors::customers::KIND, &SLOW], &platform, 0)?;
+        let planned = plan(&[LIST, &SLOW], &platform, 0)?;
         Ok(planned
             .iter()
             .find(|p| p.kind.name == "slow")
@@ -502,7 +506,7 @@ mod tests {
         if let Some(table) = table {
             platform.collectors.insert("tuned".to_owned(), table);
         }
-        plan_from(&[&SLOW, &TUNED], &platform, 2)
+        plan(&[&SLOW, &TUNED], &platform, 2)
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::collect::{CollectError, Collected, Collector, CollectorSettings};
+use crate::collect::{CollectError, Collected, Collector};
+use crate::config::CollectorSettings;
 use crate::exposition::exporter_metrics::CollectorHealth;
 use crate::exposition::snapshot::Slot;
 use crate::memory;
@@ -368,11 +369,11 @@ mod tests {
             })
         });
         let metrics = ExporterMetrics::new();
-        let slot = Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after));
+        let slot = Arc::new(crate::collect::TEST_KIND.slot("p", settings.stale_after));
         let scheduler = Scheduler::new(
             slot,
             build,
-            metrics.collector("p", "customers", &settings),
+            metrics.collector("p", "list", &settings),
             settings,
         );
         let stop = CancellationToken::new();
@@ -405,11 +406,11 @@ mod tests {
             })
         });
         let metrics = ExporterMetrics::new();
-        let slot = Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after));
+        let slot = Arc::new(crate::collect::TEST_KIND.slot("p", settings.stale_after));
         let mut scheduler = Scheduler::new(
             slot.clone(),
             build,
-            metrics.collector("p", "customers", &settings),
+            metrics.collector("p", "list", &settings),
             settings,
         );
         let exposition = |metrics: &ExporterMetrics| {
@@ -426,9 +427,9 @@ mod tests {
         assert!(slot.crashed(), "the slot tells /-/ready");
         let text = exposition(&metrics);
         assert!(text.contains(
-            "liveplatform_poll_errors_total{collector=\"customers\",platform=\"p\",reason=\"crashed\"} 1"
+            "liveplatform_poll_errors_total{collector=\"list\",platform=\"p\",reason=\"crashed\"} 1"
         ));
-        assert!(text.contains("liveplatform_up{collector=\"customers\",platform=\"p\"} 0"));
+        assert!(text.contains("liveplatform_up{collector=\"list\",platform=\"p\"} 0"));
 
         scheduler.run_once().await.unwrap();
         assert_eq!(
@@ -439,8 +440,7 @@ mod tests {
         assert!(!slot.crashed());
         assert!(slot.latest().is_some());
         assert!(
-            exposition(&metrics)
-                .contains("liveplatform_up{collector=\"customers\",platform=\"p\"} 1")
+            exposition(&metrics).contains("liveplatform_up{collector=\"list\",platform=\"p\"} 1")
         );
     }
 
@@ -487,13 +487,13 @@ mod tests {
         let throttled = runs.clone();
         let metrics = ExporterMetrics::new();
         let scheduler = Scheduler::new(
-            Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after)),
+            Arc::new(crate::collect::TEST_KIND.slot("p", settings.stale_after)),
             Box::new(move || {
                 Box::new(Throttled {
                     runs: throttled.clone(),
                 })
             }),
-            metrics.collector("p", "customers", &settings),
+            metrics.collector("p", "list", &settings),
             settings,
         );
         let shutdown = CancellationToken::new();
@@ -525,13 +525,13 @@ mod tests {
         let metrics = ExporterMetrics::new();
         let clocked = runs.clone();
         let scheduler = Scheduler::new(
-            Arc::new(crate::collectors::customers::KIND.slot("p", settings.stale_after)),
+            Arc::new(crate::collect::TEST_KIND.slot("p", settings.stale_after)),
             Box::new(move || {
                 Box::new(Clocked {
                     runs: clocked.clone(),
                 })
             }),
-            metrics.collector("p", "customers", &settings),
+            metrics.collector("p", "list", &settings),
             settings,
         );
         let shutdown = CancellationToken::new();

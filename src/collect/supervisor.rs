@@ -18,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 use crate::api::client::{ApiClient, ClientError, Transports};
 use crate::collect::directory::Directory;
 use crate::collect::scheduler::Scheduler;
-use crate::collect::{self, CollectorSettings, Context, PlanError, Planned};
-use crate::config::{CollectorOptions, PlatformConfig};
+use crate::collect::{self, Context, Kind, PlanError, Planned};
+use crate::config::{CollectorOptions, CollectorSettings, PlatformConfig};
 use crate::exposition::Exposition;
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::Slot;
@@ -66,11 +66,12 @@ struct Shared {
 }
 
 /// Checks `platforms` and makes what running them needs, without starting anything: the plan of
-/// a start-up, of `--check-config`, of `--once` and of a reload. A platform whose connection is
+/// the collectors of `kinds` for each, for a start-up, of `--check-config`, of `--once` and of a reload. A platform whose connection is
 /// that of one in `current` keeps its client (and with it its token and any 429 pause) and its
 /// customer directory; the others' clients share their HTTP transports where their connection
 /// settings are the same.
 pub(crate) fn prepare(
+    kinds: &[&'static Kind],
     platforms: &[PlatformConfig],
     current: Option<&Supervisor>,
 ) -> Result<Vec<PreparedPlatform>, SetupError> {
@@ -79,7 +80,7 @@ pub(crate) fn prepare(
         .iter()
         .enumerate()
         .map(|(index, platform)| {
-            let collectors = collect::plan(platform, index)?;
+            let collectors = collect::plan(kinds, platform, index)?;
             let connection = Arc::new(connection(platform));
             let reused = current
                 .and_then(|current| current.platforms.get(&platform.name))
@@ -311,7 +312,12 @@ mod tests {
         };
         let mut own_tls = platform("c", "c.example.com");
         own_tls.tls.insecure_skip_verify = true;
-        let prepared = prepare(&[platform("a", "a.example.com"), bearer, own_tls], None).unwrap();
+        let prepared = prepare(
+            &[],
+            &[platform("a", "a.example.com"), bearer, own_tls],
+            None,
+        )
+        .unwrap();
         let transport = |index: usize| prepared[index].shared.client.transport();
         assert!(transport(0).is(transport(1)));
         assert!(!transport(0).is(transport(2)));
@@ -328,7 +334,7 @@ mod tests {
             .map(|i| platform(&format!("platform-{i:05}"), &format!("lp{i}.example.com")))
             .collect();
         let before = crate::memory::counted::live_bytes();
-        let prepared = prepare(&platforms, None).unwrap();
+        let prepared = prepare(&[], &platforms, None).unwrap();
         let per_platform = (crate::memory::counted::live_bytes() - before) / 100;
         // Two HTTP clients of its own, each with its TLS configuration and its copy of the
         // built-in roots, took 59 KB.

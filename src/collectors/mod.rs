@@ -1,23 +1,35 @@
-//! Every data source of the exporter, one folder (or file) each: its request, the decoding of
-//! the answer, its model, its metric families and their rendering, and their unit tests.
-//! [`KINDS`] registers them; the machinery in `collect/` runs whatever it lists.
+//! Every data source of the exporter, one folder each: its request, the decoding of the
+//! answer, its model, its metric families and their rendering, its endpoint on the demo
+//! platform, and their unit tests. [`KINDS`] lists them for the wiring (`app.rs`), which hands
+//! the list to the machinery in `collect/`; [`DEMOS`] lists their demo endpoints for `demo/`.
 
-pub(crate) mod customer_details;
+mod customer_details;
 pub(crate) mod customers;
-pub(crate) mod license_info;
-pub(crate) mod number_removal;
-pub(crate) mod services;
+mod license_info;
+mod number_removal;
+mod services;
 
 use crate::collect::Kind;
+use crate::demo::Endpoint;
 
-/// Every collector the exporter has, in the order their families appear on `/metrics`.
-pub(crate) const KINDS: [&Kind; 5] = [
-    &customers::KIND,
-    &number_removal::KIND,
-    &license_info::KIND,
-    &customer_details::KIND,
-    &services::KIND,
-];
+/// Registers each collector once, by its folder: its `KIND` in [`KINDS`] and its
+/// `demo::ENDPOINT` in [`DEMOS`], in the same order.
+macro_rules! register {
+    ($($collector:ident),+ $(,)?) => {
+        /// Every collector the exporter has, in the order their families appear on `/metrics`.
+        pub(crate) const KINDS: &[&Kind] = &[$(&$collector::KIND),+];
+        /// Every collector's endpoint on the demo platform.
+        pub(crate) const DEMOS: &[&Endpoint] = &[$(&$collector::demo::ENDPOINT),+];
+    };
+}
+
+register! {
+    customers,
+    number_removal,
+    license_info,
+    customer_details,
+    services,
+}
 
 #[cfg(test)]
 mod tests {
@@ -37,5 +49,12 @@ mod tests {
         families.sort_unstable();
         families.dedup();
         assert_eq!(families.len(), all, "no family is published by two kinds");
+    }
+
+    #[test]
+    fn each_demo_endpoint_is_its_own_collectors() {
+        let kinds: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        let demos: Vec<&str> = DEMOS.iter().map(|d| d.collector).collect();
+        assert_eq!(demos, kinds);
     }
 }

@@ -217,6 +217,15 @@ impl CollectorOptions {
     }
 }
 
+/// A collector's schedule: its kind's defaults, overridden by its table (for the customer list,
+/// by the platform's keys), the configuration's rule filling in `stale_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectorSettings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub stale_after: Duration,
+}
+
 /// `[platforms.tls]`: how the API's (and token endpoint's) certificates are checked, and the
 /// client certificate to present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -17,7 +17,7 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::{self, LabelPair, Metric, MetricFamily, MetricType};
 use prometheus::{Encoder, Gauge as PrometheusGauge, IntGauge, Opts, Registry, TextEncoder};
 
-use crate::collect::CollectorSettings;
+use crate::config::CollectorSettings;
 use crate::model::{ErrorReason, SkipReason};
 use crate::sync::lock;
 
@@ -647,9 +647,16 @@ mod tests {
         let handles: Vec<_> = (0..platforms)
             .map(|platform| {
                 let platform = format!("platform-{platform:05}");
-                let collectors = crate::collectors::KINDS
-                    .map(|kind| metrics.collector(&platform, kind.name, &SETTINGS));
-                let requests = ["license_info", "customer_details"]
+                // As many collectors as the exporter has, two of them per customer.
+                let collectors = [
+                    "list",
+                    "summary",
+                    "per_customer_a",
+                    "per_customer_b",
+                    "health",
+                ]
+                .map(|collector| metrics.collector(&platform, collector, &SETTINGS));
+                let requests = ["per_customer_a", "per_customer_b"]
                     .map(|collector| metrics.requests(&platform, collector));
                 (collectors, requests, metrics.customer_changes(&platform))
             })

@@ -255,9 +255,9 @@ impl Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::CollectorSettings;
-    use crate::collectors::customers;
-    use crate::exposition::snapshot::Snapshot;
+    use crate::config::CollectorSettings;
+    use crate::exposition::snapshot::{Samples, Snapshot};
+    use crate::exposition::text::{Family, platform_label, push_sample_with};
     use std::io::Read;
     use std::time::Duration;
 
@@ -267,21 +267,43 @@ mod tests {
         stale_after: Duration::from_secs(60),
     };
 
+    /// A collector's families: the second never has samples.
+    const FAMILIES: [Family; 2] = [
+        Family {
+            name: "test_licensed_users",
+            help: "Licensed users of the customer.",
+        },
+        Family {
+            name: "test_active_users",
+            help: "Active users of the customer.",
+        },
+    ];
+
+    fn slot(platform: &str) -> Arc<Slot> {
+        Arc::new(Slot::new(
+            platform,
+            "test",
+            &FAMILIES,
+            "customers",
+            Duration::from_secs(60),
+        ))
+    }
+
     /// A platform's snapshot of customers with these ids, each with 10 licensed users.
     fn snapshot(platform: &str, ids: &[&str], succeeded_at: Instant) -> Snapshot {
-        let records: Vec<_> = ids
-            .iter()
-            .map(|id| {
-                serde_json::json!({
-                    "UmpCustomerGuid": id, "CustomerShortName": id, "CustomerFullName": id,
-                    "LicenseType": 1, "LicensedUsersCount": 10,
-                })
-            })
-            .collect();
-        let body = serde_json::to_vec(&records).unwrap();
-        let (prepared, _) =
-            crate::collectors::customers::prepare(platform, body.into(), None).unwrap();
-        prepared.snapshot.renewed(succeeded_at)
+        let label = platform_label(platform);
+        let mut licensed = Vec::new();
+        for id in ids {
+            push_sample_with(
+                &mut licensed,
+                FAMILIES[0].name,
+                &label,
+                &[("customer_id", id)],
+                10,
+            );
+        }
+        let families = [Samples::encode(licensed), Samples::encode(Vec::new())];
+        Snapshot::new(succeeded_at, ids.len(), families)
     }
 
     fn text(exposition: &Exposition, now: Instant) -> String {
@@ -292,24 +314,22 @@ mod tests {
     fn platforms_share_one_header_per_family_and_stale_ones_drop_out() {
         let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
-        let a = Arc::new(customers::KIND.slot("a", Duration::from_secs(60)));
-        let b = Arc::new(customers::KIND.slot("b", Duration::from_secs(60)));
+        let a = slot("a");
+        let b = slot("b");
         a.publish(snapshot("a", &["a1"], now));
         b.publish(snapshot("b", &["b1"], now));
-        let _ = health.collector("a", "customers", &SETTINGS);
+        let _ = health.collector("a", "test", &SETTINGS);
         let exposition = Exposition::new(vec![a.clone(), b.clone()], health);
 
         let text_now = text(&exposition, now);
         assert_eq!(
-            text_now
-                .matches("# TYPE liveplatform_customer_licensed_users gauge")
-                .count(),
+            text_now.matches("# TYPE test_licensed_users gauge").count(),
             1
         );
-        assert!(text_now.contains("liveplatform_customer_licensed_users{platform=\"a\","));
-        assert!(text_now.contains("liveplatform_customer_licensed_users{platform=\"b\","));
+        assert!(text_now.contains("test_licensed_users{platform=\"a\","));
+        assert!(text_now.contains("test_licensed_users{platform=\"b\","));
         assert!(
-            !text_now.contains("# TYPE liveplatform_customer_active_users"),
+            !text_now.contains("# TYPE test_active_users"),
             "no platform has active users, so no empty family header"
         );
 
@@ -321,7 +341,7 @@ mod tests {
             "stale platform dropped"
         );
         assert!(
-            text_later.contains("liveplatform_up{collector=\"customers\",platform=\"a\"}"),
+            text_later.contains("liveplatform_up{collector=\"test\",platform=\"a\"}"),
             "health stays"
         );
     }
@@ -330,11 +350,11 @@ mod tests {
     fn gzip_payload_decompresses_to_the_identity_payload() {
         let health = Arc::new(ExporterMetrics::new());
         let now = Instant::now();
-        let slot = Arc::new(customers::KIND.slot("a", Duration::from_secs(60)));
+        let slot = slot("a");
         let ids: Vec<String> = (0..500).map(|i| format!("c{i}")).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         slot.publish(snapshot("a", &ids, now));
-        let _ = health.collector("a", "customers", &SETTINGS);
+        let _ = health.collector("a", "test", &SETTINGS);
         let exposition = Exposition::new(vec![slot], health);
 
         let plain = exposition.render(now, Encoding::Identity).to_vec();

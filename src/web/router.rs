@@ -299,14 +299,13 @@ mod tests {
 
     #[tokio::test]
     async fn readiness_names_a_collector_that_crashed_until_it_runs_again() {
-        let slot =
-            Arc::new(crate::collectors::customers::KIND.slot("prod", Duration::from_secs(60)));
+        let slot = Arc::new(crate::collect::TEST_KIND.slot("prod", Duration::from_secs(60)));
         let metrics = Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new());
         let exposition = Arc::new(Exposition::new(vec![slot.clone()], metrics));
         let (status, body) = ready(State(exposition.clone())).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(
-            body.contains("no successful run yet of prod (collector customers)"),
+            body.contains("no successful run yet of prod (collector list)"),
             "{body}"
         );
 
@@ -321,7 +320,7 @@ mod tests {
         let (status, body) = ready(State(exposition.clone())).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(
-            body.contains("Crashed, restarting: prod (collector customers)"),
+            body.contains("Crashed, restarting: prod (collector list)"),
             "{body}"
         );
         assert!(!body.contains("no successful run yet"), "{body}");

@@ -26,12 +26,13 @@ use model::CustomerDetails;
 use render::{CUSTOMER_DETAILS_FAMILIES, render_customer_details};
 
 mod decode;
+pub(super) mod demo;
 mod model;
 mod render;
 
 /// One customer, `{base_url}/api/v3/customer/{id}`, with [`QUERY`]: the id becomes one path
 /// segment, escaped.
-pub(crate) fn path(customer_id: &str) -> [&str; 4] {
+pub(crate) const fn path(customer_id: &str) -> [&str; 4] {
     ["api", "v3", "customer", customer_id]
 }
 

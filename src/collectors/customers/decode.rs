@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::collect::CollectError;
 use crate::collectors::customers::model::{Customer, UserCounts};
 use crate::model::SkipReason;
 
@@ -73,6 +74,12 @@ impl DecodeError {
             line,
             column,
         }
+    }
+}
+
+impl From<DecodeError> for CollectError {
+    fn from(error: DecodeError) -> Self {
+        CollectError::Decode(Box::new(error))
     }
 }
 

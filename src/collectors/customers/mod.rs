@@ -32,6 +32,7 @@ use render::{CUSTOMER_FAMILY_COUNT, FAMILIES};
 
 mod blocks;
 pub(crate) mod decode;
+pub(super) mod demo;
 mod model;
 pub(crate) mod render;
 

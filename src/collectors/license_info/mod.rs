@@ -23,12 +23,13 @@ use model::LicenseInfo;
 use render::{LICENSE_INFO_FAMILIES, render_license_info};
 
 mod decode;
+pub(super) mod demo;
 mod model;
 mod render;
 
 /// A customer's license information, `{base_url}/api/v3/customer/{id}/licenseinfo`, with
 /// [`QUERY`]: the id becomes one path segment, escaped.
-pub(crate) fn path(customer_id: &str) -> [&str; 5] {
+pub(crate) const fn path(customer_id: &str) -> [&str; 5] {
     ["api", "v3", "customer", customer_id, "licenseinfo"]
 }
 

@@ -31,6 +31,7 @@ use decode::{DecodedServices, decode_services};
 use render::{FAMILIES, render};
 
 mod decode;
+pub(super) mod demo;
 mod model;
 mod render;
 

@@ -16,6 +16,8 @@ use crate::collect::{CollectError, Collected, Collector, Context, Defaults, Kind
 use crate::exposition::snapshot::{Samples, Snapshot};
 use crate::exposition::text::{Family, platform_label, push_sample};
 
+pub(super) mod demo;
+
 pub(crate) const KIND: Kind = Kind {
     name: "number_removal",
     families: &FAMILIES,
