@@ -80,4 +80,7 @@ pub mod poll_path {
     pub use crate::collectors::customers::{prepare, recompress};
     pub use crate::exposition::gzip::Segment;
     pub use crate::exposition::text::platform_label;
+
+    /// The Operator Connect number inventory's run, page by page, without the network.
+    pub use crate::collectors::oc_numbers::count_pages as count_oc_number_pages;
 }

@@ -188,6 +188,10 @@ pub(crate) enum CollectError {
         requests: usize,
         first: Box<RequestError>,
     },
+    /// A paged list's server does not page as asked: counting on would count some records
+    /// twice and others never. What it answered, and which settings to check.
+    #[error("the API ignores paging: {0}")]
+    PagingIgnored(String),
     #[error("the run crashed: {0}")]
     Crashed(String),
 }
@@ -224,6 +228,7 @@ impl CollectError {
             CollectError::NoCustomerList(_) => ErrorReason::NoCustomerList,
             CollectError::AllRequestsFailed { first, .. } => first.reason(),
             CollectError::Crashed(_) => ErrorReason::Crashed,
+            CollectError::PagingIgnored(_) => ErrorReason::PagingIgnored,
         }
     }
 
@@ -381,17 +386,22 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
-    static SLOW: Kind = Kind {
-        name: "slow",
-        families: &[],
-        items: "things",
-        defaults: Defaults::Own {
-            interval: MINUTE,
-            timeout: Duration::from_secs(5),
-        },
-        build: |_| unreachable!("plans build nothing"),
-        options: None,
-    };
+    /// A kind of its own schedule, a minute apart, that plans only.
+    const fn own(name: &'static str, options: Option<ReadOptions>) -> Kind {
+        Kind {
+            name,
+            families: &[],
+            items: "things",
+            defaults: Defaults::Own {
+                interval: MINUTE,
+                timeout: Duration::from_secs(5),
+            },
+            build: |_| unreachable!("plans build nothing"),
+            options,
+        }
+    }
+
+    static SLOW: Kind = own("slow", None);
 
     fn settings_of_slow(
         table: Option<CollectorConfig>,
@@ -489,17 +499,7 @@ mod tests {
         Ok(depth)
     }
 
-    static TUNED: Kind = Kind {
-        name: "tuned",
-        families: &[],
-        items: "things",
-        defaults: Defaults::Own {
-            interval: MINUTE,
-            timeout: Duration::from_secs(5),
-        },
-        build: |_| unreachable!("plans build nothing"),
-        options: Some(options::<Knobs>),
-    };
+    static TUNED: Kind = own("tuned", Some(options::<Knobs>));
 
     fn plan_tuned(table: Option<CollectorConfig>) -> Result<Vec<Planned>, PlanError> {
         let mut platform = platform();
