@@ -52,8 +52,8 @@ pub use cli::healthcheck::default_url as default_healthcheck_url;
 pub use cli::{Cli, run};
 pub use config::secret::SecretSource;
 pub use config::{
-    AuthConfig, ClientCertificate, CollectorConfig, CollectorSettings, Config, DEFAULT_PORT,
-    OAuth2Config, PlatformConfig,
+    AuthConfig, ClientCertificate, CollectorConfig, CollectorOptions, CollectorSettings, Config,
+    DEFAULT_PORT, OAuth2Config, PlatformConfig,
 };
 pub use demo::{DemoPlatform, SEED_CUSTOMERS};
 pub use exposition::exporter_metrics::ExporterMetrics;
@@ -84,4 +84,7 @@ pub mod poll_path {
     pub use crate::collectors::customers::{prepare, recompress};
     pub use crate::exposition::gzip::Segment;
     pub use crate::exposition::text::platform_label;
+
+    /// The Operator Connect number inventory's run, page by page, without the network.
+    pub use crate::collectors::oc_numbers::count_pages as count_oc_number_pages;
 }

@@ -270,6 +270,26 @@ local ratio(percent) =
             },
           },
           {
+            // A release asked for, or a number Microsoft no longer lists, is Live Platform's to
+            // clear within a day or so (collector oc_numbers): some numbers in either status for
+            // days on end are stuck. Per platform and status; the dashboard names the customers.
+            alert: 'LivePlatformOCNumbersStuck',
+            expr: 'liveplatform_oc_numbers{status=~"release_requested|marked_for_removal"} > 0',
+            'for': c.ocNumbersStuckFor,
+            labels: {
+              severity: c.severities.LivePlatformOCNumbersStuck,
+            },
+            annotations: {
+              summary: 'Live Platform {{ $labels.platform }}: {{ $value }} Operator Connect numbers stuck in {{ $labels.status }}',
+              description: fold(|||
+                Platform {{ $labels.platform }} has had Operator Connect numbers in status
+                {{ $labels.status }} for %(ocNumbersStuckFor)s without a break, {{ $value }} now:
+                their release or removal is not going through.
+              ||| % c),
+              runbook_url: runbook('liveplatformocnumbersstuck'),
+            },
+          },
+          {
             // The vendor's own accounting (license_info): more users licensed than the customer
             // acquired is what the provider is billed for and cannot charge.
             alert: 'LivePlatformCustomerOverAcquiredLicenses',

@@ -33,6 +33,9 @@
     collectorRequestErrorWindowHours: 7,
     // LivePlatformServiceOutOfNumbers: how long a service must have had no free number.
     serviceOutOfNumbersFor: '1h',
+    // LivePlatformOCNumbersStuck: how long a platform must have had numbers waiting for release
+    // or marked for removal.
+    ocNumbersStuckFor: '3d',
 
     // The severity label of each alert: route on it in Alertmanager.
     severities: {
@@ -47,6 +50,7 @@
       LivePlatformCustomerNearLicenseLimit: 'warning',
       LivePlatformCustomerOverLicenseLimit: 'critical',
       LivePlatformNumbersAwaitingRemoval: 'warning',
+      LivePlatformOCNumbersStuck: 'warning',
       LivePlatformCustomerOverAcquiredLicenses: 'warning',
       LivePlatformCustomerAppSecretExpiring: 'warning',
       LivePlatformCustomerAppSecretExpired: 'critical',

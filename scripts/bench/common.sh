@@ -177,7 +177,7 @@ timeout = "60s"
 kind = "none"
 EOF
     local collector
-    for collector in license_info customer_details number_removal services; do
+    for collector in license_info customer_details number_removal services oc_numbers; do
         case " ${*:5} " in *" $collector "*) continue ;; esac
         printf '[platforms.collectors.%s]\nenabled = false\n' "$collector"
     done >>"$1"

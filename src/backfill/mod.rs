@@ -362,6 +362,8 @@ impl Platform<'_> {
             metrics: Arc::new(ExporterMetrics::new()),
             stale_after: self.config.stale_after,
             timeout: self.config.timeout,
+            // The customer list has no options of its own.
+            options: Arc::new(()),
         });
         tokio::time::timeout(self.config.timeout, collector.collect())
             .await

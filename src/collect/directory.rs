@@ -34,6 +34,16 @@ impl Listed {
         let id_label = "customer_id=\"\",".len() + crate::exposition::text::escaped_len(&self.id);
         self.labels.get(id_label..).unwrap_or_default()
     }
+
+    /// `customer_name="…"` alone, for a series that carries the customer's name but not its
+    /// license type.
+    pub(crate) fn name_label(&self) -> &[u8] {
+        let labels = self.name_labels();
+        // The license type's value is a fixed word, without comma or quote: the last
+        // `,license_type=` is the label's own, whatever the name holds.
+        let end = memchr::memmem::rfind(labels, b",license_type=").unwrap_or(labels.len());
+        &labels[..end]
+    }
 }
 
 /// The customers of one successful customer list poll, unique by id, in the API's order.
@@ -228,5 +238,21 @@ mod tests {
         directory.run_guard().succeeded(list(&["a"]));
         drop(directory.run_guard());
         assert_eq!(ids(&directory.latest().await.unwrap()), ["a"]);
+    }
+
+    #[test]
+    fn the_name_label_is_the_customers_name_whatever_the_name_holds() {
+        let listed = Listed {
+            id: "a".into(),
+            license_type: 0,
+            labels:
+                br#"customer_id="a",customer_name="x\",license_type=\"y",license_type="hosted""#
+                    .as_slice()
+                    .into(),
+        };
+        assert_eq!(
+            listed.name_label(),
+            br#"customer_name="x\",license_type=\"y""#
+        );
     }
 }

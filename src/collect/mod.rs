@@ -10,7 +10,10 @@
 //! The collectors a platform runs are the kinds the wiring hands to [`plan`], each switched on
 //! or off and scheduled by its `[platforms.collectors.<name>]` table (`enabled`, `interval`,
 //! `timeout`, `stale_after`); every health series, `/-/ready` and the landing page report a kind
-//! without code of its own. A collector implements [`Run`] (or [`per_customer::Source`]), and
+//! without code of its own. A collector with options of its own (more keys in its table)
+//! defines a serde type for them in its folder and names it in its kind
+//! (`options: Some(collect::options::<T>)`); its `build` reads them with
+//! [`Context::options`]. A collector implements [`Run`] (or [`per_customer::Source`]), and
 //! `CONTRIBUTING.md` lists every step a new one takes.
 //!
 //! A collector that makes one request per customer (`license_info`, `customer_details`) reads
@@ -18,16 +21,19 @@
 //! its requests with [`ApiClient::get_customer`] (the platform's limiter bounds them) and counts
 //! them in [`ExporterMetrics::requests`]: [`per_customer`] does all of that for it.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+
 use crate::api::client::ApiClient;
 use crate::api::error::FetchError;
 use crate::api::lenient::ShapeError;
 use crate::collect::directory::{Directory, NoCustomerList};
-use crate::config::{self, CollectorSettings, PlatformConfig};
+use crate::config::{self, CollectorOptions, CollectorSettings, ConfigError, PlatformConfig};
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::{Slot, Snapshot};
 use crate::exposition::text::Family;
@@ -50,6 +56,27 @@ pub(crate) struct Kind {
     /// Its schedule when `[platforms.collectors.<name>]` sets none.
     pub defaults: Defaults,
     pub build: fn(Context) -> Box<dyn Collector>,
+    /// How it reads the keys of its table beyond the schedule's into its own options, which
+    /// its `build` finds in [`Context::options`]; `None` for a kind without options, whose
+    /// table then takes no other key.
+    pub options: Option<ReadOptions>,
+}
+
+/// Reads a collector's own options from its table (`at` is the table's key, for errors), at
+/// every plan: start-up, `--check-config`, reload. See [`options`].
+pub(crate) type ReadOptions = fn(&CollectorOptions, &str) -> Result<Options, ConfigError>;
+
+/// A collector's own options as its kind read them: the type its [`ReadOptions`] made.
+pub(crate) type Options = Arc<dyn Any + Send + Sync>;
+
+/// The [`ReadOptions`] of a serde type `T` (with `deny_unknown_fields`, and defaults for what a
+/// table leaves out): `options: Some(collect::options::<MyOptions>)`. What a type cannot say
+/// (a range) its `Deserialize` checks, so that the plan refuses it with the key.
+pub(crate) fn options<T: DeserializeOwned + Send + Sync + 'static>(
+    table: &CollectorOptions,
+    at: &str,
+) -> Result<Options, ConfigError> {
+    Ok(Arc::new(table.read::<T>(at)?))
 }
 
 /// A collector for the machinery's own tests: on the platform's schedule and gating readiness,
@@ -61,6 +88,7 @@ pub(crate) static TEST_KIND: Kind = Kind {
     items: "entries",
     defaults: Defaults::Platform,
     build: |_| unreachable!("tests run collectors of their own"),
+    options: None,
 };
 
 /// Where a kind's schedule comes from.
@@ -99,6 +127,21 @@ pub(crate) struct Context {
     /// The collector's run timeout: a per-customer run stops asking shortly before it, to
     /// publish what it has.
     pub timeout: Duration,
+    /// Its own options, as its kind's [`Kind::options`] read them (`()` for a kind without).
+    pub options: Options,
+}
+
+impl Context {
+    /// The collector's own options: the `T` its kind's [`Kind::options`] reads.
+    ///
+    /// # Panics
+    /// When `T` is another type than the kind reads: a bug of the kind, which its first run
+    /// (and its unit test) shows.
+    pub(crate) fn options<T: Any>(&self) -> &T {
+        self.options
+            .downcast_ref()
+            .expect("a kind builds with the options type it reads")
+    }
 }
 
 /// One data source as the scheduler holds it, whatever its type. `collect` fetches and prepares
@@ -149,6 +192,10 @@ pub(crate) enum CollectError {
         requests: usize,
         first: Box<RequestError>,
     },
+    /// A paged list's server does not page as asked: counting on would count some records
+    /// twice and others never. What it answered, and which settings to check.
+    #[error("the API ignores paging: {0}")]
+    PagingIgnored(String),
     #[error("the run crashed: {0}")]
     Crashed(String),
 }
@@ -185,6 +232,7 @@ impl CollectError {
             CollectError::NoCustomerList(_) => ErrorReason::NoCustomerList,
             CollectError::AllRequestsFailed { first, .. } => first.reason(),
             CollectError::Crashed(_) => ErrorReason::Crashed,
+            CollectError::PagingIgnored(_) => ErrorReason::PagingIgnored,
         }
     }
 
@@ -201,18 +249,23 @@ impl CollectError {
     }
 }
 
-/// A collector the configuration switched on, with its schedule.
+/// A collector the configuration switched on, with its schedule and options.
 pub(crate) struct Planned {
     pub kind: &'static Kind,
     pub settings: CollectorSettings,
+    pub options: Options,
+    /// Its options as written: a reload that changes them restarts the collector.
+    pub written: CollectorOptions,
 }
 
 /// A `[platforms.collectors.<name>]` table that cannot be followed.
 #[derive(Debug, thiserror::Error)]
-#[error("{key}: {message}")]
-pub struct PlanError {
-    key: String,
-    message: String,
+pub enum PlanError {
+    #[error("{key}: {message}")]
+    Table { key: String, message: String },
+    /// One of the collector's own options, or a key a collector without options does not have.
+    #[error(transparent)]
+    Options(#[from] ConfigError),
 }
 
 /// The collectors of `kinds` that `platform` (the configuration's `platforms[index]`) runs, with
@@ -229,13 +282,29 @@ pub(crate) fn plan(
         .find(|name| !kinds.iter().any(|kind| kind.name == name.as_str()))
     {
         let known: Vec<&str> = kinds.iter().map(|kind| kind.name).collect();
-        return Err(PlanError {
+        return Err(PlanError::Table {
             key: key(unknown, ""),
             message: format!("no such collector; known: {}", known.join(", ")),
         });
     }
     let mut planned = Vec::with_capacity(kinds.len());
     for &kind in kinds {
+        // The customer list's table is merged into the platform keys (and its other keys
+        // refused) by the configuration: it has no table here.
+        let table = platform
+            .collectors
+            .get(kind.name)
+            .cloned()
+            .unwrap_or_default();
+        let at = key(kind.name, "");
+        // Read even when switched off, so that a typo shows before the collector is switched on.
+        let options = match kind.options {
+            Some(read) => read(&table.options, &at)?,
+            None => {
+                table.options.refuse(&at)?;
+                Arc::new(())
+            }
+        };
         let settings = match kind.defaults {
             Defaults::Platform => CollectorSettings {
                 interval: platform.poll_interval,
@@ -243,11 +312,6 @@ pub(crate) fn plan(
                 stale_after: platform.stale_after,
             },
             Defaults::Own { interval, timeout } => {
-                let table = platform
-                    .collectors
-                    .get(kind.name)
-                    .cloned()
-                    .unwrap_or_default();
                 if !table.enabled.unwrap_or(true) {
                     continue;
                 }
@@ -257,7 +321,7 @@ pub(crate) fn plan(
                     interval,
                     &key(kind.name, ".interval"),
                 )
-                .map_err(|e| PlanError {
+                .map_err(|e| PlanError::Table {
                     key: key(kind.name, ".stale_after"),
                     message: e.to_string(),
                 })?;
@@ -268,7 +332,12 @@ pub(crate) fn plan(
                 }
             }
         };
-        planned.push(Planned { kind, settings });
+        planned.push(Planned {
+            kind,
+            settings,
+            options,
+            written: table.options,
+        });
     }
     Ok(planned)
 }
@@ -321,16 +390,22 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
-    static SLOW: Kind = Kind {
-        name: "slow",
-        families: &[],
-        items: "things",
-        defaults: Defaults::Own {
-            interval: MINUTE,
-            timeout: Duration::from_secs(5),
-        },
-        build: |_| unreachable!("plans build nothing"),
-    };
+    /// A kind of its own schedule, a minute apart, that plans only.
+    const fn own(name: &'static str, options: Option<ReadOptions>) -> Kind {
+        Kind {
+            name,
+            families: &[],
+            items: "things",
+            defaults: Defaults::Own {
+                interval: MINUTE,
+                timeout: Duration::from_secs(5),
+            },
+            build: |_| unreachable!("plans build nothing"),
+            options,
+        }
+    }
+
+    static SLOW: Kind = own("slow", None);
 
     fn settings_of_slow(
         table: Option<CollectorConfig>,
@@ -391,5 +466,120 @@ mod tests {
             error.starts_with("platforms[0].collectors.slow.stale_after: must be at least"),
             "{error}"
         );
+    }
+
+    /// A table as the configuration file writes it.
+    fn table(toml: &str) -> CollectorConfig {
+        ::config::Config::builder()
+            .add_source(::config::File::from_str(toml, ::config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .unwrap()
+    }
+
+    /// The options of a test kind: a default, a range its `Deserialize` checks.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct Knobs {
+        #[serde(deserialize_with = "depth")]
+        depth: u32,
+        label: String,
+    }
+
+    impl Default for Knobs {
+        fn default() -> Self {
+            Self {
+                depth: 7,
+                label: "x".to_owned(),
+            }
+        }
+    }
+
+    fn depth<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        let depth: u32 = crate::config::de::whole(deserializer)?;
+        if !(1..=9).contains(&depth) {
+            return Err(serde::de::Error::custom("must be between 1 and 9"));
+        }
+        Ok(depth)
+    }
+
+    static TUNED: Kind = own("tuned", Some(options::<Knobs>));
+
+    fn plan_tuned(table: Option<CollectorConfig>) -> Result<Vec<Planned>, PlanError> {
+        let mut platform = platform();
+        if let Some(table) = table {
+            platform.collectors.insert("tuned".to_owned(), table);
+        }
+        plan(&[&SLOW, &TUNED], &platform, 2)
+    }
+
+    #[test]
+    fn a_kind_with_options_reads_them_from_its_table_with_defaults_for_the_rest() {
+        let planned = plan_tuned(None).unwrap();
+        assert_eq!(planned[1].options.downcast_ref(), Some(&Knobs::default()));
+        // Written as a number, or as an environment override writes it: a string.
+        for depth in ["3", "\"3\""] {
+            let planned =
+                plan_tuned(Some(table(&format!("interval = \"2m\"\ndepth = {depth}")))).unwrap();
+            assert_eq!(
+                planned[1].options.downcast_ref(),
+                Some(&Knobs {
+                    depth: 3,
+                    label: "x".to_owned()
+                })
+            );
+            assert_eq!(planned[1].settings.interval, 2 * MINUTE);
+        }
+        // Read even while switched off: a typo shows before it is switched on.
+        let error = plan_tuned(Some(table("enabled = false\ndepht = 3")))
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            error.starts_with("platforms[2].collectors.tuned.depht: unknown key"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_option_is_refused_by_its_key() {
+        for (toml, start) in [
+            (
+                "depth = 10",
+                "platforms[2].collectors.tuned.depth: must be between 1 and 9",
+            ),
+            (
+                "depth = 1.5",
+                "platforms[2].collectors.tuned.depth: invalid value",
+            ),
+            (
+                "depth = \"deep\"",
+                "platforms[2].collectors.tuned.depth: invalid value",
+            ),
+            (
+                "label = [1]",
+                "platforms[2].collectors.tuned.label: invalid type",
+            ),
+        ] {
+            let error = plan_tuned(Some(table(toml)))
+                .err()
+                .expect("refused")
+                .to_string();
+            assert!(error.starts_with(start), "{toml}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_kind_without_options_refuses_any_other_key_and_builds_with_none() {
+        let error = settings_of_slow(Some(table("intervall = \"5m\"")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "platforms[0].collectors.slow.intervall: unknown key, expected one of `enabled`, \
+             `interval`, `timeout`, `stale_after`"
+        );
+        let planned = plan_tuned(None).unwrap();
+        assert!(planned[0].options.downcast_ref::<()>().is_some());
     }
 }

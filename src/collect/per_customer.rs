@@ -436,6 +436,7 @@ mod tests {
             metrics: Arc::new(ExporterMetrics::new()),
             stale_after: Duration::from_secs(3600),
             timeout,
+            options: Arc::new(()),
         })
     }
 

@@ -4,7 +4,7 @@
 //! A collector is identified by its platform's name and its own. It is unchanged when its
 //! platform's connection (everything but the other collectors' tables) and its own schedule are
 //! the same as before: its task goes on, its slot keeps its data, its counters keep counting.
-//! A collector whose schedule changed restarts with the data it had (the source is the same);
+//! A collector whose schedule or own options changed restarts with the data it had (the source is the same);
 //! one whose platform's connection changed (URL, credentials, TLS, ...) restarts empty. A
 //! removed collector's series vanish from `/metrics`, health series included.
 
@@ -21,7 +21,7 @@ use crate::api::transport::Transports;
 use crate::collect::directory::Directory;
 use crate::collect::scheduler::Scheduler;
 use crate::collect::{self, Context, Kind, PlanError, Planned};
-use crate::config::{CollectorSettings, PlatformConfig};
+use crate::config::{CollectorOptions, CollectorSettings, PlatformConfig};
 use crate::exposition::Exposition;
 use crate::exposition::exporter_metrics::ExporterMetrics;
 use crate::exposition::snapshot::Slot;
@@ -124,6 +124,7 @@ fn scheduler(
         metrics: metrics.clone(),
         stale_after: planned.settings.stale_after,
         timeout: planned.settings.timeout,
+        options: planned.options.clone(),
     };
     let health = metrics.collector(&platform.connection.name, kind.name, &planned.settings);
     let build = Box::new(move || (kind.build)(context.clone()));
@@ -158,6 +159,8 @@ struct Running {
     collector: &'static str,
     connection: Arc<PlatformConfig>,
     settings: CollectorSettings,
+    /// Its own options as written.
+    options: CollectorOptions,
     slot: Arc<Slot>,
     stop: CancellationToken,
     task: JoinHandle<()>,
@@ -217,7 +220,8 @@ impl Supervisor {
                 let running = match old {
                     Some(old)
                         if old.connection == platform.connection
-                            && old.settings == planned.settings =>
+                            && old.settings == planned.settings
+                            && old.options == planned.written =>
                     {
                         old
                     }
@@ -272,6 +276,7 @@ impl Supervisor {
             collector: planned.kind.name,
             connection: platform.connection.clone(),
             settings: planned.settings,
+            options: planned.written.clone(),
             slot,
             task: tokio::spawn(scheduler.run(stop.clone())),
             stop,

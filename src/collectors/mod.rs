@@ -7,6 +7,7 @@ mod customer_details;
 pub(crate) mod customers;
 pub(crate) mod license_info;
 mod number_removal;
+pub(crate) mod oc_numbers;
 mod services;
 
 use crate::collect::Kind;
@@ -29,6 +30,7 @@ register! {
     license_info,
     customer_details,
     services,
+    oc_numbers,
 }
 
 #[cfg(test)]

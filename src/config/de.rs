@@ -56,7 +56,7 @@ where
 /// The `config` crate turns `1.5` into `2` when asked for an integer, so a limit of 1.5 bytes
 /// would quietly become 2 and every poll would fail. This looks at what was written instead: an
 /// integer, a float without a fraction (`1e6`), or a string of digits.
-pub(super) fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: TryFrom<u64> + TryFrom<i64>,

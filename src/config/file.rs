@@ -233,6 +233,9 @@ impl PlatformFile {
         }
         // The customer list's table overrides the platform keys, which keep their meaning.
         let customers = collectors.remove(CUSTOMERS).unwrap_or_default();
+        customers
+            .options
+            .refuse(&key(&format!("collectors.{CUSTOMERS}")))?;
         let customers_key = |field: &str| key(&format!("collectors.{CUSTOMERS}.{field}"));
         if customers.enabled == Some(false) {
             return Err(invalid(

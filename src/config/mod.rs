@@ -5,7 +5,7 @@
 //! Serde reads the file into typed values (durations and whole numbers through the helpers in
 //! [`de`]); what is checked by hand is what a type cannot say: ranges, and rules across keys.
 
-mod de;
+pub(crate) mod de;
 mod error;
 mod file;
 mod limits;
@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-use crate::config::error::keyed;
+use crate::config::error::{invalid, keyed};
 use crate::config::file::ConfigFile;
 use crate::config::secret::SecretSource;
 
@@ -128,8 +129,7 @@ pub struct PlatformConfig {
 }
 
 /// One collector's table; what it leaves unset is the collector's default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct CollectorConfig {
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "de::optional_duration")]
@@ -138,6 +138,49 @@ pub struct CollectorConfig {
     pub timeout: Option<Duration>,
     #[serde(default, deserialize_with = "de::optional_duration")]
     pub stale_after: Option<Duration>,
+    /// Every other key of the table: the collector's own options. Which a collector has only
+    /// its kind knows, so they are read (or refused, for a kind that has none) when the
+    /// platform's collectors are planned, not here.
+    #[serde(flatten)]
+    pub options: CollectorOptions,
+}
+
+/// The keys every collector's table has; any other is one of the collector's own options.
+const SCHEDULE_KEYS: &str = "`enabled`, `interval`, `timeout`, `stale_after`";
+
+/// The keys of a collector's table beyond its schedule, as written: read into the collector's
+/// own options type with [`CollectorOptions::read`].
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct CollectorOptions(BTreeMap<String, config::Value>);
+
+impl CollectorOptions {
+    /// The keys read into `T`, whose errors name the key below `at` (the table's key), as
+    /// every other refusal does. Values are read as leniently as the rest of the file (an
+    /// environment override is a string); `T` says which keys there are (its
+    /// `deny_unknown_fields`) and what they hold.
+    pub(crate) fn read<T: DeserializeOwned>(&self, at: &str) -> Result<T, ConfigError> {
+        let table = config::Value::new(
+            None,
+            config::ValueKind::Table(self.0.clone().into_iter().collect()),
+        );
+        T::deserialize(table).map_err(|e| match keyed(e) {
+            ConfigError::Invalid { key, message } if key.is_empty() => invalid(at, message),
+            ConfigError::Invalid { key, message } => invalid(format!("{at}.{key}"), message),
+            other => invalid(at, other.to_string()),
+        })
+    }
+
+    /// Refuses the first key, for a collector that has no options of its own.
+    pub(crate) fn refuse(&self, at: &str) -> Result<(), ConfigError> {
+        match self.0.keys().next() {
+            Some(key) => Err(invalid(
+                format!("{at}.{key}"),
+                format!("unknown key, expected one of {SCHEDULE_KEYS}"),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A collector's schedule: its kind's defaults, overridden by its table (for the customer list,
@@ -321,13 +364,21 @@ mod tests {
     #[test]
     fn other_collector_tables_are_kept_for_the_plan() {
         let config = load_str(&format!(
-            "{MINIMAL}\n[platforms.collectors.later]\nenabled = false\ninterval = \"1h\"\n"
+            "{MINIMAL}\n[platforms.collectors.later]\nenabled = false\ninterval = \"1h\"\n\
+             page_size = 5\n"
         ))
         .unwrap();
         let table = &config.platforms[0].collectors["later"];
         assert_eq!(table.enabled, Some(false));
         assert_eq!(table.interval, Some(Duration::from_secs(3600)));
         assert_eq!(table.timeout, None);
+        // The collector's own keys wait for its kind to read them (or refuse them).
+        #[derive(Debug, Deserialize)]
+        struct Own {
+            page_size: u32,
+        }
+        let own: Own = table.options.read("t").unwrap();
+        assert_eq!(own.page_size, 5);
     }
 
     #[test]
@@ -680,6 +731,14 @@ mod tests {
         ));
         assert!(
             message.contains("intervall") && message.contains("platforms[0].collectors.customers"),
+            "{message}"
+        );
+        // The customer list has no options: its table is merged here, and so refused here.
+        let message = error_of(&format!(
+            "{MINIMAL}\n[platforms.collectors.customers]\npage_size = 5\n"
+        ));
+        assert!(
+            message.starts_with("platforms[0].collectors.customers.page_size: unknown key"),
             "{message}"
         );
     }

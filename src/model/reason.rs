@@ -50,10 +50,13 @@ pub enum ErrorReason {
     /// A per-customer collector had no customers to ask about: every run of the platform's
     /// customer list so far failed.
     NoCustomerList,
+    /// A paged list's server answered another page than asked, or pages that do not add up:
+    /// it does not read the paging parameters as sent.
+    PagingIgnored,
 }
 
 impl ErrorReason {
-    pub const ALL: [ErrorReason; 11] = [
+    pub const ALL: [ErrorReason; 12] = [
         ErrorReason::Timeout,
         ErrorReason::Connect,
         ErrorReason::Transport,
@@ -65,6 +68,7 @@ impl ErrorReason {
         ErrorReason::Crashed,
         ErrorReason::NotFound,
         ErrorReason::NoCustomerList,
+        ErrorReason::PagingIgnored,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +84,7 @@ impl ErrorReason {
             ErrorReason::Crashed => "crashed",
             ErrorReason::NotFound => "not_found",
             ErrorReason::NoCustomerList => "no_customer_list",
+            ErrorReason::PagingIgnored => "paging_ignored",
         }
     }
 }

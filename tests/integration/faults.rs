@@ -27,7 +27,7 @@ const PLATFORM: &str = "lp";
 /// One customer of license type 2 (hosted_pro); well under 200 bytes.
 const GOOD_BODY: &str = r#"[{"UmpCustomerGuid":"g1","CustomerShortName":"one","CustomerFullName":"One","LicenseType":2,"LicensedUsersCount":10,"ActiveUserCount":3}]"#;
 
-const REASONS: [&str; 11] = [
+const REASONS: [&str; 12] = [
     "timeout",
     "connect",
     "transport",
@@ -39,6 +39,7 @@ const REASONS: [&str; 11] = [
     "crashed",
     "not_found",
     "no_customer_list",
+    "paging_ignored",
 ];
 
 const CLIENT_ID: &str = "exporter-app";

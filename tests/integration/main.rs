@@ -6,6 +6,7 @@
 //! - `license_info`, `customer_details`: the per-customer collectors against the mock platform
 //!   (their shared behaviour in `common::per_customer`).
 //! - `services`: the services collector (health, the join with the customer list, failures).
+//! - `oc_numbers`: the Operator Connect number inventory (paging and its checks, the counts).
 //! - `render_roundtrip`: rendered exposition parsed back by an independent parser.
 //! - `faults`: API and token endpoint failures, stale data, OAuth2.
 //! - `client_security`, `web_security`, `no_secrets_in_logs`: the attacker's view of the API
@@ -41,6 +42,7 @@ mod layout;
 mod license_info;
 mod metrics;
 mod no_secrets_in_logs;
+mod oc_numbers;
 mod prometheus_e2e;
 mod reload;
 mod render_roundtrip;

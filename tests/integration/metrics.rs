@@ -232,10 +232,11 @@ async fn bad_records_are_skipped_counted_and_the_rest_published() {
     );
 }
 
-/// A series of the services list, which names services whether or not the customer list has
-/// them.
+/// A series of the services list or the number inventory, which name customers whether or not
+/// the customer list has them.
 fn of_a_service(sample: &crate::common::Sample) -> bool {
     sample.name.starts_with("liveplatform_service_")
+        || sample.name.starts_with("liveplatform_customer_oc_number")
 }
 
 #[tokio::test]

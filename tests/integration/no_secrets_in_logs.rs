@@ -283,6 +283,10 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
                 "liveplatform_up",
                 &[("platform", "details"), ("collector", "services")],
             ) == Some(1.0)
+            && s.value(
+                "liveplatform_up",
+                &[("platform", "details"), ("collector", "oc_numbers")],
+            ) == Some(1.0)
     })
     .await;
     let landing = app.get("/").await.text().await.unwrap();
@@ -330,9 +334,13 @@ async fn no_secret_token_or_body_reaches_logs_debug_output_or_pages() {
         assert_absent(APP_SECRET, what, text);
         // The demo's services carry device manager credentials that start with this.
         assert_absent(DemoPlatform::DEVICE_MANAGER_CANARY, what, text);
+        // The demo's numbers: telephone numbers, company names, profiles, tenants, SBCs.
+        assert_absent(DemoPlatform::OC_TELEPHONE_PREFIX, what, text);
+        assert_absent(DemoPlatform::OC_NUMBER_CANARY, what, text);
     }
     assert!(
-        metrics.contains("liveplatform_service_devices{"),
-        "the services, device managers and all, were fetched and published"
+        metrics.contains("liveplatform_service_devices{")
+            && metrics.contains("liveplatform_customer_oc_numbers{"),
+        "the services, device managers and all, and the numbers were fetched and published"
     );
 }

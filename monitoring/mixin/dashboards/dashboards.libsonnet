@@ -46,6 +46,7 @@ local layout = import 'liveplatform-layout.libsonnet';
       '62': 'liveplatformservicemanagementerror',
       '63': 'liveplatformservicevoicequalityerror',
       '64': 'liveplatformserviceoutofnumbers',
+      '70': 'liveplatformocnumbersstuck',
     },
 
     // This dashboard for one customer: its platform and name from the row or series, the time

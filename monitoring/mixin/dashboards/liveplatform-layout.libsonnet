@@ -4356,13 +4356,414 @@
       ]
     },
     {
+      "id": 67,
+      "type": "row",
+      "title": "Operator Connect numbers",
+      "collapsed": false,
+      "gridPos": {
+        "x": 0,
+        "y": 123,
+        "w": 24,
+        "h": 1
+      },
+      "panels": []
+    },
+    {
+      "id": 68,
+      "type": "stat",
+      "title": "Numbers by status",
+      "description": "The selected customers' Operator Connect numbers per status (collector oc_numbers). Numbers of customers the customer list does not have count under a customer selection of All only.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 0,
+        "y": 124,
+        "w": 8,
+        "h": 5
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum by (status) (liveplatform_customer_oc_numbers{platform=~\"$platform\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "{{status}}",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "blue",
+                "value": null
+              }
+            ]
+          },
+          "mappings": [],
+          "decimals": 0
+        },
+        "overrides": []
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "auto",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false
+      }
+    },
+    {
+      "id": 69,
+      "type": "stat",
+      "title": "Unassigned active numbers",
+      "description": "Active numbers assigned to no user, conference or voice app: acquired and paid for, not in use.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 8,
+        "y": 124,
+        "w": 4,
+        "h": 5
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_customer_oc_numbers{status=\"active\", assignment=\"unassigned\", platform=~\"$platform\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "__auto",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "blue",
+                "value": null
+              }
+            ]
+          },
+          "mappings": [],
+          "decimals": 0
+        },
+        "overrides": []
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "auto",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false
+      }
+    },
+    {
+      "id": 70,
+      "type": "stat",
+      "title": "Waiting for release or removal",
+      "description": "Numbers whose release was requested, that Microsoft no longer lists (marked for removal) or that wait for their final removal. Stuck for days: LivePlatformOCNumbersStuck.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 12,
+        "y": 124,
+        "w": 4,
+        "h": 5
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum(liveplatform_customer_oc_numbers{status=~\"release_requested|marked_for_removal|ready_for_removal\", platform=~\"$platform\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "__auto",
+          "range": false,
+          "instant": true,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "green",
+                "value": null
+              },
+              {
+                "color": "orange",
+                "value": 1
+              }
+            ]
+          },
+          "mappings": [],
+          "decimals": 0
+        },
+        "overrides": []
+      },
+      "options": {
+        "reduceOptions": {
+          "calcs": [
+            "lastNotNull"
+          ],
+          "fields": "",
+          "values": false
+        },
+        "orientation": "auto",
+        "textMode": "auto",
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "wideLayout": true,
+        "showPercentChange": false
+      }
+    },
+    {
+      "id": 71,
+      "type": "timeseries",
+      "title": "Numbers waiting, over time",
+      "description": "The platform's numbers in each status that waits for something: a line that does not come down is a release or removal not going through.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 16,
+        "y": 124,
+        "w": 8,
+        "h": 5
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum by (platform, status) (liveplatform_oc_numbers{status=~\"release_requested|marked_for_removal|ready_for_removal\", platform=~\"$platform\"})",
+          "legendFormat": "{{platform}} {{status}}",
+          "range": true,
+          "instant": false,
+          "format": "time_series",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "palette-classic"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "blue",
+                "value": null
+              }
+            ]
+          },
+          "mappings": [],
+          "custom": {
+            "drawStyle": "line",
+            "lineWidth": 1,
+            "fillOpacity": 10,
+            "showPoints": "never",
+            "spanNulls": false,
+            "axisSoftMin": 0,
+            "stacking": {
+              "mode": "none",
+              "group": "A"
+            },
+            "thresholdsStyle": {
+              "mode": "off"
+            }
+          }
+        },
+        "overrides": []
+      },
+      "options": {
+        "legend": {
+          "displayMode": "list",
+          "placement": "bottom",
+          "showLegend": true
+        },
+        "tooltip": {
+          "mode": "multi",
+          "sort": "desc"
+        }
+      }
+    },
+    {
+      "id": 72,
+      "type": "table",
+      "title": "Numbers per customer by status and assignment",
+      "description": "Each customer's Operator Connect numbers by status and assignment, all countries together; customers the customer list does not have show their id with no name.",
+      "datasource": {
+        "type": "prometheus",
+        "uid": "${datasource}"
+      },
+      "gridPos": {
+        "x": 0,
+        "y": 129,
+        "w": 24,
+        "h": 8
+      },
+      "targets": [
+        {
+          "datasource": {
+            "type": "prometheus",
+            "uid": "${datasource}"
+          },
+          "refId": "A",
+          "expr": "sum by (platform, customer_id, customer_name, status, assignment) (liveplatform_customer_oc_numbers{platform=~\"$platform\", customer_name=~\"$customer_name\"})",
+          "legendFormat": "__auto",
+          "range": false,
+          "instant": true,
+          "format": "table",
+          "editorMode": "code"
+        }
+      ],
+      "fieldConfig": {
+        "defaults": {
+          "unit": "short",
+          "color": {
+            "mode": "thresholds"
+          },
+          "thresholds": {
+            "mode": "absolute",
+            "steps": [
+              {
+                "color": "blue",
+                "value": null
+              }
+            ]
+          },
+          "mappings": [],
+          "custom": {
+            "align": "auto",
+            "cellOptions": {
+              "type": "auto"
+            },
+            "inspect": false,
+            "filterable": true
+          }
+        },
+        "overrides": []
+      },
+      "options": {
+        "showHeader": true,
+        "cellHeight": "sm",
+        "footer": {
+          "show": false,
+          "reducer": [
+            "sum"
+          ],
+          "fields": ""
+        },
+        "sortBy": [
+          {
+            "displayName": "Numbers",
+            "desc": true
+          }
+        ]
+      },
+      "transformations": [
+        {
+          "id": "merge",
+          "options": {}
+        },
+        {
+          "id": "organize",
+          "options": {
+            "excludeByName": {
+              "Time": true,
+              "job": true,
+              "instance": true
+            },
+            "indexByName": {
+              "customer_name": 0,
+              "status": 1,
+              "assignment": 2,
+              "Value": 3,
+              "customer_id": 4,
+              "platform": 5
+            },
+            "renameByName": {
+              "customer_name": "Customer",
+              "status": "Status",
+              "assignment": "Assignment",
+              "Value": "Numbers",
+              "customer_id": "Customer id",
+              "platform": "Platform"
+            }
+          }
+        }
+      ]
+    },
+    {
       id: 39,
       type: 'row',
       title: 'Exporter health',
       collapsed: true,
       gridPos: {
         x: 0,
-        y: 123,
+        y: 137,
         w: 24,
         h: 1,
       },
@@ -4378,7 +4779,7 @@
           },
           gridPos: {
             x: 0,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4460,7 +4861,7 @@
           },
           gridPos: {
             x: 4,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4542,7 +4943,7 @@
           },
           gridPos: {
             x: 8,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4617,7 +5018,7 @@
           },
           gridPos: {
             x: 12,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4688,7 +5089,7 @@
           },
           gridPos: {
             x: 16,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4754,7 +5155,7 @@
           },
           gridPos: {
             x: 20,
-            y: 124,
+            y: 138,
             w: 4,
             h: 4,
           },
@@ -4820,7 +5221,7 @@
           },
           gridPos: {
             x: 0,
-            y: 128,
+            y: 142,
             w: 8,
             h: 8,
           },
@@ -4905,7 +5306,7 @@
           },
           gridPos: {
             x: 8,
-            y: 128,
+            y: 142,
             w: 8,
             h: 8,
           },
@@ -4989,7 +5390,7 @@
           },
           gridPos: {
             x: 16,
-            y: 128,
+            y: 142,
             w: 8,
             h: 8,
           },
@@ -5073,7 +5474,7 @@
           },
           gridPos: {
             x: 0,
-            y: 136,
+            y: 150,
             w: 8,
             h: 8,
           },
@@ -5150,7 +5551,7 @@
           },
           gridPos: {
             x: 8,
-            y: 136,
+            y: 150,
             w: 8,
             h: 8,
           },
@@ -5227,7 +5628,7 @@
           },
           gridPos: {
             x: 16,
-            y: 136,
+            y: 150,
             w: 8,
             h: 8,
           },

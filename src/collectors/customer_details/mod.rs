@@ -49,6 +49,7 @@ pub(crate) const KIND: Kind = Kind {
         timeout: Duration::from_secs(3 * 60 * 60),
     },
     build: |context| Box::new(PerCustomer::<Details>::new(context)),
+    options: None,
 };
 
 /// Each customer's details.

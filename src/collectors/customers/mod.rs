@@ -44,6 +44,7 @@ pub(crate) const KIND: Kind = Kind {
     items: "customers",
     defaults: Defaults::Platform,
     build: |context| Box::new(Customers::new(context)),
+    options: None,
 };
 
 struct Customers {
@@ -294,6 +295,7 @@ mod tests {
             metrics: Arc::new(crate::exposition::exporter_metrics::ExporterMetrics::new()),
             stale_after: std::time::Duration::from_secs(60),
             timeout: std::time::Duration::from_secs(10),
+            options: Arc::new(()),
         });
         let gzip = |snapshot: &Snapshot| -> Vec<Bytes> {
             let mut member = crate::exposition::gzip::Member::default();

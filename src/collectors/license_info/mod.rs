@@ -47,6 +47,7 @@ pub(crate) const KIND: Kind = Kind {
         timeout: Duration::from_secs(45 * 60),
     },
     build: |context| Box::new(PerCustomer::<LicenseInfos>::new(context)),
+    options: None,
 };
 
 /// Each customer's latest license information record.

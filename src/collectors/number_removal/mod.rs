@@ -25,6 +25,7 @@ pub(crate) const KIND: Kind = Kind {
         timeout: Duration::from_secs(30),
     },
     build: |context| Box::new(NumberRemoval::new(context)),
+    options: None,
 };
 
 /// The Operator Connect numbers' removal summary, below the platform's `base_url`.

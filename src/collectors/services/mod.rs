@@ -51,6 +51,7 @@ pub(crate) const KIND: Kind = Kind {
         timeout: Duration::from_secs(60),
     },
     build: |context| Box::new(Services::new(context)),
+    options: None,
 };
 
 struct Services {
