@@ -3,21 +3,26 @@
 # collector on at its default schedule, as an operator's configuration would have them (only
 # name, base_url, auth "none" and, over HTTPS, tls.ca_file set), against nginx serving every
 # endpoint: the customer list, each customer's license information and details, the
-# number-removal summary and the services list. Prints the resident size (VmRSS) once every
-# collector of every platform has run once, and again SETTLE seconds later, for 1 platform and
-# for PLATFORMS, and what each platform beyond the first adds.
+# number-removal summary and the services list. For 1 platform and for PLATFORMS it prints when
+# every collector of every platform had run once, the highest resident size (VmRSS) sampled
+# five times a second from start until WINDOW seconds had passed and every first run had ended,
+# the kernel's high-water mark (VmHWM: the peak at any moment, between samples too), VmRSS once
+# the first runs had ended and SETTLE seconds later, and what each platform beyond the first adds.
 #
 #   scripts/bench/platforms.sh [PLATFORMS [CUSTOMERS]]     default: 1000 5
 #   BUILD=glibc scripts/bench/platforms.sh                 the glibc build (scripts/bench/common.sh)
 #   SCHEME=http scripts/bench/platforms.sh                 plain HTTP instead of HTTPS
-#   SETTLE=10 scripts/bench/platforms.sh                   the second reading 10 s later (default 5)
+#   ADDRESSES=one scripts/bench/platforms.sh               every platform on one server (127.0.0.1)
+#   SETTLE=10 scripts/bench/platforms.sh                   the last reading 10 s later (default 5)
+#   WINDOW=60 scripts/bench/platforms.sh                   sample at least 60 s (the default)
 #
 # By default the platforms are reached over HTTPS, with the certificate of a private CA that
 # each platform's [platforms.tls] ca_file names, as one configures an API whose certificate no
 # public CA issued. Each platform has a server of its own, as real platforms do: nginx listens
 # on an address of 127.0.0.0/8 per platform (127.1.0.1, 127.1.0.2, ...), so that no connection
-# serves two platforms. Needs nginx and openssl (Debian packages; installed when missing and
-# running as root).
+# serves two platforms; with ADDRESSES=one they all share 127.0.0.1 (and so their connections),
+# as platforms behind one address do. Needs nginx and openssl (Debian packages; installed when
+# missing and running as root).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,6 +31,14 @@ CUSTOMERS=${2:-5}
 # Seconds to wait, once every first run ended, before the second reading.
 SETTLE=${SETTLE:-5}
 SCHEME=${SCHEME:-https}
+ADDRESSES=${ADDRESSES:-many}
+# Seconds from start over which the resident size is sampled, at least.
+WINDOW=${WINDOW:-60}
+case "$ADDRESSES" in one | many) ;; *)
+    echo "ADDRESSES must be one or many, not $ADDRESSES" >&2
+    exit 1
+    ;;
+esac
 
 . scripts/bench/common.sh
 need nginx nginx
@@ -34,8 +47,13 @@ need python3 python3
 build_binaries
 
 # host I: platform I's address.
-host() { echo "127.1.$(($1 / 256)).$(($1 % 256))"; }
-NGINX_HOSTS=$(for i in $(seq 1 "$PLATFORMS"); do host "$i"; done)
+if [ "$ADDRESSES" = one ]; then
+    host() { echo 127.0.0.1; }
+    NGINX_HOSTS=""
+else
+    host() { echo "127.1.$(($1 / 256)).$(($1 % 256))"; }
+    NGINX_HOSTS=$(for i in $(seq 1 "$PLATFORMS"); do host "$i"; done)
+fi
 [ "$SCHEME" = https ] && NGINX_TLS=1
 start_nginx
 if [ "$SCHEME" = https ]; then
@@ -79,8 +97,10 @@ EOF
 
 COLLECTORS=(customers number_removal license_info customer_details services)
 
-# run N: the exporter with N platforms; sets FIRST (VmRSS once every first run ended), SETTLED
-# (SETTLE seconds later) and PEAK (VmHWM), in MB.
+# run N: the exporter with N platforms; sets DONE (seconds until every first run had ended),
+# MAX (the highest VmRSS sampled until WINDOW seconds had passed and every first run had ended),
+# HWM (VmHWM then), FIRST (VmRSS once every first run ended) and SETTLED (SETTLE seconds later),
+# in MB.
 run() {
     local platforms=$1 config=$WORK/config.toml log=$WORK/log i
     {
@@ -95,9 +115,12 @@ run() {
     : >"$log"
     NO_COLOR=1 RUST_LOG=warn,liveplatform_exporter::collect::scheduler=info \
         "$EXPORTER" --config "$config" 2>"$log" &
-    local pid=$! deadline=$((SECONDS + 300)) collector done
+    local pid=$! started=$SECONDS deadline=$((SECONDS + 300)) collector done rss
     PIDS+=("$pid")
+    MAX=0 DONE="" FIRST=""
     while :; do
+        rss=$(rss_mb "$pid")
+        MAX=$(awk -v a="$MAX" -v b="$rss" 'BEGIN { print (b > a ? b : a) }')
         if [ "$SECONDS" -gt "$deadline" ]; then
             echo "timed out; the exporter's log:" >&2
             tail -n 50 "$log" >&2
@@ -109,29 +132,35 @@ run() {
             grep "run failed\|run crashed" "$log" | head -n 5 >&2
             exit 1
         fi
-        done=0
-        for collector in "${COLLECTORS[@]}"; do
-            if [ "$(grep "run succeeded" "$log" | grep -c "collector=$collector ")" -ge "$platforms" ]; then
-                done=$((done + 1))
+        if [ -z "$DONE" ]; then
+            done=0
+            for collector in "${COLLECTORS[@]}"; do
+                if [ "$(grep "run succeeded" "$log" | grep -c "collector=$collector ")" -ge "$platforms" ]; then
+                    done=$((done + 1))
+                fi
+            done
+            if [ "$done" -eq "${#COLLECTORS[@]}" ]; then
+                DONE=$((SECONDS - started))
+                FIRST=$rss
             fi
-        done
-        [ "$done" -eq "${#COLLECTORS[@]}" ] && break
+        fi
+        [ -n "$DONE" ] && [ $((SECONDS - started)) -ge "$WINDOW" ] && break
         sleep 0.2
     done
-    FIRST=$(rss_mb "$pid")
+    HWM=$(peak_rss_mb "$pid")
     sleep "$SETTLE"
     SETTLED=$(rss_mb "$pid")
-    PEAK=$(peak_rss_mb "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 }
 
-echo "| platforms | customers each | VmRSS after the first runs MB | ${SETTLE} s later MB | VmHWM MB |"
-echo "|---|---|---|---|---|"
+echo "$SCHEME, ADDRESSES=$ADDRESSES"
+echo "| platforms | customers each | first runs ended after s | highest VmRSS sampled MB | VmHWM MB | VmRSS after the first runs MB | ${SETTLE} s after the sampling MB |"
+echo "|---|---|---|---|---|---|---|"
 run 1
 one=$SETTLED
-echo "| 1 | $CUSTOMERS | $FIRST | $SETTLED | $PEAK |"
+echo "| 1 | $CUSTOMERS | $DONE | $MAX | $HWM | $FIRST | $SETTLED |"
 run "$PLATFORMS"
-echo "| $PLATFORMS | $CUSTOMERS | $FIRST | $SETTLED | $PEAK |"
+echo "| $PLATFORMS | $CUSTOMERS | $DONE | $MAX | $HWM | $FIRST | $SETTLED |"
 awk -v n="$PLATFORMS" -v a="$one" -v b="$SETTLED" \
     'BEGIN { printf "each platform beyond the first: %.0f KB (settled)\n", (b - a) * 1024 / (n - 1) }'

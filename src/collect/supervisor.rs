@@ -19,7 +19,7 @@ use crate::api::client::ApiClient;
 use crate::api::error::ClientError;
 use crate::api::transport::Transports;
 use crate::collect::directory::Directory;
-use crate::collect::scheduler::Scheduler;
+use crate::collect::scheduler::{FirstRun, Scheduler};
 use crate::collect::{self, Context, Kind, PlanError, Planned};
 use crate::config::{CollectorOptions, CollectorSettings, PlatformConfig};
 use crate::exposition::Exposition;
@@ -167,6 +167,19 @@ struct Running {
 }
 
 impl Running {
+    /// Whether it runs `planned` of `platform`, on whatever settings.
+    fn is(&self, platform: &PreparedPlatform, planned: &Planned) -> bool {
+        self.platform == platform.connection.name && self.collector == planned.kind.name
+    }
+
+    /// Whether, running `planned` of `platform`, it goes on as it is: the same connection, the
+    /// same schedule and the same options.
+    fn unchanged(&self, platform: &PreparedPlatform, planned: &Planned) -> bool {
+        self.connection == platform.connection
+            && self.settings == planned.settings
+            && self.options == planned.written
+    }
+
     /// Stops the collector and waits until its task has ended, so that nothing it does
     /// afterwards can overlap with a successor.
     async fn stop(self) {
@@ -206,25 +219,19 @@ impl Supervisor {
             .map(Some)
             .collect();
         let mut slots = Vec::new();
+        // Only the platforms that start a collector now are spread: a reload that adds one
+        // starts it at once, one that moves every platform spreads them as a start-up does.
+        let starting = self.starting(&platforms);
         for platform in &platforms {
+            let first_run = FirstRun::among(starting, fastrand::f64());
             for planned in &platform.collectors {
                 let name = &platform.connection.name;
                 let old = previous
                     .iter_mut()
-                    .find(|r| {
-                        r.as_ref().is_some_and(|r| {
-                            r.platform == *name && r.collector == planned.kind.name
-                        })
-                    })
+                    .find(|r| r.as_ref().is_some_and(|r| r.is(platform, planned)))
                     .and_then(Option::take);
                 let running = match old {
-                    Some(old)
-                        if old.connection == platform.connection
-                            && old.settings == planned.settings
-                            && old.options == planned.written =>
-                    {
-                        old
-                    }
+                    Some(old) if old.unchanged(platform, planned) => old,
                     old => {
                         // The same source on a new schedule keeps what it had published.
                         let carried = old
@@ -238,7 +245,7 @@ impl Supervisor {
                         if let Some(snapshot) = carried {
                             slot.publish(snapshot);
                         }
-                        self.start(platform, planned, slot)
+                        self.start(platform, planned, slot, first_run)
                     }
                 };
                 slots.push(running.slot.clone());
@@ -268,8 +275,30 @@ impl Supervisor {
         self.exposition.set_slots(slots);
     }
 
-    fn start(&self, platform: &PreparedPlatform, planned: &Planned, slot: Arc<Slot>) -> Running {
+    /// How many of `platforms` have a collector that [`Supervisor::apply`] starts, rather than
+    /// keeps running.
+    fn starting(&self, platforms: &[PreparedPlatform]) -> usize {
+        platforms
+            .iter()
+            .filter(|platform| {
+                platform.collectors.iter().any(|planned| {
+                    !self.running.iter().any(|running| {
+                        running.is(platform, planned) && running.unchanged(platform, planned)
+                    })
+                })
+            })
+            .count()
+    }
+
+    fn start(
+        &self,
+        platform: &PreparedPlatform,
+        planned: &Planned,
+        slot: Arc<Slot>,
+        first_run: FirstRun,
+    ) -> Running {
         let scheduler = scheduler(&self.metrics, platform, planned, slot.clone());
+        let first_in = first_run.delay(planned.settings.interval);
         let stop = self.shutdown.child_token();
         Running {
             platform: platform.connection.name.clone(),
@@ -278,7 +307,7 @@ impl Supervisor {
             settings: planned.settings,
             options: planned.written.clone(),
             slot,
-            task: tokio::spawn(scheduler.run(stop.clone())),
+            task: tokio::spawn(scheduler.run(stop.clone(), first_in)),
             stop,
         }
     }
@@ -299,6 +328,8 @@ impl Supervisor {
 mod tests {
     use super::*;
     use crate::config::AuthConfig;
+
+    const MINUTE: Duration = Duration::from_secs(60);
 
     fn platform(name: &str, host: &str) -> PlatformConfig {
         let base_url = format!("https://{host}/tenantui").parse().unwrap();
@@ -328,6 +359,52 @@ mod tests {
             &prepared[0].shared.client,
             &prepared[1].shared.client
         ));
+    }
+
+    #[tokio::test]
+    async fn only_the_platforms_a_reload_starts_a_collector_of_are_spread() {
+        let exposition = Arc::new(Exposition::new(
+            Vec::new(),
+            Arc::new(ExporterMetrics::new()),
+        ));
+        let mut supervisor = Supervisor::new(exposition, CancellationToken::new());
+        let kinds = [&collect::TEST_KIND];
+        let (a, b) = (
+            platform("a", "a.example.com"),
+            platform("b", "b.example.com"),
+        );
+        let started = prepare(&kinds, &[a.clone(), b.clone()], None).unwrap();
+        assert_eq!(
+            supervisor.starting(&started),
+            2,
+            "a start-up starts every platform"
+        );
+        // As apply leaves them (TEST_KIND builds no collector to run).
+        for platform in &started {
+            let planned = &platform.collectors[0];
+            supervisor.running.push(Running {
+                platform: platform.connection.name.clone(),
+                collector: planned.kind.name,
+                connection: platform.connection.clone(),
+                settings: planned.settings,
+                options: planned.written.clone(),
+                slot: Arc::new(planned.kind.slot(&platform.connection.name, MINUTE)),
+                stop: CancellationToken::new(),
+                task: tokio::spawn(async {}),
+            });
+        }
+        let mut moved = b.clone();
+        moved.base_url = "https://b2.example.com/tenantui".parse().unwrap();
+        let mut slower = a.clone();
+        slower.poll_interval = 2 * a.poll_interval;
+        let c = platform("c", "c.example.com");
+        let count = |platforms: &[PlatformConfig]| {
+            supervisor.starting(&prepare(&kinds, platforms, None).unwrap())
+        };
+        assert_eq!(count(&[a.clone(), b.clone()]), 0, "nothing changed");
+        assert_eq!(count(&[a.clone(), b.clone(), c.clone()]), 1, "one added");
+        assert_eq!(count(&[a.clone(), moved, c]), 2, "one moved, one added");
+        assert_eq!(count(&[slower, b]), 1, "a new schedule restarts");
     }
 
     #[tokio::test]
