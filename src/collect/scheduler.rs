@@ -558,24 +558,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_two_second_interval_runs_every_two_seconds() {
         let interval = Duration::from_secs(2);
-        let settings = CollectorSettings {
-            interval,
-            timeout: Duration::from_secs(1),
-            stale_after: 3 * interval,
-        };
-        let runs = Arc::new(Mutex::new(Vec::new()));
-        let metrics = ExporterMetrics::new();
-        let clocked = runs.clone();
-        let scheduler = Scheduler::new(
-            Arc::new(crate::collect::TEST_KIND.slot("p", settings.stale_after)),
-            Box::new(move || {
-                Box::new(Clocked {
-                    runs: clocked.clone(),
-                })
-            }),
-            metrics.collector("p", "list", &settings),
-            settings,
-        );
+        let (scheduler, runs) = clocked(interval);
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(scheduler.run(shutdown.clone(), Duration::ZERO));
         tokio::time::sleep(Duration::from_secs(21)).await;
