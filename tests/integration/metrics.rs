@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{Scrape, customers, customers_only, fast, spawn_app};
+use crate::common::{Scrape, customers, customers_only, demo_up, fast, spawn_app};
 use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::{Value, json};
 
@@ -554,14 +554,11 @@ async fn the_number_removal_summary_is_published_per_platform() {
         ),
         Some(7.0)
     );
-    let up = |collector| {
-        failed.value(
-            "liveplatform_up",
-            &[("platform", "demo"), ("collector", collector)],
-        )
-    };
     assert_eq!(
-        (up("number_removal"), up("customers")),
+        (
+            demo_up(&failed, "number_removal"),
+            demo_up(&failed, "customers")
+        ),
         (Some(0.0), Some(1.0))
     );
     assert_eq!(failed.find("liveplatform_customer_info", &[]).len(), 35);

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Scrape, customers_only, enable, fast, spawn_app};
+use crate::common::{Scrape, assert_fails_alone, customers_only, demo_up, enable, fast, spawn_app};
 
 const FAMILIES: [&str; 3] = [
     "liveplatform_customer_oc_numbers",
@@ -25,13 +25,6 @@ fn health(scrape: &Scrape, family: &str, reason: &str) -> Option<f64> {
             ("collector", "oc_numbers"),
             ("reason", reason),
         ],
-    )
-}
-
-fn up(scrape: &Scrape, collector: &str) -> Option<f64> {
-    scrape.value(
-        "liveplatform_up",
-        &[("platform", "demo"), ("collector", collector)],
     )
 }
 
@@ -70,7 +63,7 @@ async fn demo_numbers_are_counted_across_pages_by_customer_class_and_capability(
     let app = spawn_app(vec![with_options(&demo, json!({"page_size": 10}))]).await;
     let scrape = app
         .scrape_until("the numbers' first run", |s| {
-            up(s, "oc_numbers") == Some(1.0)
+            demo_up(s, "oc_numbers") == Some(1.0)
         })
         .await;
     app.stop().await.unwrap();
@@ -164,7 +157,7 @@ async fn a_server_that_ignores_the_page_number_fails_the_run_and_publishes_nothi
             health(s, "liveplatform_poll_errors_total", "paging_ignored") >= Some(1.0)
         })
         .await;
-    assert_eq!(up(&scrape, "oc_numbers"), Some(0.0));
+    assert_eq!(demo_up(&scrape, "oc_numbers"), Some(0.0));
     for family in FAMILIES {
         assert!(scrape.find(family, &[]).is_empty(), "{family}");
     }
@@ -176,17 +169,7 @@ async fn a_platform_without_the_numbers_api_fails_that_collector_alone() {
     let demo = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     demo.set_oc_numbers(404, r#"{"title": "Not Found", "status": 404}"#);
     let app = spawn_app(vec![fast(demo.platform_config("demo"))]).await;
-    let scrape = app
-        .scrape_until("the numbers collector failing", |s| {
-            health(s, "liveplatform_poll_errors_total", "http_status") >= Some(1.0)
-                && up(s, "customers") == Some(1.0)
-        })
-        .await;
-    assert_eq!(up(&scrape, "oc_numbers"), Some(0.0));
-    assert_eq!(app.get("/-/ready").await.status(), 200);
-    for family in FAMILIES {
-        assert!(scrape.find(family, &[]).is_empty(), "{family}");
-    }
+    assert_fails_alone(&app, "oc_numbers", "http_status", &FAMILIES).await;
     app.stop().await.unwrap();
 }
 

@@ -4,7 +4,7 @@
 use liveplatform_exporter::{DemoPlatform, SEED_CUSTOMERS};
 use serde_json::json;
 
-use crate::common::{Scrape, TestApp, fast, spawn_app};
+use crate::common::{Scrape, TestApp, assert_fails_alone, demo_up, fast, spawn_app};
 
 const FAMILIES: [&str; 7] = [
     "liveplatform_service_info",
@@ -16,16 +16,9 @@ const FAMILIES: [&str; 7] = [
     "liveplatform_service_devices_disconnected",
 ];
 
-fn up(scrape: &Scrape, collector: &str) -> Option<f64> {
-    scrape.value(
-        "liveplatform_up",
-        &[("platform", "demo"), ("collector", collector)],
-    )
-}
-
 async fn services_up(app: &TestApp) -> Scrape {
     app.scrape_until("the services collector's first run", |s| {
-        up(s, "services") == Some(1.0)
+        demo_up(s, "services") == Some(1.0)
     })
     .await
 }
@@ -156,30 +149,7 @@ async fn a_platform_without_the_services_api_fails_that_collector_alone() {
     let demo = DemoPlatform::start(SEED_CUSTOMERS).await.unwrap();
     demo.set_services(404, r#"{"title": "Not Found", "status": 404}"#);
     let app = spawn_app(vec![fast(demo.platform_config("demo"))]).await;
-    let scrape = app
-        .scrape_until("the services collector failing", |s| {
-            s.value(
-                "liveplatform_poll_errors_total",
-                &[
-                    ("platform", "demo"),
-                    ("collector", "services"),
-                    ("reason", "http_status"),
-                ],
-            ) >= Some(1.0)
-        })
-        .await;
-    assert_eq!(up(&scrape, "services"), Some(0.0));
-    let customers_up = app
-        .scrape_until("the customer list's first run", |s| {
-            up(s, "customers") == Some(1.0)
-        })
-        .await;
-    assert_eq!(up(&customers_up, "services"), Some(0.0));
-    // Readiness waits for the customer list, never for the services.
-    assert_eq!(app.get("/-/ready").await.status(), 200);
-    for family in FAMILIES {
-        assert!(scrape.find(family, &[]).is_empty(), "{family}");
-    }
+    assert_fails_alone(&app, "services", "http_status", &FAMILIES).await;
     app.stop().await.unwrap();
 }
 

@@ -172,6 +172,42 @@ impl TestApp {
     }
 }
 
+/// `liveplatform_up` of `collector` on the platform named "demo".
+pub(crate) fn demo_up(scrape: &Scrape, collector: &str) -> Option<f64> {
+    scrape.value(
+        "liveplatform_up",
+        &[("platform", "demo"), ("collector", collector)],
+    )
+}
+
+/// Scrapes `app` until `collector` of the platform named "demo" has failed for `reason` while
+/// the customer list is up; then that failure is the collector's alone: it is down, the exporter
+/// is ready, and none of its `families` is published.
+pub(crate) async fn assert_fails_alone(
+    app: &TestApp,
+    collector: &str,
+    reason: &str,
+    families: &[&str],
+) {
+    let errors = [
+        ("platform", "demo"),
+        ("collector", collector),
+        ("reason", reason),
+    ];
+    let scrape = app
+        .scrape_until(&format!("{collector} failing for {reason}"), |s| {
+            s.value("liveplatform_poll_errors_total", &errors) >= Some(1.0)
+                && demo_up(s, "customers") == Some(1.0)
+        })
+        .await;
+    assert_eq!(demo_up(&scrape, collector), Some(0.0));
+    // Readiness waits for the customer list, never for another collector.
+    assert_eq!(app.get("/-/ready").await.status(), 200);
+    for family in families {
+        assert!(scrape.find(family, &[]).is_empty(), "{family}");
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Sample {
     pub name: String,
