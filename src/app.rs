@@ -163,9 +163,7 @@ impl App {
         let platforms = prepare(&config.platforms, None)?;
         let web = Arc::new(web_config(config)?);
         let addr = config.server.listen;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| AppError::Bind { addr, source })?;
+        let listener = listener::bind(addr).map_err(|source| AppError::Bind { addr, source })?;
         // One reload at a time: a second SIGHUP waits for the first to be applied.
         let (sender, reloads) = mpsc::channel(1);
         Ok(Self {

@@ -17,6 +17,8 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
+use super::STALLED;
+
 /// Whether a connection owes a response, and whether its client is taking it. Written by the
 /// connection's own task (but for `cut`); the accept loop reads it to choose a connection to
 /// close, and the task checks again before closing an idle one, so a stale read costs at most
@@ -36,6 +38,11 @@ pub(super) struct Activity {
     /// Since when the socket has refused bytes without taking any, in milliseconds after
     /// `epoch`, plus one; 0 while it takes them.
     pub(super) stalled: AtomicU64,
+    /// When the socket last took bytes after refusing some, as `stalled`; 0 if never.
+    pub(super) resumed: AtomicU64,
+    /// The current stall began within [`STALLED`] of the last one's end: the client keeps
+    /// taking its response, a round trip at a time.
+    pub(super) keeping_up: AtomicBool,
     pub(super) epoch: Instant,
     /// Closed without its response finished (to make room, or past the write timeout): its
     /// socket is reset.
@@ -54,6 +61,8 @@ impl Activity {
             responding: AtomicUsize::new(0),
             unflushed: AtomicBool::new(false),
             stalled: AtomicU64::new(0),
+            resumed: AtomicU64::new(0),
+            keeping_up: AtomicBool::new(false),
             epoch,
             cut: AtomicBool::new(false),
             closable,
@@ -82,33 +91,55 @@ impl Activity {
         }
     }
 
+    /// Now, in milliseconds after `epoch`, plus one (0 stands for never).
+    fn now(&self) -> u64 {
+        let since = Instant::now().saturating_duration_since(self.epoch);
+        u64::try_from(since.as_millis()).map_or(u64::MAX, |ms| ms.saturating_add(1))
+    }
+
     /// The socket refused bytes: the stall begins now unless it had already.
     pub(super) fn refused(&self) {
         if self.stalled.load(Ordering::Acquire) == 0 {
-            let since = Instant::now().saturating_duration_since(self.epoch);
-            let since = u64::try_from(since.as_millis()).unwrap_or(u64::MAX - 1);
-            self.stalled.store(since + 1, Ordering::Release);
+            let now = self.now();
+            let resumed = self.resumed.load(Ordering::Acquire);
+            let keeping_up = resumed != 0
+                && now.saturating_sub(resumed) <= u64::try_from(STALLED.as_millis()).unwrap_or(0);
+            self.keeping_up.store(keeping_up, Ordering::Release);
+            self.stalled.store(now, Ordering::Release);
             self.closable.notify_one();
         }
     }
 
-    /// The socket took bytes: no stall.
+    /// The socket took bytes: no stall, and if there was one, it ended now.
     pub(super) fn took(&self) {
         if self.stalled.load(Ordering::Acquire) != 0 {
+            self.resumed.store(self.now(), Ordering::Release);
             self.stalled.store(0, Ordering::Release);
         }
     }
 
-    /// Since when a busy connection's socket has refused bytes; `None` when it takes them or the
-    /// connection is idle.
-    pub(super) fn stalled_since(&self) -> Option<Instant> {
+    /// The stall of a busy connection's socket, refusing bytes; `None` when it takes them or
+    /// the connection is idle.
+    pub(super) fn stall(&self) -> Option<Stall> {
         let since = self.stalled.load(Ordering::Acquire).checked_sub(1)?;
-        (!self.idle()).then(|| self.epoch + Duration::from_millis(since))
+        (!self.idle()).then(|| Stall {
+            since: self.epoch + Duration::from_millis(since),
+            keeping_up: self.keeping_up.load(Ordering::Acquire),
+        })
     }
 
     pub(super) fn is_cut(&self) -> bool {
         self.cut.load(Ordering::Acquire)
     }
+}
+
+/// A busy connection whose socket refuses response bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stall {
+    pub(super) since: Instant,
+    /// The client took bytes after its last stall and stalled again soon after: it reads as
+    /// the network delivers, and is only cut once stalled for [`STALLED`].
+    pub(super) keeping_up: bool,
 }
 
 /// Held from a request's arrival at the router until its response body ends or is dropped.
@@ -301,6 +332,36 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_stall_soon_after_the_client_took_bytes_again_is_one_of_a_client_keeping_up() {
+        let activity = Arc::new(Activity::new(Arc::new(Notify::new()), Instant::now()));
+        activity.read();
+        let _responding = Responding::start(&activity);
+        activity.took();
+        activity.refused();
+        assert!(
+            !activity.stall().unwrap().keeping_up,
+            "a first stall: it has taken nothing since its buffers filled"
+        );
+
+        tokio::time::advance(Duration::from_secs(2)).await;
+        activity.took();
+        tokio::time::advance(STALLED).await;
+        activity.refused();
+        let stall = activity.stall().unwrap();
+        assert!(stall.keeping_up, "took bytes again, a round trip at a time");
+        assert_eq!(stall.since, Instant::now());
+
+        tokio::time::advance(Duration::from_millis(1)).await;
+        activity.took();
+        tokio::time::advance(STALLED + Duration::from_millis(1)).await;
+        activity.refused();
+        assert!(
+            !activity.stall().unwrap().keeping_up,
+            "took a few bytes once, then nothing for longer than a stall may last"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_write_not_taken_within_the_write_timeout_fails_and_cuts_the_connection() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap())
@@ -320,7 +381,7 @@ mod tests {
         };
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() >= Duration::from_secs(60));
-        assert!(activity.stalled_since().is_some() && activity.is_cut());
+        assert!(activity.stall().is_some() && activity.is_cut());
         drop((tracked, client));
     }
 }

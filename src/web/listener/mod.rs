@@ -26,12 +26,21 @@
 //!
 //! A busy connection is *stalled* while its socket refuses response bytes: its client is not
 //! taking them. When every slot is taken and none is idle, the connection stalled longest is
-//! cut for a new one, once it has been stalled for [`STALLED`]. A client that keeps up with its
-//! response is not stalled that long, and a probe or a scrape waits at most about that long for
-//! a slot, however many clients read slowly or not at all, pipeline requests they never read,
-//! or come back as soon as they are cut. A slot reserved for probes would not do: the kernel's
-//! accept queue is first come, first served, and what a connection asks for is only known once
-//! it holds a slot.
+//! cut for a new one, once it has been stalled for its *allowance*: [`STALLED`] while few
+//! connections wait in the kernel's accept queue, and shorter in proportion to their number
+//! beyond (never below [`STALL_FLOOR`]), so that slots turn over fast enough for the last
+//! connection queued to be let in within about [`QUEUE_DRAIN`], however many clients read
+//! slowly or not at all, pipeline requests they never read, or come back as soon as they are
+//! cut. The accept queue is first come, first served, and what a connection asks for is only
+//! known once it holds a slot, so a probe or a fresh scrape waits its turn behind them: the
+//! turn is what is kept short (reading requests before they take a slot would let probes pass,
+//! but not a scrape, which asks what the slow readers ask). A client that keeps up with its
+//! response, taking bytes again after each stall, a round trip at a time, keeps the whole
+//! [`STALLED`] allowance however long the queue. A connection let in while every slot is taken
+//! gets a small send buffer ([`PRESSED_SEND_BUFFER`]), so that a slow reader costs a small
+//! write, not megabytes, each time it comes back. The queue is as long as the kernel allows
+//! ([`bind`]); a client that finds it full is dropped and retries a second later, so beyond it
+//! probes wait that second.
 //!
 //! While nobody needs its slot, a busy connection is only cut by [`Limits::write_timeout`], the
 //! time its client has to take a response (Go's `http.Server.WriteTimeout`, counted from the
@@ -50,11 +59,13 @@ mod connection;
 mod slots;
 
 use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -63,7 +74,7 @@ use tokio_util::sync::CancellationToken;
 use crate::web::reload::WebConfigWatch;
 use activity::{Activity, Tracked};
 use connection::connection;
-use slots::{Connection, Open};
+use slots::{Connection, Open, stall_allowance};
 
 /// After a failed accept (out of file descriptors, usually), before the next: retrying at once
 /// would spin.
@@ -82,6 +93,27 @@ const STALLED: Duration = Duration::from_millis(500);
 /// `max_connections` per this time.
 const SILENT: Duration = Duration::from_millis(20);
 
+/// About the longest the last connection in the kernel's accept queue waits for a slot taken by
+/// a stalled connection, however long the queue: well under a liveness probe's usual
+/// one-second timeout, with room for the time the connections let in take to stall.
+const QUEUE_DRAIN: Duration = Duration::from_millis(400);
+
+/// The send buffer of a connection let in while every slot is taken, in place of the kernel's
+/// own, which grows to `tcp_wmem`'s maximum (4 MiB by default): a slow reader let in under
+/// pressure stalls, and is cut, having cost a write of this much rather than of megabytes, and
+/// pins this much kernel memory. The kernel doubles it for its bookkeeping; a client that keeps
+/// up still gets it every round trip, over 100 MB/s within a data centre.
+const PRESSED_SEND_BUFFER: usize = 64 * 1024;
+
+/// The shortest a stall may last before its connection may be cut for one waiting in a long
+/// accept queue: a round trip on a nearby network, so that a client that keeps up with its
+/// response is not cut, and a bound on how often slots are handed over.
+const STALL_FLOOR: Duration = Duration::from_millis(10);
+
+/// While every slot is taken, how often the accept queue's length is looked at again: a longer
+/// queue shortens the stall allowance, and clients that join it wake nobody.
+const QUEUE_RECHECK: Duration = Duration::from_millis(20);
+
 /// What the server grants its clients.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -89,7 +121,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Connections served at once. When every one is taken, the oldest idle one is closed for a
     /// new one, or else the one whose client has taken none of its response for longest, once
-    /// that is half a second; otherwise new ones wait in the kernel's accept queue.
+    /// that is half a second, or less when more wait than there are slots; otherwise new ones
+    /// wait in the kernel's accept queue.
     pub max_connections: usize,
     /// Time a client has to take a response, from its first write to its last byte handed to
     /// the socket (with any response pipelined behind it); then the connection is cut.
@@ -116,10 +149,18 @@ pub async fn serve(
     loop {
         let now = Instant::now();
         let below_sockets = open.len() < max.saturating_mul(2);
-        let room = below_sockets && (open.serving() < max || open.closable(now));
-        // Room later, when a stall or a silence has lasted long enough.
+        let full = open.serving() >= max;
+        let allowance = if full {
+            stall_allowance(max, queued(&listener))
+        } else {
+            STALLED
+        };
+        let room = below_sockets && (!full || open.closable(now, allowance));
+        // Room later, when a stall or a silence has lasted long enough, or sooner if the queue
+        // grows meanwhile.
         let closable_at = if below_sockets && !room {
-            open.next_closable()
+            open.next_closable(allowance)
+                .map(|at| at.min(now + QUEUE_RECHECK))
         } else {
             None
         };
@@ -153,7 +194,12 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot disable Nagle's algorithm");
         }
         if open.serving() >= max {
-            open.make_room(Instant::now());
+            let buffer = socket2::SockRef::from(&stream).set_send_buffer_size(PRESSED_SEND_BUFFER);
+            if let Err(e) = buffer {
+                tracing::debug!(error = %e, "cannot bound a connection's send buffer");
+            }
+            // The allowance that made room: the queue is one shorter now.
+            open.make_room(Instant::now(), allowance);
         }
         accepted += 1;
         let activity = Arc::new(Activity::new(closable.clone(), epoch));
@@ -190,6 +236,55 @@ pub async fn serve(
     tasks.shutdown().await;
 }
 
+/// How many connections wait in `listener`'s accept queue, as Linux reports for a listening
+/// socket (`tcpi_unacked`, what `ss` shows as its Recv-Q); 0 when it cannot tell.
+#[cfg(target_os = "linux")]
+fn queued(listener: &TcpListener) -> usize {
+    // SAFETY: tcp_info is plain integers, for which zero is a valid value.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut length = libc::socklen_t::try_from(std::mem::size_of::<libc::tcp_info>())
+        .unwrap_or(libc::socklen_t::MAX);
+    // SAFETY: the descriptor is the listener's, open while it is borrowed; getsockopt writes at
+    // most `length` bytes into `info` and the length it wrote into `length`.
+    let got = unsafe {
+        libc::getsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&raw mut info).cast(),
+            &raw mut length,
+        )
+    };
+    if got == 0 {
+        usize::try_from(info.tcpi_unacked).unwrap_or(usize::MAX)
+    } else {
+        0
+    }
+}
+
+/// Elsewhere the queue's length is not known: stalls keep their slot for [`STALLED`].
+#[cfg(not(target_os = "linux"))]
+fn queued(_listener: &TcpListener) -> usize {
+    0
+}
+
+/// Binds `addr` with as long an accept queue as the kernel allows (`net.core.somaxconn`, 4096
+/// by default since Linux 5.4; the kernel lowers a longer request to it): the standard
+/// library's 128 overflows under clients that reconnect as soon as they are cut, and a client
+/// whose connection attempt is dropped tries again only a second later.
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    const BACKLOG: u32 = 65_535;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As the standard library does: a restart need not wait for the old sockets' TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// A connection that went away while queued is the client's business, not an error.
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(
@@ -198,4 +293,35 @@ fn is_connection_error(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_accept_queue_holds_more_than_the_standard_librarys_128_and_is_counted() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        assert_eq!(queued(&listener), 0);
+        // Beyond a queue of 128 the kernel drops connection attempts, retried a second later.
+        let mut connecting = JoinSet::new();
+        for _ in 0..300 {
+            connecting.spawn(tokio::time::timeout(
+                Duration::from_millis(900),
+                TcpStream::connect(addr),
+            ));
+        }
+        let mut clients = Vec::new();
+        while let Some(connected) = connecting.join_next().await {
+            let client = connected.unwrap().expect("queued at once, not retried");
+            clients.push(client.unwrap());
+        }
+        assert_eq!(queued(&listener), 300);
+        drop(listener.accept().await.unwrap());
+        assert_eq!(queued(&listener), 299);
+    }
 }
