@@ -220,15 +220,6 @@ async fn serve_then_terminate(demo: &mut Demo) -> std::process::ExitStatus {
         .expect("stopped within 5 s of SIGTERM")
 }
 
-/// `kill -<signal> <pid>`.
-fn signal(demo: &Demo, signal: &str) {
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &demo.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-}
-
 /// Scrapes the exporter until `done` holds, for at most 15 s.
 async fn metrics_until(demo: &Demo, what: &str, done: impl Fn(&str) -> bool) -> String {
     let http = reqwest::Client::new();
@@ -286,7 +277,7 @@ async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused_by_key() {
 
     // A platform added.
     std::fs::write(&file, platform("a", &apis[0]) + &platform("b", &apis[1])).unwrap();
-    signal(&demo, "HUP");
+    demo.signal("HUP");
     let both = metrics_until(&demo, "b polled after SIGHUP", |t| {
         t.contains(&customer("b1"))
     })
@@ -300,7 +291,7 @@ async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused_by_key() {
         platform("a", &apis[0]) + "[platforms.collectors.nonsense]\n",
     )
     .unwrap();
-    signal(&demo, "HUP");
+    demo.signal("HUP");
     let refused = metrics_until(&demo, "the reload refused", |t| t.contains(REFUSED)).await;
     assert!(refused.contains(&customer("a1")) && refused.contains(&customer("b1")));
     let log = demo.log();
@@ -312,7 +303,7 @@ async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused_by_key() {
 
     // A platform removed: its series go.
     std::fs::write(&file, platform("b", &apis[1])).unwrap();
-    signal(&demo, "HUP");
+    demo.signal("HUP");
     let removed = metrics_until(&demo, "a removed", |t| t.contains(RELOADED)).await;
     assert!(!removed.contains("platform=\"a\""), "{removed}");
     assert!(removed.contains(&customer("b1")));

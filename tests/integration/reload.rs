@@ -353,9 +353,12 @@ mod lifecycle {
 mod at_once {
     use std::time::Duration;
 
+    use crate::common::demo::{Demo, Log};
     use crate::common::stand_in::{Answer, Endpoint, Seen, StandIn};
     use crate::common::{TestApp, customers_only, enable, spawn_app};
-    use liveplatform_exporter::{AuthConfig, Config, PlatformConfig, SecretSource};
+    use liveplatform_exporter::{
+        AuthConfig, Config, PlatformConfig, SecretSource, collector_names,
+    };
     use reqwest::Url;
     use secrecy::SecretString;
     use tokio::time::Instant;
@@ -545,5 +548,81 @@ mod at_once {
         let_go(&apis[0], applied, |s| !last(s)).await;
         let_go(&apis[1], applied, any).await;
         app.stop().await.unwrap();
+    }
+
+    /// [`platform`], as the binary's configuration file says it.
+    fn platform_file(api: &StandIn) -> String {
+        let mut file = format!(
+            "[[platforms]]\nname = \"lp\"\nbase_url = \"{}\"\npoll_interval = \"1h\"\n\
+             stale_after = \"3h\"\nmax_concurrent_requests = 4\nmax_requests_per_second = 20\n\
+             [platforms.auth]\nkind = \"none\"\n",
+            api.uri()
+        );
+        let kept = ["customers", "license_info", "customer_details"];
+        for name in collector_names().filter(|name| !kept.contains(name)) {
+            file += &format!("[platforms.collectors.{name}]\nenabled = false\n");
+        }
+        file
+    }
+
+    /// What tells the built binary to reread its configuration file.
+    enum Trigger {
+        Sighup,
+        PostReload,
+    }
+
+    /// The binary's configuration file moves the platform to another API, mid-run, and
+    /// `trigger` tells it: the new API is asked and the old one let go within a second.
+    async fn the_binary_moves_a_platform_at_once(trigger: Trigger) {
+        const LAST_RELOAD: &str =
+            "liveplatform_exporter_config_last_reload_success_timestamp_seconds ";
+        let (old, new) = (slow_api().await, slow_api().await);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, platform_file(&old)).unwrap();
+        let path = file.to_str().unwrap();
+        let args = ["--config.file", path, "--web.enable-lifecycle"];
+        let demo = Demo::start_with(&args, Log::Keep);
+        let http = reqwest::Client::new();
+        let last_reload = || async {
+            let metrics = http.get(demo.url("/metrics")).send().await.unwrap();
+            let text = metrics.text().await.unwrap();
+            let line = text.lines().find(|line| line.starts_with(LAST_RELOAD));
+            line.expect("the exporter's own series").to_owned()
+        };
+        until("mid-run", &old, |seen| mid_run(seen, &any)).await;
+        let started_up = last_reload().await;
+
+        std::fs::write(&file, platform_file(&new)).unwrap();
+        let sent = Instant::now();
+        match trigger {
+            Trigger::Sighup => demo.signal("HUP"),
+            Trigger::PostReload => {
+                let response = http.post(demo.url("/-/reload")).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        }
+        while last_reload().await == started_up {
+            assert!(
+                sent.elapsed() < AT_ONCE,
+                "not reloaded in time: {}",
+                demo.log()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let applied = Instant::now();
+        started(&new, sent, any).await;
+        let_go(&old, applied, any).await;
+        cancelled(&old, any);
+    }
+
+    #[tokio::test]
+    async fn sighup_to_the_binary_moves_a_platform_at_once() {
+        the_binary_moves_a_platform_at_once(Trigger::Sighup).await;
+    }
+
+    #[tokio::test]
+    async fn post_reload_to_the_binary_moves_a_platform_at_once() {
+        the_binary_moves_a_platform_at_once(Trigger::PostReload).await;
     }
 }

@@ -80,6 +80,15 @@ impl Demo {
         self.child.id()
     }
 
+    /// Sends the process `signal` ("HUP", say), as an operator's `kill` would.
+    pub(crate) fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// The log lines read so far (all of them once the process has exited).
     pub(crate) fn log(&self) -> String {
         self.log
