@@ -78,6 +78,8 @@ wait_for() { # URL: until it answers 200
 
 peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+# cpu_ticks PID: the CPU time the process has used, user and system, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # make_certificates DIR ADDRESS...: a CA (ca.pem) and a server certificate for the ADDRESSes it
 # issued (server.pem, server.key), P-256, valid for a day.

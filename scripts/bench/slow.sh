@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Slow readers: READERS clients read /metrics of N customers slowly (a third never read, a third
 # read a byte a second, a third pipeline two requests and read neither) and reconnect as soon
-# as they are cut; meanwhile /-/healthy and a fresh gzip scrape are timed, one after the other,
-# every half second, each on a new connection.
+# as they are cut; meanwhile /-/healthy, /-/ready and a fresh gzip scrape are timed, one after
+# the other, every half second, each on a new connection.
 #
 #   scripts/bench/slow.sh [N] [READERS]        default: 10000 64 (the default max_connections)
 #   PROBES=40 scripts/bench/slow.sh            probes and scrapes (default 30), half a second apart
@@ -81,11 +81,17 @@ probe() { # PATH [HEADER...]: "seconds status [error]" of one request on a new c
     shift
     curl -s -o /dev/null -m 10 "$@" -w '%{time_total} %{http_code} %{errormsg}\n' "$EXPORTER_URL$path" || true
 }
+ticks_before=$(cpu_ticks "$EXPORTER_PID")
+started=$(date +%s.%N)
 for _ in $(seq 1 "$PROBES"); do
     probe /-/healthy >>"$WORK/healthy"
+    probe /-/ready >>"$WORK/ready"
     probe /metrics -H "Accept-Encoding: gzip" >>"$WORK/scrape"
     sleep 0.5
 done
+# Cores the exporter kept busy while probed: the cost of the readers' churn.
+cores=$(awk -v t="$(($(cpu_ticks "$EXPORTER_PID") - ticks_before))" -v hz="$(getconf CLK_TCK)" \
+    -v from="$started" -v to="$(date +%s.%N)" 'BEGIN { printf "%.2f", t / hz / (to - from) }')
 fds=$(find "/proc/$EXPORTER_PID/fd" -mindepth 1 | wc -l)
 rss=$(rss_mb "$EXPORTER_PID")
 kill "$readers_pid"
@@ -97,6 +103,6 @@ summary() { # FILE: "p50 / max ms, failed" (failed: not 200 within PROBE_TIMEOUT
         { t[NR] = $1 * 1000; if ($2 != 200 || $1 > limit) failed++ }
         END { printf "%.0f / %.0f ms, %d of %d failed", t[int((NR + 1) / 2)], t[NR], failed, NR }'
 }
-echo "| customers | exposition MB | slow readers | reader connections | /-/healthy p50 / max, failed | gzip scrape p50 / max, failed | exporter fds / RSS MB at the end |"
-echo "|---|---|---|---|---|---|---|"
-echo "| $N | $(awk -v b="$exposition" 'BEGIN { printf "%.1f", b / 1048576 }') | $READERS | $(cat "$WORK/connections") | $(summary "$WORK/healthy") | $(summary "$WORK/scrape") | $fds / $rss |"
+echo "| customers | exposition MB | slow readers | reader connections | /-/healthy p50 / max, failed | /-/ready p50 / max, failed | gzip scrape p50 / max, failed | exporter cores busy | exporter fds / RSS MB at the end |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| $N | $(awk -v b="$exposition" 'BEGIN { printf "%.1f", b / 1048576 }') | $READERS | $(cat "$WORK/connections") | $(summary "$WORK/healthy") | $(summary "$WORK/ready") | $(summary "$WORK/scrape") | $cores | $fds / $rss |"
