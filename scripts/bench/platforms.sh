@@ -71,8 +71,9 @@ mkdir -p "$API/v3/customer" "$API/v3/oc/numbers/removal-status" "$API/ovoc/v1/to
 "$GEN" --services "$CUSTOMERS" >"$API/ovoc/v1/topology/services/index.json"
 echo '{"markedForRemovalCount": 4, "readyForRemovalCount": 2, "totalCount": 6}' \
     >"$API/v3/oc/numbers/removal-status/summary"
-# Each customer's details (its list record, an app registration and one SIP connection) and its
-# license information (one record), in the shapes of the demo platform's (src/demo/mod.rs).
+# Each customer's details (its list record, an app registration and one SIP connection), its
+# license information (one record) and two Operator Connect numbers (one page, which nginx
+# serves whatever page is asked), in the shapes of the demo platform's (src/collectors/*/demo.rs).
 python3 - "$API/v3" <<'EOF'
 import json, os, sys
 api = sys.argv[1]
@@ -93,9 +94,17 @@ for i, customer in enumerate(json.load(open(os.path.join(api, "customer.json")))
                 "lastUpdate": "2024-05-01T06:00:00.0202209+00:00",
                 "licenseSettingsFlagsLevel": 2}],
               open(os.path.join(api, "customer", guid, "licenseinfo"), "w"))
+customers = json.load(open(os.path.join(api, "customer.json")))
+numbers = [{"id": n, "umpCustomerGuid": customer["UmpCustomerGuid"],
+            "telephoneNumber": "+1555010%04d" % n, "acquiredNumberStatus": n % 2,
+            "acquiredCapabilities": ["InboundCalling", "OutboundCalling", "UserAssignment"],
+            "isoCountryCode": "US", "assignmentStatus": "UserAssigned"}
+           for n, customer in enumerate(c for c in customers for _ in range(2))]
+json.dump({"currentPage": 1, "pageSize": 200, "totalPages": 1, "totalRecords": len(numbers),
+           "data": numbers}, open(os.path.join(api, "oc", "numbers.json"), "w"))
 EOF
 
-COLLECTORS=(customers number_removal license_info customer_details services)
+COLLECTORS=(customers number_removal license_info customer_details services oc_numbers)
 
 # run N: the exporter with N platforms; sets DONE (seconds until every first run had ended),
 # MAX (the highest VmRSS sampled until WINDOW seconds had passed and every first run had ended),
