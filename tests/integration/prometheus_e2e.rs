@@ -21,7 +21,7 @@ use crate::common::{customers, customers_only, spawn_app};
 use crate::monitoring::{
     PROMETHEUS_CONFIG, RuleFile, panel_queries, repo_path, variable_query, variables,
 };
-use liveplatform_exporter::DemoPlatform;
+use liveplatform_exporter::{DemoPlatform, collector_names};
 use serde_json::Value;
 use serde_norway::Value as Yaml;
 
@@ -104,6 +104,20 @@ async fn too_few_scrapes(prometheus: &PrometheusServer) -> Option<String> {
         .and_then(|s| s["value"][1].as_str()?.parse::<f64>().ok())
         .unwrap_or_default();
     (scrapes < SCRAPES_NEEDED).then(|| format!("{scrapes} scrapes"))
+}
+
+/// The demo's collectors that Prometheus has not yet seen up, or `None`. A per-customer
+/// collector publishes when its first run ends, a few seconds after start and later on a loaded
+/// machine: its panels have no data before.
+async fn collectors_not_up(prometheus: &PrometheusServer) -> Option<String> {
+    let up = prometheus
+        .query("liveplatform_up == 1")
+        .await
+        .unwrap_or_default();
+    let down: Vec<&str> = collector_names()
+        .filter(|name| !up.iter().any(|s| s["metric"]["collector"] == *name))
+        .collect();
+    (!down.is_empty()).then(|| format!("collectors not up yet: {down:?}"))
 }
 
 /// Why not every rule has been evaluated since `since`, or `None`. Waiting for evaluations rather
@@ -451,6 +465,7 @@ async fn every_dashboard_and_rule_expression_returns_data_from_a_real_prometheus
     let prometheus = start_prometheus(&exporter.addr, Duration::from_secs(1)).await;
 
     wait_for(|| too_few_scrapes(&prometheus), &exporter, &prometheus).await;
+    wait_for(|| collectors_not_up(&prometheus), &exporter, &prometheus).await;
     let enough_data = SystemTime::now();
     wait_for(
         || rules_not_evaluated_since(&prometheus, &rules, enough_data),
