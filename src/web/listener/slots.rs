@@ -136,7 +136,6 @@ impl Open {
 
 #[cfg(test)]
 mod tests {
-
     use tokio::sync::Notify;
     use tokio::task::JoinSet;
 
